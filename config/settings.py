@@ -1,0 +1,124 @@
+"""One settings model for Lianxin, read from a TOML file and `LIANXIN_…` environment variables.
+
+Precedence, highest first: arguments given in code, environment (`LIANXIN_DATABASE_URL`,
+nested with `__`, e.g. `LIANXIN_RULES__CHECKIN_LAST_DAY=12`), the TOML file named by
+`LIANXIN_CONFIG` (else `./lianxin.toml` when present), then the shipped defaults in
+`config/defaults.toml`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_DIR = Path(__file__).resolve().parent
+DEFAULTS_FILE = CONFIG_DIR / "defaults.toml"
+TEMPLATES_DIR = CONFIG_DIR / "templates"
+
+
+class SourceSettings(BaseModel):
+    """A published place Lianxin reads: a listing page (with pagination) or a single report."""
+
+    name: str
+    url: str
+    kind: str = "auto"  # auto | listing | roster | checkin_table | problem_list | article
+    max_pages: int = Field(default=20, ge=1, le=10_000)  # listing pages followed at most
+    encoding: str | None = None  # force a codec when a site lies about its charset
+
+
+class RulesSettings(BaseModel):
+    timezone: str = "Asia/Shanghai"  # calendar days are reasoned about here
+    checkin_first_day: int = Field(default=1, ge=1, le=28)  # 每月上旬: window opens
+    checkin_last_day: int = Field(default=10, ge=1, le=28)  # 每月上旬: due date
+    move_due_past_holidays: bool = True  # 10th in a holiday → next working day
+    days_left_stage: int = Field(default=3, ge=1, le=20)  # "3 days left" digest
+    checkin_statuses: list[str] = Field(default_factory=lambda: ["employed", "looking"])
+
+
+class NotifySettings(BaseModel):
+    outbox_dir: Path = Path("var/outbox")
+    # Route for a cadre with no route of their own; "outbox://" writes a file per message.
+    default_routes: list[str] = Field(default_factory=lambda: ["outbox://"])
+    # Extra routes by cadre name ("王芳") or by village/town name ("青山村"): Apprise URLs.
+    routes: dict[str, list[str]] = Field(default_factory=dict)
+    language: str = "zh"  # zh | en
+    max_listed: int = Field(default=30, ge=1)  # workers listed in one digest, then "and N more"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LIANXIN_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    database_url: str = "sqlite:///var/lianxin.db"
+    data_dir: Path = Path("var")
+    user_agent: str = "Lianxin/0.1 (+https://github.com/lianxin/lianxin)"
+    fetch_timeout_s: float = Field(default=20.0, gt=0)
+    sources: list[SourceSettings] = Field(default_factory=list)
+    rules: RulesSettings = Field(default_factory=RulesSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError(
+                "LIANXIN_DATABASE_URL must be an SQLAlchemy URL such as sqlite:///var/lianxin.db "
+                "or postgresql+psycopg://user@host/db"
+            )
+        return value
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files: list[Path] = [DEFAULTS_FILE]
+        chosen = os.environ.get("LIANXIN_CONFIG")
+        if chosen:
+            if not Path(chosen).is_file():
+                raise FileNotFoundError(
+                    f"LIANXIN_CONFIG points at {chosen}, which is not a file: "
+                    "fix the path or unset it to use ./lianxin.toml and the defaults"
+                )
+            files.append(Path(chosen))
+        elif Path("lianxin.toml").is_file():
+            files.append(Path("lianxin.toml"))
+        # Later files win: the operator's file overrides the shipped defaults.
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=files, deep_merge=True),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once; tests build their own `Settings(...)`."""
+    return Settings()
+
+
+def reset_settings(**overrides: Any) -> Settings:
+    """Forget the cached settings (after changing the environment) and read them again."""
+    get_settings.cache_clear()
+    return get_settings() if not overrides else Settings(**overrides)

@@ -1,0 +1,22 @@
+"""The followups flow: evaluate the rules as of a day and keep obligations up to date."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect import flow
+
+from lianxin.clock import today_shanghai, utc_now
+from tasks.rules import evaluate_rules
+from tasks.store import record_run
+
+
+@flow(name="followups")
+def followups(as_of: date | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """Create and advance the obligations as of `as_of` (default: today in Asia/Shanghai)."""
+    started = utc_now()
+    day = as_of or today_shanghai()
+    stats = evaluate_rules(day, dry_run=dry_run)
+    record_run("followups", day, started, stats, dry_run)
+    return stats

@@ -1,0 +1,3 @@
+from lianxin.cli import main
+
+main()

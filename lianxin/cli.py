@@ -1,0 +1,137 @@
+"""The `lianxin` command: demo, run, parse and status.
+
+Examples:
+    lianxin demo                       # the whole job against the bundled sample portal
+    lianxin run daily --as-of 2026-12-08
+    lianxin parse page.html --json
+    lianxin status
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from config.settings import get_settings
+from lianxin.errors import LianxinError
+
+app = typer.Typer(
+    name="lianxin",
+    help="Lianxin (连心): from published reports to reminders, so that no migrant worker is "
+    "forgotten. Run `lianxin demo` first.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+AsOf = Annotated[
+    datetime | None,
+    typer.Option(
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Evaluate as of this day (YYYY-MM-DD); default today in Asia/Shanghai.",
+    ),
+]
+
+
+class FlowName(StrEnum):
+    ingest = "ingest"
+    followups = "followups"
+    remind = "remind"
+    daily = "daily"
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+@app.command()
+def demo(
+    as_of: AsOf = None,
+    keep: Annotated[bool, typer.Option(help="Keep var/demo from an earlier demo.")] = False,
+) -> None:
+    """Serve the sample portal on 127.0.0.1 and run the daily job against it, then summarise.
+
+    Example: lianxin demo --as-of 2026-11-10
+    """
+    from lianxin.demo import run_demo
+
+    run_demo(console, _day(as_of), keep=keep)
+
+
+@app.command()
+def run(
+    flow: Annotated[FlowName, typer.Argument(help="Which flow to run.")],
+    as_of: AsOf = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute, write nothing.")] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
+) -> None:
+    """Run one flow now, on this machine, against the configured store.
+
+    Example: lianxin run daily --as-of 2026-12-08 --dry-run
+    """
+    from lianxin.orchestrate import run_flow
+
+    result = run_flow(flow.value, _day(as_of), dry_run=dry_run, sources=source or None)
+    console.print_json(json.dumps(result, default=str, ensure_ascii=False))
+
+
+@app.command()
+def parse(
+    target: Annotated[str, typer.Argument(help="A saved page or an http(s) URL.")],
+    kind: Annotated[
+        str, typer.Option(help="auto, listing, roster, checkin_table, problem_list or article")
+    ] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
+    unmasked: Annotated[bool, typer.Option(help="Show phones and ID numbers in full.")] = False,
+) -> None:
+    """Parse one page and print its records and quarantined rows (nothing is stored).
+
+    Example: lianxin parse tests/fixtures/checkin_gbk.html --json
+    """
+    from lianxin.inspect import load_target, print_parse_result
+    from lianxin.parsing import parse_page
+
+    content, url, charset, fetched_at = load_target(target, get_settings().user_agent)
+    result = parse_page(
+        content, url, source="cli", fetched_at=fetched_at, kind=kind, http_charset=charset
+    )
+    print_parse_result(console, result, as_json=as_json, unmasked=unmasked)
+    if result.report.parse_status == "failed":
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def status() -> None:
+    """Show what the store holds: counts, the last runs, overdue check-ins by cadre, quarantine.
+
+    Example: LIANXIN_CONFIG=var/demo/lianxin.toml lianxin status
+    """
+    from lianxin.inspect import print_status
+    from lianxin.store.engine import engine_for
+
+    print_status(console, engine_for(get_settings().database_url))
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run the CLI; a LianxinError ends with its message and exit code 1, not a traceback."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    try:
+        return app(args=argv, standalone_mode=True)
+    except LianxinError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

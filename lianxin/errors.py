@@ -1,0 +1,50 @@
+"""Lianxin's exceptions, one tree.
+
+LianxinError
+├── ConfigError          bad settings, found at start-up (names the setting and the fix)
+├── FetchError           a source could not be fetched (carries the URL)
+├── ParseError           a page or row could not be parsed (carries URL and row)
+└── ChannelError         a message could not be delivered (carries the channel)
+    └── PermanentChannelError   retrying will not help (bad URL, rejected credentials)
+"""
+
+from __future__ import annotations
+
+
+class LianxinError(Exception):
+    """Base of every error Lianxin raises on purpose."""
+
+
+class ConfigError(LianxinError):
+    def __init__(self, setting: str, problem: str, fix: str) -> None:
+        super().__init__(f"{setting}: {problem}. Fix: {fix}")
+        self.setting = setting
+
+
+class FetchError(LianxinError):
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class ParseError(LianxinError):
+    def __init__(self, url: str, reason: str, row: int | None = None) -> None:
+        where = f"{url} row {row}" if row is not None else url
+        super().__init__(f"{where}: {reason}")
+        self.url = url
+        self.row = row
+        self.reason = reason
+
+
+class ChannelError(LianxinError):
+    permanent = False
+
+    def __init__(self, channel: str, reason: str) -> None:
+        super().__init__(f"{channel}: {reason}")
+        self.channel = channel
+        self.reason = reason
+
+
+class PermanentChannelError(ChannelError):
+    permanent = True

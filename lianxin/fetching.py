@@ -1,0 +1,143 @@
+"""Fetch a source: a single report, or a listing page whose links and 下一页 pages are followed.
+
+Takes a `requests.Session` (or anything with its `get`) so that tests can hand in their own.
+Listing pages are recognised by the parser, so the crawl follows what the page says it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from config.settings import SourceSettings
+from lianxin.archive import content_hash
+from lianxin.records import ParseResult, ReportKind
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE_BYTES = 20 * 1024 * 1024
+
+ListingParser = Callable[[bytes, str, str | None, datetime], ParseResult]
+
+
+@dataclass
+class FetchedPage:
+    source: str
+    url: str
+    fetched_at: datetime
+    status: int | None = None
+    content_type: str | None = None
+    charset: str | None = None  # from the HTTP header, when it names one
+    content: bytes = b""
+    error: str | None = None
+    kind: str = "auto"  # the source's kind hint for the parser
+    encoding: str | None = None  # the source's forced codec, if any
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.content)
+
+
+@dataclass
+class CrawlResult:
+    source: str
+    pages: list[FetchedPage] = field(default_factory=list)
+    listings: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def fetch_one(session: Any, url: str, source: SourceSettings, timeout: float) -> FetchedPage:
+    """Return the page at `url`; network and HTTP errors are recorded on the page, not raised."""
+    now = datetime.now(UTC)
+    try:
+        response = session.get(url, timeout=timeout, stream=True)
+        content = response.raw.read(MAX_PAGE_BYTES + 1, decode_content=True)
+        response.close()
+    except requests.RequestException as exc:
+        return FetchedPage(source.name, url, now, error=f"fetch failed: {type(exc).__name__}")
+    page = FetchedPage(
+        source=source.name,
+        url=url,
+        fetched_at=now,
+        status=response.status_code,
+        content_type=response.headers.get("Content-Type"),
+        charset=_header_charset(response.headers.get("Content-Type")),
+        content=content,
+        kind=source.kind,
+        encoding=source.encoding,
+    )
+    if response.status_code >= 400:
+        page.error = f"HTTP {response.status_code}"
+    elif len(content) > MAX_PAGE_BYTES:
+        page.content = content[:MAX_PAGE_BYTES]
+        page.error = f"page larger than {MAX_PAGE_BYTES // (1024 * 1024)} MB, not parsed"
+    return page
+
+
+def crawl(
+    session: Any, source: SourceSettings, parse_listing: ListingParser, timeout: float
+) -> CrawlResult:
+    """Fetch `source`; when it is a listing, follow its report links and up to max_pages pages."""
+    result = CrawlResult(source=source.name)
+    seen: set[str] = set()
+    next_url: str | None = source.url
+    report_urls: list[str] = []
+    while next_url and result.listings < source.max_pages and next_url not in seen:
+        seen.add(next_url)
+        page = fetch_one(session, next_url, source, timeout)
+        if not page.ok:
+            result.errors.append(f"{next_url}: {page.error}")
+            result.pages.append(page)
+            break
+        if source.kind not in ("auto", "listing"):
+            result.pages.append(page)  # a single report, no crawling
+            return result
+        listing = parse_listing(page.content, page.url, page.charset, page.fetched_at)
+        if listing.report.kind != ReportKind.listing:
+            result.pages.append(page)  # the source itself is a report
+            return result
+        result.listings += 1
+        report_urls.extend(u for u in listing.links if u not in report_urls)
+        next_url = listing.next_page
+    for url in report_urls:
+        if url in seen:
+            continue
+        seen.add(url)
+        page = fetch_one(session, url, source, timeout)
+        if not page.ok:
+            result.errors.append(f"{url}: {page.error}")
+        result.pages.append(page)
+    log.info(
+        "Fetched %s: %d listing pages, %d reports, %d errors",
+        source.name,
+        result.listings,
+        len(result.pages),
+        len(result.errors),
+    )
+    return result
+
+
+def make_session(user_agent: str) -> requests.Session:
+    """Return a session with Lianxin's User-Agent; retries are the calling task's business."""
+    session = requests.Session()
+    session.headers["User-Agent"] = user_agent
+    return session
+
+
+def _header_charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            return value.strip("\"' ").lower()
+    return None

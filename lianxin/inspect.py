@@ -1,0 +1,143 @@
+"""What `lianxin parse` and `lianxin status` print."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+
+from lianxin.errors import FetchError
+from lianxin.fetching import _header_charset
+from lianxin.privacy import mask_id_number, mask_phone
+from lianxin.records import ParseResult
+from lianxin.store import reads
+
+PERSONAL = {"phone": mask_phone, "worker_phone": mask_phone, "id_number": mask_id_number}
+
+
+def load_target(target: str, user_agent: str) -> tuple[bytes, str, str | None, datetime]:
+    """Return (bytes, URL, HTTP charset, fetched-at) for a file path or an http(s) URL."""
+    now = datetime.now(UTC)
+    if target.startswith(("http://", "https://")):
+        try:
+            response = requests.get(target, headers={"User-Agent": user_agent}, timeout=30)
+        except requests.RequestException as exc:
+            raise FetchError(target, f"fetch failed: {type(exc).__name__}") from exc
+        if response.status_code >= 400:
+            raise FetchError(target, f"HTTP {response.status_code}")
+        return (
+            response.content,
+            target,
+            _header_charset(response.headers.get("Content-Type")),
+            now,
+        )
+    path = Path(target)
+    if not path.is_file():
+        raise FetchError(target, "no such file")
+    return path.read_bytes(), path.resolve().as_uri(), None, now
+
+
+def masked(record: dict[str, Any], unmasked: bool) -> dict[str, Any]:
+    """Return `record` with its personal fields masked unless `unmasked`."""
+    if unmasked:
+        return record
+    return {k: PERSONAL[k](v) if k in PERSONAL and v else v for k, v in record.items()}
+
+
+def print_parse_result(
+    console: Console, result: ParseResult, as_json: bool, unmasked: bool
+) -> None:
+    """Print a parse result as JSON or as tables, personal data masked unless `unmasked`."""
+    data = result.model_dump(mode="json")
+    for name in ("workers", "checkins", "cadres"):
+        data[name] = [masked(r, unmasked) for r in data[name]]
+    if as_json:
+        console.print_json(json.dumps(data, ensure_ascii=False))
+        return
+    rep = result.report
+    console.print(f"[bold]{rep.title or rep.url}[/bold]")
+    console.print(
+        f"kind: {rep.kind}  status: {rep.parse_status}  published: {rep.published or '?'}  "
+        f"place: {' / '.join(p for p in (rep.county, rep.town, rep.village) if p) or '?'}"
+    )
+    for name in ("workers", "checkins", "cadres", "problems"):
+        rows = data[name]
+        if not rows:
+            continue
+        columns = [k for k in rows[0] if any(r.get(k) not in (None, "", [], {}) for r in rows)]
+        table = Table(title=f"{name} ({len(rows)})", title_justify="left")
+        for col in columns:
+            table.add_column(col, overflow="fold")
+        for row in rows:
+            table.add_row(*(_cell(row.get(c)) for c in columns))
+        console.print(table)
+    if result.links:
+        console.print(f"links: {len(result.links)}; next page: {result.next_page or '-'}")
+    if result.quarantined:
+        table = Table(title=f"quarantined ({len(result.quarantined)})", title_justify="left")
+        table.add_column("row", justify="right")
+        table.add_column("reason")
+        for q in result.quarantined:
+            table.add_row(str(q.row or "page"), q.reason)
+        console.print(table)
+    if rep.body and rep.kind == "article":
+        console.print(rep.body[:600] + ("…" if len(rep.body) > 600 else ""))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def print_status(console: Console, engine: Engine) -> None:
+    """Print counts, the last runs, overdue check-ins by cadre and quarantine reasons."""
+    counts = Table(title="Store", title_justify="left")
+    for name in (c := reads.counts(engine)):
+        counts.add_column(name, justify="right")
+    counts.add_row(*(str(v) for v in c.values()))
+    console.print(counts)
+
+    runs = Table(title="Last runs", title_justify="left")
+    for col in ("flow", "as of", "started (UTC)", "seconds", "status"):
+        runs.add_column(col)
+    for r in reads.last_runs(engine):
+        seconds = (r["finished_at"] - r["started_at"]).total_seconds() if r["finished_at"] else 0
+        runs.add_row(
+            r["flow"],
+            str(r["as_of"] or ""),
+            r["started_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            f"{seconds:.1f}",
+            r["status"],
+        )
+    console.print(runs)
+
+    cadres = Table(title="Open check-ins by cadre (most overdue first)", title_justify="left")
+    for col in ("cadre", "village", "overdue", "open"):
+        cadres.add_column(col)
+    for r in reads.open_by_cadre(engine):
+        cadres.add_row(
+            r["name"] or r["owner"] or "(unassigned)",
+            r["village"] or "",
+            str(r["overdue"]),
+            str(r["open"]),
+        )
+    console.print(cadres)
+
+    reasons = reads.quarantine_reasons(engine)
+    if reasons:
+        table = Table(title="Quarantined rows and pages", title_justify="left")
+        table.add_column("reason")
+        table.add_column("rows", justify="right")
+        table.add_column("example")
+        for r in reasons:
+            table.add_row(r["reason"], str(r["rows"]), r["example"])
+        console.print(table)

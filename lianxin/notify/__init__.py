@@ -1,0 +1,1 @@
+"""Reminders: digests per cadre and stage, channels that deliver them, and the ledger."""

@@ -1,0 +1,150 @@
+"""Render digests, send them on each route, and keep the ledger.
+
+A message is claimed in the ledger (outcome `sending`) before it is sent and marked `sent` or
+`failed` after. A key already `sent` is never sent again; a `failed` or interrupted one is
+tried again on the next run, and the outbox overwrites its own file, so no copy appears.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from config.settings import NotifySettings
+from lianxin.errors import ChannelError
+from lianxin.notify.channels import Channel, Message, make_channel
+from lianxin.notify.digests import Digest
+from lianxin.notify.render import Renderer
+from lianxin.store import schema as t
+from lianxin.store.upsert import upsert
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliveryStats:
+    intended: int = 0
+    sent: int = 0
+    already_sent: int = 0
+    failed: int = 0
+    dry_run: int = 0
+    by_stage: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def routes_for(digest: Digest, notify: NotifySettings) -> list[str]:
+    """Return the routes of a digest's cadre: their own, then by name, village and town."""
+    routes = list(digest.routes)
+    for name in (digest.cadre_name, digest.village, digest.town):
+        if name:
+            routes.extend(notify.routes.get(name, []))
+    return list(dict.fromkeys(routes)) or list(notify.default_routes)
+
+
+def deliver(
+    engine: Engine,
+    digests: Sequence[Digest],
+    notify: NotifySettings,
+    now: datetime,
+    dry_run: bool = False,
+    channel_factory: Callable[[str, Path], Channel] = make_channel,
+) -> DeliveryStats:
+    """Send every digest on each of its routes unless the ledger says it was sent already."""
+    stats = DeliveryStats()
+    renderer = Renderer(notify.language, notify.max_listed)
+    planned = [
+        (f"{digest.key}@{route}", digest, route)
+        for digest in digests
+        for route in routes_for(digest, notify)
+    ]
+    stats.intended = len(planned)
+    with engine.begin() as conn:
+        done = set(
+            conn.execute(
+                select(t.reminders.c.idempotency_key).where(
+                    t.reminders.c.idempotency_key.in_([k for k, _, _ in planned]),
+                    t.reminders.c.outcome == "sent",
+                )
+            ).scalars()
+        )
+    todo = [p for p in planned if p[0] not in done]
+    stats.already_sent = len(planned) - len(todo)
+    if dry_run:
+        stats.dry_run = len(todo)
+        return stats
+    channels: dict[str, Channel | ChannelError] = {}
+    for key, digest, route in todo:
+        channel = channels.get(route)
+        if channel is None:
+            try:
+                channel = channel_factory(route, notify.outbox_dir)
+            except ChannelError as exc:
+                channel = exc
+            channels[route] = channel
+        label = channel.channel if isinstance(channel, ChannelError) else channel.label
+        _claim(engine, key, digest, label, now)
+        title, body = renderer.render(digest)
+        message = Message(
+            key=key, recipient=digest.cadre_name, title=title, body=body, created_at=now
+        )
+        try:
+            if isinstance(channel, ChannelError):
+                raise channel
+            detail = channel.send(message)
+        except ChannelError as exc:
+            stats.failed += 1
+            stats.errors.append(str(exc))
+            log.warning("Reminder %s not delivered: %s", key, exc.reason)
+            _settle(engine, key, "failed", str(exc), None)
+            continue
+        _settle(engine, key, "sent", detail, now)
+        stats.sent += 1
+        stats.by_stage[digest.stage.value] = stats.by_stage.get(digest.stage.value, 0) + 1
+        if label.startswith("outbox://"):
+            stats.files.append(detail)
+    return stats
+
+
+def _claim(engine: Engine, key: str, digest: Digest, channel: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        upsert(
+            conn,
+            t.reminders,
+            [
+                {
+                    "idempotency_key": key,
+                    "stage": digest.stage.value,
+                    "recipient": digest.cadre_key,
+                    "channel": channel,
+                    "obligations": digest.obligation_ids,
+                    "as_of": digest.as_of,
+                    "created_at": now,
+                    "sent_at": None,
+                    "outcome": "sending",
+                    "detail": None,
+                }
+            ],
+            keys=["idempotency_key"],
+            update=("outcome", "as_of"),
+        )
+
+
+def _settle(
+    engine: Engine, key: str, outcome: str, detail: str | None, sent_at: datetime | None
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.reminders)
+            .where(t.reminders.c.idempotency_key == key)
+            .values(outcome=outcome, detail=detail, sent_at=sent_at)
+        )

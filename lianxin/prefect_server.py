@@ -1,0 +1,115 @@
+"""A properly started and stopped local Prefect server for the CLI and the demo.
+
+Prefect's ephemeral in-process server prints CancelledError tracebacks when the process exits;
+a real `prefect server start` in a child process, stopped with SIGTERM, exits cleanly. When
+PREFECT_API_URL is already set (an operator's server), that server is used instead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from lianxin.errors import LianxinError
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(home: Path, port: int) -> dict[str, str]:
+    """Return the environment for a local server whose database lives under `home`."""
+    env = dict(os.environ)
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_UI_ENABLED="false",
+        PREFECT_SERVER_API_HOST="127.0.0.1",
+        PREFECT_SERVER_API_PORT=str(port),
+        PREFECT_LOGGING_LEVEL="WARNING",
+    )
+    env.pop("PREFECT_API_URL", None)
+    return env
+
+
+@contextmanager
+def local_prefect_server(home: Path, startup_timeout: float = 90.0) -> Iterator[str]:
+    """Run `prefect server start` on a free loopback port until the block ends; yield its API URL.
+
+    The server's own output goes to `home/server.log`, so a healthy run stays quiet.
+    """
+    existing = os.environ.get("PREFECT_API_URL")
+    if existing:
+        yield existing
+        return
+    home.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    log = (home / "server.log").open("ab")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=server_env(home, port),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C in the terminal is ours to handle, not the server's
+    )
+    try:
+        _wait_healthy(api, process, startup_timeout, home / "server.log")
+        # The environment for child processes, the settings context for this one.
+        os.environ["PREFECT_API_URL"] = api
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            yield api
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        _stop(process)
+        log.close()
+
+
+def _wait_healthy(api: str, process: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise LianxinError(f"the local Prefect server exited early; see {log}")
+        try:
+            if requests.get(f"{api}/health", timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    _stop(process)
+    raise LianxinError(f"the local Prefect server did not answer within {timeout:.0f} s; see {log}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

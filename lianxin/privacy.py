@@ -1,0 +1,37 @@
+"""Masking of personal data (PIPL): phones and ID numbers never leave Lianxin in full by default."""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = re.compile(r"\d")
+# Mainland mobile numbers, possibly with +86 and separators, anywhere in a text.
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+
+
+def mask_phone(phone: str | None) -> str:
+    """Return `phone` as 138****5678; short or already-masked values keep only their last 4."""
+    if not phone:
+        return ""
+    digits = "".join(_DIGITS.findall(phone))
+    if len(digits) >= 11 and "*" not in phone:
+        return f"{digits[-11:-8]}****{digits[-4:]}"
+    tail = digits[-4:] if len(digits) >= 4 else ""
+    return f"***{tail}" if "*" not in phone else phone
+
+
+def mask_id_number(id_number: str | None) -> str:
+    """Return an 18-character ID number as 430***********1234 (first 3, last 4 kept)."""
+    if not id_number:
+        return ""
+    value = id_number.strip()
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def scrub(text: str) -> str:
+    """Return `text` with every phone number and ID number in it masked (for log lines)."""
+    text = _ID_IN_TEXT.sub(lambda m: m.group(1)[:3] + "*" * 11 + m.group(3)[-4:], text)
+    return _PHONE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)

@@ -1,0 +1,1 @@
+"""Lianxin's store: SQLAlchemy Core tables, Alembic migrations and batch upserts."""

@@ -1,0 +1,243 @@
+"""The tables behind the records, as SQLAlchemy Core metadata (SQLite and PostgreSQL alike).
+
+Natural keys (worker key, cadre key, report URL, obligation (kind, subject, period),
+reminder idempotency key) carry unique constraints so that every write is an idempotent
+upsert and reruns never duplicate rows.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+# JSONB on PostgreSQL: plain JSON has no equality operator there, and upserts compare values.
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+regions = Table(
+    "regions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("level", String(16), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("code", String(12)),  # 统计用区划代码
+    Column("parent", String(64), nullable=False, server_default=""),
+    UniqueConstraint("level", "name", "parent"),
+)
+
+# Every fetch, kept as a log; the raw bytes sit in the archive under their content hash.
+fetches = Table(
+    "fetches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(128), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Column("http_status", Integer),
+    Column("content_type", String(128)),
+    Column("content_hash", String(64)),
+    Column("size", Integer),
+    Column("error", Text),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("source", String(128), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("published", Date),
+    Column("authors", Json, nullable=False),
+    Column("editor", String(64)),
+    Column("content_source", String(128)),
+    Column("body", Text, nullable=False, server_default=""),
+    Column("content_hash", String(64), nullable=False),
+    Column("fetched_at", DateTime(timezone=True), nullable=False),
+    Column("parse_status", String(16), nullable=False),
+    Column("errors", Json, nullable=False),
+    Column("county", String(64)),
+    Column("town", String(64)),
+    Column("village", String(64)),
+    Column("record_count", Integer, nullable=False, server_default="0"),
+)
+
+cadres = Table(
+    "cadres",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(160), nullable=False, unique=True),
+    Column("name", String(40), nullable=False),
+    Column("unit", String(128), nullable=False, server_default=""),
+    Column("phone", String(32)),
+    Column("village", String(64)),
+    Column("town", String(64)),
+    Column("routes", Json, nullable=False),
+    Column("supervisor", String(64)),
+    Column("source_url", Text),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(160), nullable=False, unique=True),
+    Column("household", String(40)),
+    Column("name", String(40), nullable=False),
+    Column("phone", String(32)),
+    Column("id_number", String(32)),
+    Column("village", String(64), nullable=False),
+    Column("town", String(64)),
+    Column("cadre_key", String(160), index=True),
+    Column("wish", Text),
+    Column("skills", Text),
+    Column("training", Text),
+    Column("employer", Text),
+    Column("work_place", Text),
+    Column("start_date", Date),
+    Column("status", String(16), nullable=False),
+    Column("extra", Json, nullable=False),
+    Column("source_url", Text),
+    Index("ix_workers_status", "status"),
+)
+
+checkins = Table(
+    "checkins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("worker_key", String(160), nullable=False),
+    Column("village", String(64), nullable=False),
+    Column("worker_name", String(40), nullable=False),
+    Column("worker_phone", String(32)),
+    Column("cadre", String(40)),
+    Column("period", String(7), nullable=False),
+    Column("call_date", Date),
+    Column("reached", Boolean, nullable=False),
+    Column("status", String(16)),
+    Column("employer", Text),
+    Column("place", Text),
+    Column("income_yuan", Integer),
+    Column("demands", Text),
+    Column("policy_explained", Boolean),
+    Column("followup_needed", Boolean, nullable=False),
+    Column("notes", Text),
+    Column("extra", Json, nullable=False),
+    Column("source_url", Text),
+    Column("content_hash", String(64)),
+    UniqueConstraint("worker_key", "period"),
+    Index("ix_checkins_period", "period"),
+)
+
+problems = Table(
+    "problems",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(400), nullable=False, unique=True),
+    Column("number", String(32), nullable=False),
+    Column("found", Date),
+    Column("place", Text),
+    Column("description", Text, nullable=False),
+    Column("category", String(64)),
+    Column("responsible_unit", Text),
+    Column("deadline", Date),
+    Column("status", String(16), nullable=False),
+    Column("source_url", Text, nullable=False),
+    Column("content_hash", String(64)),
+)
+
+obligations = Table(
+    "obligations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(400), nullable=False),
+    Column("owner", String(160), nullable=False),
+    Column("period", String(7), nullable=False, server_default=""),
+    Column("window_start", Date, nullable=False),
+    Column("due", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "subject", "period"),
+    Index("ix_obligations_owner_status", "owner", "status"),
+)
+
+# Each state change of an obligation is a row: what changed, when, by which rule or person, why.
+obligation_events = Table(
+    "obligation_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("obligation_id", Integer, ForeignKey("obligations.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("old_status", String(16)),
+    Column("new_status", String(16), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+# The reminder ledger: one row per intended message, unique by idempotency key.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("idempotency_key", String(400), nullable=False, unique=True),
+    Column("stage", String(32), nullable=False),
+    Column("recipient", String(160), nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("obligations", Json, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("row", Integer, nullable=False, server_default="0"),  # 0: the whole page
+    Column("reason", Text, nullable=False),
+    Column("raw", Json, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("content_hash", "row", "reason"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("flow", String(32), nullable=False),
+    Column("as_of", Date),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),
+    Column("stats", Json, nullable=False),
+    Column("prefect_flow_run_id", String(64)),
+)

@@ -1,0 +1,233 @@
+"""Write parse results to the store in batches; known pages are skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, tuple_
+
+from lianxin.records import ParseResult, cadre_key, worker_key
+from lianxin.store import schema as t
+from lianxin.store.upsert import upsert
+
+
+@dataclass
+class SaveStats:
+    pages: int = 0
+    unchanged_pages: int = 0
+    regions: int = 0
+    cadres: int = 0
+    workers: int = 0
+    checkins: int = 0
+    problems: int = 0
+    quarantined: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def save_results(engine: Engine, results: Sequence[ParseResult], now: datetime) -> SaveStats:
+    """Upsert every record of `results` in one transaction; return what was written.
+
+    Listing pages only carry links and are not stored as reports. A report whose URL and
+    content hash are already stored is skipped whole, so ingesting a page twice changes nothing.
+    """
+    stats = SaveStats()
+    results = [r for r in results if r.report.kind != "listing"]
+    if not results:
+        return stats
+    with engine.begin() as conn:
+        pairs = [(r.report.url, r.report.content_hash) for r in results]
+        seen = set(
+            conn.execute(
+                select(t.reports.c.url, t.reports.c.content_hash).where(
+                    tuple_(t.reports.c.url, t.reports.c.content_hash).in_(pairs)
+                )
+            )
+        )
+        fresh = [r for r in results if (r.report.url, r.report.content_hash) not in seen]
+        stats.unchanged_pages = len(results) - len(fresh)
+        stats.pages = len(fresh)
+        if not fresh:
+            return stats
+        upsert(conn, t.reports, [_report_row(r) for r in fresh], keys=["url"])
+        stats.regions = upsert(
+            conn,
+            t.regions,
+            _dedupe(
+                [
+                    {
+                        "level": g.level.value,
+                        "name": g.name,
+                        "code": g.code,
+                        "parent": g.parent or "",
+                    }
+                    for r in fresh
+                    for g in r.regions
+                ],
+                ("level", "name", "parent"),
+            ),
+            keys=["level", "name", "parent"],
+        )
+        stats.cadres = upsert(conn, t.cadres, _dedupe(_cadre_rows(fresh), ("key",)), keys=["key"])
+        stats.workers = upsert(
+            conn, t.workers, _dedupe(_worker_rows(fresh), ("key",)), keys=["key"]
+        )
+        stats.checkins = upsert(
+            conn,
+            t.checkins,
+            _dedupe(_checkin_rows(fresh), ("worker_key", "period")),
+            keys=["worker_key", "period"],
+        )
+        stats.problems = upsert(
+            conn, t.problems, _dedupe(_problem_rows(fresh), ("key",)), keys=["key"]
+        )
+        stats.quarantined = upsert(
+            conn,
+            t.quarantine,
+            _dedupe(_quarantine_rows(fresh, now), ("content_hash", "row", "reason")),
+            keys=["content_hash", "row", "reason"],
+            update=(),
+        )
+        for r in fresh:
+            stats.by_kind[r.report.kind.value] = stats.by_kind.get(r.report.kind.value, 0) + 1
+    return stats
+
+
+def _dedupe(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    # One statement may not touch the same key twice (PostgreSQL refuses it); the last wins.
+    return list({tuple(row[k] for k in keys): row for row in rows}.values())
+
+
+def _report_row(r: ParseResult) -> dict[str, Any]:
+    rep = r.report
+    return {
+        "url": rep.url,
+        "source": rep.source,
+        "kind": rep.kind.value,
+        "title": rep.title,
+        "published": rep.published,
+        "authors": rep.authors,
+        "editor": rep.editor,
+        "content_source": rep.content_source,
+        "body": rep.body,
+        "content_hash": rep.content_hash,
+        "fetched_at": rep.fetched_at,
+        "parse_status": rep.parse_status.value,
+        "errors": rep.errors,
+        "county": rep.county,
+        "town": rep.town,
+        "village": rep.village,
+        "record_count": r.record_count,
+    }
+
+
+def _cadre_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": cadre_key(c.town, c.name),
+            "name": c.name,
+            "unit": c.unit,
+            "phone": c.phone,
+            "village": c.village,
+            "town": c.town,
+            "routes": c.routes,
+            "supervisor": c.supervisor,
+            "source_url": r.report.url,
+        }
+        for r in results
+        for c in r.cadres
+    ]
+
+
+def _worker_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": worker_key(w.village, w.name, w.phone),
+            "household": w.household,
+            "name": w.name,
+            "phone": w.phone,
+            "id_number": w.id_number,
+            "village": w.village,
+            "town": w.town,
+            "cadre_key": cadre_key(w.town, w.cadre) if w.cadre else None,
+            "wish": w.wish,
+            "skills": w.skills,
+            "training": w.training,
+            "employer": w.employer,
+            "work_place": w.work_place,
+            "start_date": w.start_date,
+            "status": w.status.value,
+            "extra": w.extra,
+            "source_url": r.report.url,
+        }
+        for r in results
+        for w in r.workers
+    ]
+
+
+def _checkin_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
+    return [
+        {
+            "worker_key": worker_key(c.village, c.worker_name, c.worker_phone),
+            "village": c.village,
+            "worker_name": c.worker_name,
+            "worker_phone": c.worker_phone,
+            "cadre": c.cadre,
+            "period": c.period,
+            "call_date": c.call_date,
+            "reached": c.reached,
+            "status": c.status.value if c.status else None,
+            "employer": c.employer,
+            "place": c.place,
+            "income_yuan": c.income_yuan,
+            "demands": c.demands,
+            "policy_explained": c.policy_explained,
+            "followup_needed": c.followup_needed,
+            "notes": c.notes,
+            "extra": c.extra,
+            "source_url": r.report.url,
+            "content_hash": r.report.content_hash,
+        }
+        for r in results
+        for c in r.checkins
+    ]
+
+
+def _problem_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": f"{r.report.url}#{p.number}",
+            "number": p.number,
+            "found": p.found,
+            "place": p.place,
+            "description": p.description,
+            "category": p.category,
+            "responsible_unit": p.responsible_unit,
+            "deadline": p.deadline,
+            "status": p.status.value,
+            "source_url": r.report.url,
+            "content_hash": r.report.content_hash,
+        }
+        for r in results
+        for p in r.problems
+    ]
+
+
+def _quarantine_rows(results: Sequence[ParseResult], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "url": q.url,
+            "content_hash": r.report.content_hash,
+            "row": q.row or 0,
+            "reason": q.reason,
+            "raw": q.raw,
+            "created_at": now,
+        }
+        for r in results
+        for q in r.quarantined
+    ]

@@ -1,0 +1,1 @@
+"""Prefect tasks: thin wrappers over Lianxin's plain functions, each working on a batch."""

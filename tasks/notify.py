@@ -1,0 +1,40 @@
+"""Build the digests and deliver them, recording each in the ledger."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from lianxin.clock import utc_now
+from lianxin.notify.deliver import deliver
+from lianxin.notify.digests import Digest, build_checkin_digests
+from tasks.common import engine, settings
+
+
+@task(name="build-digests", cache_policy=NO_CACHE)
+def build_digests(as_of: date) -> list[Digest]:
+    """Return one digest per cadre and stage with open check-in obligations as of `as_of`."""
+    with engine().connect() as conn:
+        digests = build_checkin_digests(conn, as_of, settings().rules)
+    get_run_logger().info(
+        "%d digests for %d workers", len(digests), sum(len(d.items) for d in digests)
+    )
+    return digests
+
+
+@task(name="send-digests", cache_policy=NO_CACHE)
+def send_digests(digests: list[Digest], dry_run: bool = False) -> dict[str, Any]:
+    """Deliver the digests that the ledger has not seen sent; return the delivery counts."""
+    stats = deliver(engine(), digests, settings().notify, utc_now(), dry_run=dry_run)
+    get_run_logger().info(
+        "Reminders: %d intended, %d sent, %d already sent, %d failed%s",
+        stats.intended,
+        stats.sent,
+        stats.already_sent,
+        stats.failed,
+        f", {stats.dry_run} would be sent (dry run)" if dry_run else "",
+    )
+    return stats.as_dict()

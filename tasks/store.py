@@ -1,0 +1,73 @@
+"""Store parse results, the fetch log and run records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from prefect import get_run_logger, runtime, task
+from prefect.cache_policies import NO_CACHE
+
+from lianxin.clock import utc_now
+from lianxin.fetching import CrawlResult
+from lianxin.records import ParseResult
+from lianxin.store import reads
+from lianxin.store.fetchlog import log_fetches
+from lianxin.store.writes import save_results
+from tasks.common import engine
+
+
+@task(name="store-results", cache_policy=NO_CACHE)
+def store_results(
+    crawls: Sequence[CrawlResult | BaseException], results: list[ParseResult], dry_run: bool = False
+) -> dict[str, Any]:
+    """Write the fetch log and every record in one batch; return counts for the run summary."""
+    log = get_run_logger()
+    failed_sources = [str(c) for c in crawls if isinstance(c, BaseException)]
+    done = [c for c in crawls if isinstance(c, CrawlResult)]
+    summary: dict[str, Any] = {
+        "sources": len(crawls),
+        "failed_sources": failed_sources,
+        "pages_fetched": sum(len(c.pages) for c in done),
+        "listing_pages": sum(c.listings for c in done),
+        "fetch_errors": [e for c in done for e in c.errors],
+        "records_parsed": sum(r.record_count for r in results),
+        "rows_quarantined": sum(len(r.quarantined) for r in results),
+    }
+    if dry_run:
+        log.info("Dry run: nothing stored")
+        return summary
+    now = utc_now()
+    log_fetches(engine(), [p for c in done for p in c.pages])
+    stats = save_results(engine(), results, now)
+    summary.update(stored=stats.as_dict())
+    log.info(
+        "Stored %d new or changed pages (%d unchanged): %d workers, %d check-ins, %d problems",
+        stats.pages,
+        stats.unchanged_pages,
+        stats.workers,
+        stats.checkins,
+        stats.problems,
+    )
+    return summary
+
+
+@task(name="record-run", cache_policy=NO_CACHE)
+def record_run(
+    flow: str, as_of: date | None, started_at: datetime, stats: dict[str, Any], dry_run: bool
+) -> None:
+    """Keep a row for this run (skipped on a dry run, which writes nothing)."""
+    if dry_run:
+        return
+    flow_run_id = runtime.flow_run.id
+    reads.record_run(
+        engine(),
+        flow,
+        as_of,
+        started_at,
+        utc_now(),
+        "completed",
+        stats,
+        str(flow_run_id) if flow_run_id else None,
+    )

@@ -1,0 +1,93 @@
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine, func, select
+
+from config.settings import RulesSettings
+from lianxin.rules.evaluate import evaluate
+from lianxin.store import schema as t
+from lianxin.store.writes import save_results
+from personas import checkins, roster
+
+NOW = datetime(2026, 11, 8, 2, 0, tzinfo=UTC)
+RULES = RulesSettings()
+
+
+def _statuses(engine: Engine, period: str = "2026-11") -> dict[str, str]:
+    o, w = t.obligations, t.workers
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(w.c.name, o.c.status).join(w, w.c.key == o.c.subject).where(o.c.period == period)
+        )
+        return dict(rows.all())
+
+
+def test_it_owes_a_call_for_workers_employed_or_looking_but_not_returned(engine: Engine) -> None:
+    save_results(engine, [roster()], NOW)
+    stats = evaluate(engine, date(2026, 11, 2), RULES, NOW)
+    assert stats.created == 3
+    assert _statuses(engine) == {"张伟": "open", "刘洋": "open", "王磊": "open"}
+
+
+def test_it_marks_a_call_done_once_it_is_published(engine: Engine) -> None:
+    save_results(engine, [roster(), checkins("2026-11", {"张伟": date(2026, 11, 3)})], NOW)
+    evaluate(engine, date(2026, 11, 8), RULES, NOW)
+    assert _statuses(engine) == {"张伟": "done", "刘洋": "open", "王磊": "open"}
+
+
+def test_it_keeps_calls_open_on_the_tenth_and_overdue_from_the_eleventh(engine: Engine) -> None:
+    save_results(engine, [roster()], NOW)
+    evaluate(engine, date(2026, 11, 10), RULES, NOW)
+    assert set(_statuses(engine).values()) == {"open"}
+    evaluate(engine, date(2026, 11, 11), RULES, NOW)
+    assert set(_statuses(engine).values()) == {"overdue"}
+
+
+def test_it_closes_an_overdue_call_when_a_late_call_is_published(engine: Engine) -> None:
+    save_results(engine, [roster()], NOW)
+    evaluate(engine, date(2026, 11, 12), RULES, NOW)
+    save_results(engine, [checkins("2026-11", {"刘洋": date(2026, 11, 13)})], NOW)
+    evaluate(engine, date(2026, 11, 14), RULES, NOW)
+    assert _statuses(engine)["刘洋"] == "done"
+    with engine.connect() as conn:
+        history = conn.execute(
+            select(t.obligation_events.c.old_status, t.obligation_events.c.new_status)
+            .join(t.obligations, t.obligations.c.id == t.obligation_events.c.obligation_id)
+            .join(t.workers, t.workers.c.key == t.obligations.c.subject)
+            .where(t.workers.c.name == "刘洋")
+            .order_by(t.obligation_events.c.id)
+        ).all()
+    assert history == [(None, "open"), ("open", "overdue"), ("overdue", "done")]
+
+
+def test_it_replays_an_earlier_day_deterministically(engine: Engine) -> None:
+    save_results(engine, [roster(), checkins("2026-11", {"张伟": date(2026, 11, 6)})], NOW)
+    evaluate(engine, date(2026, 11, 8), RULES, NOW)
+    evaluate(engine, date(2026, 11, 4), RULES, NOW)  # before the call was made
+    assert _statuses(engine)["张伟"] == "open"
+
+
+def test_it_changes_nothing_when_the_same_day_is_evaluated_twice(engine: Engine) -> None:
+    save_results(engine, [roster(), checkins("2026-11", {"张伟": date(2026, 11, 3)})], NOW)
+    evaluate(engine, date(2026, 11, 12), RULES, NOW)
+    with engine.connect() as conn:
+        events = conn.execute(select(func.count()).select_from(t.obligation_events)).scalar()
+    second = evaluate(engine, date(2026, 11, 12), RULES, NOW)
+    assert second.created == 0 and second.transitions == {}
+    with engine.connect() as conn:
+        assert (
+            conn.execute(select(func.count()).select_from(t.obligation_events)).scalar() == events
+        )
+
+
+def test_it_writes_nothing_on_a_dry_run(engine: Engine) -> None:
+    save_results(engine, [roster()], NOW)
+    stats = evaluate(engine, date(2026, 11, 2), RULES, NOW, dry_run=True)
+    assert stats.created == 3
+    assert _statuses(engine) == {}
+
+
+def test_it_follows_a_configured_window_of_the_first_fifteen_days(engine: Engine) -> None:
+    save_results(engine, [roster()], NOW)
+    stats = evaluate(engine, date(2026, 11, 12), RulesSettings(checkin_last_day=15), NOW)
+    assert stats.due == date(2026, 11, 15)  # a Sunday, but no official holiday: not moved
+    assert set(_statuses(engine).values()) == {"open"}

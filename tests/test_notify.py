@@ -1,0 +1,120 @@
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from config.settings import NotifySettings, RulesSettings
+from lianxin.notify.deliver import deliver
+from lianxin.notify.digests import build_checkin_digests
+from lianxin.rules.checkin import Stage
+from lianxin.rules.evaluate import evaluate
+from lianxin.store import schema as t
+from lianxin.store.writes import save_results
+from personas import checkins, roster
+from sinks import webhook_sink
+
+NOW = datetime(2026, 11, 8, 2, 0, tzinfo=UTC)
+RULES = RulesSettings()
+
+
+def _prepared(engine: Engine, as_of: date) -> None:
+    save_results(engine, [roster(), checkins("2026-11", {"张伟": date(2026, 11, 3)})], NOW)
+    evaluate(engine, as_of, RULES, NOW)
+
+
+def _digests(engine: Engine, as_of: date):  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return build_checkin_digests(conn, as_of, RULES)
+
+
+def test_it_builds_one_digest_per_cadre_listing_only_the_uncalled(engine: Engine) -> None:
+    _prepared(engine, date(2026, 11, 8))
+    digests = {d.cadre_name: d for d in _digests(engine, date(2026, 11, 8))}
+    assert set(digests) == {"李建国", "周敏"}
+    assert [i.worker_name for i in digests["李建国"].items] == ["刘洋"]
+    assert digests["李建国"].stage == Stage.days_left
+    assert digests["李建国"].key == "checkin/2026-11/days_left/石桥镇|李建国"
+
+
+def test_it_writes_a_readable_outbox_file_with_masked_phones(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _prepared(engine, date(2026, 11, 8))
+    notify = NotifySettings(outbox_dir=tmp_path / "outbox")
+    stats = deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
+    assert (stats.intended, stats.sent, stats.failed) == (2, 2, 0)
+    texts = [p.read_text(encoding="utf-8") for p in (tmp_path / "outbox").iterdir()]
+    letter = next(x for x in texts if "李建国" in x.splitlines()[0])
+    assert "刘洋" in letter and "138****2222" in letter and "13800002222" not in letter
+    assert "电话回访还剩2天" in letter and "张伟" not in letter
+    assert "Idempotency-Key: checkin/2026-11/days_left/石桥镇|李建国@outbox://" in letter
+
+
+def test_it_never_sends_the_same_stage_twice(engine: Engine, tmp_path: Path) -> None:
+    _prepared(engine, date(2026, 11, 8))
+    notify = NotifySettings(outbox_dir=tmp_path / "outbox")
+    deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
+    again = deliver(engine, _digests(engine, date(2026, 11, 9)), notify, NOW)  # same stage
+    assert (again.sent, again.already_sent) == (0, 2)
+    assert len(list((tmp_path / "outbox").iterdir())) == 2
+
+
+def test_it_sends_the_next_rung_when_the_stage_changes(engine: Engine, tmp_path: Path) -> None:
+    _prepared(engine, date(2026, 11, 8))
+    notify = NotifySettings(outbox_dir=tmp_path / "outbox")
+    deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
+    evaluate(engine, date(2026, 11, 10), RULES, NOW)
+    last_day = deliver(engine, _digests(engine, date(2026, 11, 10)), notify, NOW)
+    assert last_day.by_stage == {"last_day": 2}
+
+
+def test_it_writes_english_when_configured(engine: Engine, tmp_path: Path) -> None:
+    _prepared(engine, date(2026, 11, 12))
+    notify = NotifySettings(outbox_dir=tmp_path / "outbox", language="en")
+    deliver(engine, _digests(engine, date(2026, 11, 12)), notify, NOW)
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "outbox").iterdir())
+    assert "check-in calls are overdue" in text and "2 days overdue" in text
+
+
+def test_it_caps_a_long_list_and_points_to_the_dashboard(engine: Engine, tmp_path: Path) -> None:
+    _prepared(engine, date(2026, 11, 2))
+    notify = NotifySettings(outbox_dir=tmp_path / "outbox", max_listed=1)
+    deliver(engine, _digests(engine, date(2026, 11, 2)), notify, NOW)
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "outbox").iterdir())
+    assert "另有 1 人，请打开连心看板查看" in text
+
+
+def test_it_delivers_through_an_apprise_json_webhook(engine: Engine, tmp_path: Path) -> None:
+    _prepared(engine, date(2026, 11, 8))
+    with webhook_sink() as sink:
+        notify = NotifySettings(outbox_dir=tmp_path / "outbox", default_routes=[sink.url])
+        stats = deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
+    assert stats.sent == 2
+    bodies = [m["message"] for m in sink.received]
+    assert any("刘洋" in b and "138****2222" in b for b in bodies)
+    assert all("[checkin/2026-11/days_left/" in b for b in bodies)  # the key travels along
+
+
+def test_it_records_a_failed_channel_and_retries_it_next_run(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _prepared(engine, date(2026, 11, 8))
+    with webhook_sink() as sink:
+        notify = NotifySettings(outbox_dir=tmp_path / "outbox", default_routes=[sink.url])
+        sink.fail_with = 503
+        first = deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
+        sink.fail_with = None
+        second = deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
+    assert (first.failed, second.sent) == (2, 2)
+    assert len(sink.received) == 2
+    with engine.connect() as conn:
+        outcomes = conn.execute(select(t.reminders.c.outcome)).scalars().all()
+    assert outcomes == ["sent", "sent"]
+
+
+def test_it_keeps_going_past_a_route_apprise_cannot_use(engine: Engine, tmp_path: Path) -> None:
+    _prepared(engine, date(2026, 11, 8))
+    notify = NotifySettings(outbox_dir=tmp_path / "outbox", routes={"李建国": ["nosuchscheme://x"]})
+    stats = deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
+    assert (stats.sent, stats.failed) == (1, 1)  # 周敏 via the outbox; 李建国's route refused
+    assert "Apprise does not understand" in stats.errors[0]
