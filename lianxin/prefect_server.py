@@ -84,9 +84,23 @@ def local_prefect_server(home: Path, startup_timeout: float = 90.0) -> Iterator[
         with temporary_settings(updates={PREFECT_API_URL: api}):
             yield api
     finally:
+        _drain_to_server()
         os.environ.pop("PREFECT_API_URL", None)
         _stop(process)
         log.close()
+
+
+def _drain_to_server() -> None:
+    # Logs and events are sent in the background; send what is queued while the server is up,
+    # or their workers complain at exit that "all connection attempts failed".
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=10)
+        except RuntimeError:
+            pass  # never started: nothing was queued
 
 
 def _wait_healthy(api: str, process: subprocess.Popen[bytes], timeout: float, log: Path) -> None:

@@ -46,7 +46,8 @@ class OutboxChannel:
 
     def path_for(self, message: Message) -> Path:
         # The name derives from the key alone, so a resend overwrites instead of duplicating.
-        slug = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", message.key.replace("/", "-")).strip("_")
+        readable = message.key.split("@", 1)[0].replace("/", "-").replace("|", "-")
+        slug = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", readable).strip("_-")
         return self.folder / f"{slug[:120]}-{content_hash(message.key.encode())[:8]}.txt"
 
     def send(self, message: Message) -> str:

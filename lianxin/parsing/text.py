@@ -11,10 +11,12 @@ import re
 import unicodedata
 from datetime import date
 
-from lianxin.records import WorkStatus
+from lianxin.records import ProblemStatus, WorkStatus
 
 # Cells that mean "nothing here" rather than a value.
-MISSING = frozenset({"", "-", "--", "—", "——", "/", "\\", "无", "暂无", "空", "none", "null", "n/a"})
+MISSING = frozenset(
+    {"", "-", "--", "—", "——", "/", "\\", "无", "暂无", "空", "none", "null", "n/a"}
+)
 
 _WS = re.compile(r"\s+")
 _FULL_DATE = re.compile(r"(?<!\d)(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})(?!\d)\s*日?")
@@ -30,6 +32,14 @@ def normalize(text: str | None) -> str:
     if not text:
         return ""
     value = unicodedata.normalize("NFKC", text).replace("\u3000", " ").replace("\xa0", " ")
+    return _WS.sub(" ", value).strip()
+
+
+def clean_text(text: str | None) -> str:
+    """Return prose with whitespace collapsed (full-width spaces too) but punctuation kept."""
+    if not text:
+        return ""
+    value = text.replace("\u3000", " ").replace("\xa0", " ").replace("\u200b", "")
     return _WS.sub(" ", value).strip()
 
 
@@ -111,15 +121,46 @@ def parse_yuan(text: str | None) -> int | None:
     return int(round(amount))
 
 
-_UNREACHED_WORDS = ("未接通", "无人接听", "没接", "关机", "停机", "空号", "拒接", "无法接通", "不在服务区")
-_YES = frozenset({"是", "有", "已", "√", "✓", "✔", "y", "yes", "true", "1", "接通", "已接通",
-                  "已宣讲", "已宣传", "需要", "需", "已联系", "正常"})
-_NO = frozenset({"否", "无", "没有", "未", "×", "✗", "✘", "n", "no", "false", "0", "不需要",
-                 "未宣讲", "无需"})
+_UNREACHED_WORDS = (
+    "未接通",
+    "无人接听",
+    "没接",
+    "关机",
+    "停机",
+    "空号",
+    "拒接",
+    "无法接通",
+    "不在服务区",
+)
+_YES = frozenset(
+    {
+        "是",
+        "有",
+        "已",
+        "√",
+        "✓",
+        "✔",
+        "y",
+        "yes",
+        "true",
+        "1",
+        "接通",
+        "已接通",
+        "已宣讲",
+        "已宣传",
+        "需要",
+        "需",
+        "已联系",
+        "正常",
+    }
+)
+_NO = frozenset(
+    {"否", "无", "没有", "未", "×", "✗", "✘", "n", "no", "false", "0", "不需要", "未宣讲", "无需"}
+)
 
 
 def parse_reached(text: str | None) -> bool | None:
-    """Return whether the call got through (是/接通 → True, 否/未接通/关机 → False), None if blank."""
+    """Return whether the call got through: 是/接通 → True, 否/未接通/关机 → False, blank → None."""
     value = normalize(text)
     if not value or value in ("-", "—", "/"):
         return None
@@ -144,8 +185,10 @@ def parse_bool(text: str | None) -> bool | None:
 _STATUS_WORDS: tuple[tuple[WorkStatus, tuple[str, ...]], ...] = (
     (WorkStatus.returned, ("返乡", "回乡", "在家", "返家", "居家")),
     (WorkStatus.looking, ("待业", "求职", "失业", "待岗", "找工作", "未就业", "无业", "待就业")),
-    (WorkStatus.employed, ("在岗", "务工", "已就业", "就业", "上班", "在职", "打工", "创业",
-                           "灵活就业")),
+    (
+        WorkStatus.employed,
+        ("在岗", "务工", "已就业", "就业", "上班", "在职", "打工", "创业", "灵活就业"),
+    ),
 )
 
 
@@ -164,9 +207,8 @@ def parse_work_status(text: str | None) -> WorkStatus | None:
 
 
 def clean_optional(text: str | None) -> str | None:
-    """Return normalised text, or None when it is blank or a missing marker (无, —, /)."""
-    value = normalize(text)
-    return None if value.lower() in MISSING else value
+    """Return the cell's text, or None when it is blank or a missing marker (无, —, /)."""
+    return None if is_missing(text) else clean_text(text)
 
 
 def clean_phone(text: str | None) -> str | None:
@@ -182,3 +224,20 @@ def _make_date(year: int, month: int, day: int, original: str) -> date:
         return date(year, month, day)
     except ValueError as exc:
         raise ValueError(f"not a real day: {original!r}") from exc
+
+
+_PROBLEM_STATUS = (
+    (ProblemStatus.verified, ("销号", "已验收", "验收通过")),
+    (ProblemStatus.open, ("未整改", "未完成", "未启动", "未落实")),
+    (ProblemStatus.rectified, ("已整改", "已完成", "完成整改", "整改完成", "已落实", "已解决")),
+    (ProblemStatus.rectifying, ("整改中", "正在整改", "推进中", "持续整改", "部分整改")),
+)
+
+
+def parse_problem_status(text: str | None) -> ProblemStatus:
+    """Return the rectification status a cell names (已整改 → rectified …), open by default."""
+    value = normalize(text)
+    for status, words in _PROBLEM_STATUS:
+        if any(word in value for word in words):
+            return status
+    return ProblemStatus.open

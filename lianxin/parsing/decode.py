@@ -1,0 +1,122 @@
+"""Turn a page's bytes into text: HTTP charset, then the page's own declaration, then detection.
+
+Chinese county sites often still serve GB2312/GBK and sometimes declare it wrongly, so every
+candidate codec is tried in that order and the first that decodes cleanly wins; gb2312 and gbk
+are read as gb18030, their superset, because pages labelled gb2312 routinely use GBK characters.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_XML_DECL = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-.]+)""", re.I)
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "hz-gb-2312": "gb18030",
+    "ascii": "utf-8",
+    "us-ascii": "utf-8",
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+}
+_WEAK = {"cp1252", "latin-1", "iso8859-1"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# More replacement characters than this share of the text means the codec was wrong.
+MAX_REPLACEMENT_SHARE = 0.005
+
+
+class UndecodableError(ValueError):
+    """Raised when no codec turns the bytes into clean text; the message is the reason."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # the codec used (canonical name)
+    declared_by: str  # "bom", "http", "meta", "detected" or "fallback"
+
+
+def canonical_codec(name: str | None) -> str | None:
+    """Return the Python codec for a declared charset (gb2312/gbk → gb18030), None if unknown."""
+    if not name:
+        return None
+    label = name.strip().strip("\"'").lower()
+    label = _SUPERSETS.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def declared_charset(content: bytes) -> str | None:
+    """Return the charset a page declares in its first bytes (<meta charset>, http-equiv, xml)."""
+    head = content[:4096]
+    match = _META_CHARSET.search(head) or _XML_DECL.search(head)
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def decode_page(content: bytes, http_charset: str | None = None) -> Decoded:
+    """Return the page's text; raise UndecodableError (with the reason) when nothing fits."""
+    if not content.strip():
+        raise UndecodableError("empty page: no bytes to parse")
+    for bom, bom_codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if content.startswith(bom):
+            return Decoded(content.decode(bom_codec, "replace"), bom_codec, "bom")
+    tried: list[str] = []
+    candidates = [
+        ("http", canonical_codec(http_charset)),
+        ("meta", canonical_codec(declared_charset(content))),
+    ]
+    if candidates[0][1] in _WEAK and candidates[1][1]:
+        # ISO-8859-1 is the HTTP/1.1 default a server sends when nobody configured a charset.
+        candidates.reverse()
+    for origin, codec in candidates:
+        if codec and codec not in tried:
+            tried.append(codec)
+            text = _clean_decode(content, codec)
+            if text is not None:
+                return Decoded(text, codec, origin)
+    best = from_bytes(content[:200_000]).best()
+    if best is not None and best.encoding:
+        codec = canonical_codec(best.encoding) or str(best.encoding)
+        if codec not in tried:
+            tried.append(codec)
+            text = _clean_decode(content, codec)
+            if text is not None:
+                return Decoded(text, codec, "detected")
+    for codec in ("utf-8", "gb18030"):
+        if codec not in tried:
+            tried.append(codec)
+            text = _clean_decode(content, codec)
+            if text is not None:
+                return Decoded(text, codec, "fallback")
+    raise UndecodableError(
+        "undecodable: too many invalid byte sequences for every candidate encoding "
+        f"({', '.join(tried)})"
+    )
+
+
+def _clean_decode(content: bytes, codec: str) -> str | None:
+    try:
+        text = content.decode(codec, "replace")
+    except (LookupError, UnicodeError):
+        return None
+    bad = text.count("\ufffd")
+    # A real page may carry a stray U+FFFD already; a wrong codec makes hundreds of them.
+    if bad > max(2, MAX_REPLACEMENT_SHARE * len(text)):
+        return None
+    if len(_CONTROL.findall(text[:20_000])) > max(2, 0.01 * min(len(text), 20_000)):
+        return None  # binary, or UTF-16 without a BOM: no codec makes that a web page
+    return text

@@ -1,0 +1,74 @@
+"""Tell what a page is by what it holds, not by where it came from.
+
+Tables whose headers name check-in fields (回访时间, 上月收入 …) make a check-in table, roster
+fields (身份证号, 就业意愿 …) a roster, problem fields (问题, 责任单位, 整改时限) a problem list;
+numbered text items carrying 责任单位/整改时限 make a problem list too; many title-like links
+with a pager and little prose make a listing; anything else is an article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lianxin.parsing.columns import Vocabulary
+from lianxin.parsing.document import Document
+from lianxin.parsing.listing import ListingView
+from lianxin.parsing.problems import numbered_items, text_lines, walk
+from lianxin.parsing.tables import Table
+from lianxin.records import ReportKind
+
+_PROBLEM_WORDS = re.compile(r"责任单位|责任主体|整改时限|整改期限|完成时限")
+_NOTICE_TITLE = re.compile(r"督查|督导|巡查|问题清单|整改|通报")
+
+
+@dataclass(frozen=True)
+class Detection:
+    kind: ReportKind
+    table: Table | None  # the table the kind comes from, when it comes from one
+    reason: str
+
+
+def table_kind(table: Table, vocabulary: Vocabulary) -> tuple[ReportKind | None, int]:
+    """Return the kind a table's headers point to and how many signal fields it has."""
+    mapped = table.mapped
+    scores = {kind: len(mapped & fields) for kind, fields in vocabulary.kinds.items()}
+    kind, score = max(scores.items(), key=lambda pair: (pair[1], pair[0] == "checkin_table"))
+    if score < 2 and not (kind == "problem_list" and score == 1 and "description" in mapped):
+        return None, 0
+    if kind == "problem_list" and "description" not in mapped:
+        return None, 0
+    return ReportKind(kind), score
+
+
+def detect(
+    doc: Document, tables: list[Table], listing: ListingView, vocabulary: Vocabulary
+) -> Detection:
+    """Return the page's kind, the table it rests on, and why."""
+    best: tuple[int, int, Table, ReportKind] | None = None
+    for table in tables:
+        kind, score = table_kind(table, vocabulary)
+        if kind is None:
+            continue
+        key = (score, len(table.rows))
+        if best is None or key > best[:2]:
+            best = (score, len(table.rows), table, kind)
+    if best is not None:
+        return Detection(best[3], best[2], f"table headers name {best[3].value} fields")
+    if problem_text(doc):
+        return Detection(ReportKind.problem_list, None, "numbered items with 责任单位/整改时限")
+    if listing.looks_like_listing:
+        return Detection(ReportKind.listing, None, f"{len(listing.links)} report links")
+    return Detection(ReportKind.article, None, "no table, list or numbered problems")
+
+
+def problem_text(doc: Document) -> bool:
+    """Return True when the page numbers items that read as problems to rectify."""
+    roots, _ = numbered_items(text_lines(doc.main))
+    items = [node for root in roots for node in walk(root)]
+    if len(items) < 2:
+        return False
+    with_terms = sum(1 for item in items if _PROBLEM_WORDS.search(item.full_text))
+    if with_terms >= 2:
+        return True
+    return len(items) >= 3 and bool(_NOTICE_TITLE.search(doc.title)) and with_terms >= 1

@@ -1,0 +1,110 @@
+"""Read a column listing (栏目列表页): the report links it carries and its 下一页, nothing followed.
+
+The report links are the largest group of title-like links in one list (navigation links are
+short words, footers are noise); the next page is a 下一页 link or, on TRS content systems, the
+createPageHTML(count, current, "index", "html") call that draws the pager in the browser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from bs4 import Tag
+
+from lianxin.parsing.document import Document, is_noise
+from lianxin.parsing.text import clean_text
+
+MIN_TITLE_CHARS = 6  # shorter link texts are navigation (首页, 政务公开 …)
+_NEXT_WORDS = ("下一页", "下页", "后一页", "下一頁", "next", "›", "»", ">")
+_PAGER_TEXT = re.compile(r"共\s*\d+\s*页|尾页|末页|上一页|下一页|第\s*\d+\s*页")
+_CREATE_PAGE = re.compile(
+    r"createPageHTML\(\s*([\w$]+)\s*,\s*([\w$]+)\s*,\s*['\"]([^'\"]+)['\"]\s*,\s*['\"](\w+)['\"]"
+)
+
+
+@dataclass
+class ListingView:
+    links: list[str] = field(default_factory=list)
+    next_page: str | None = None
+    pager_seen: bool = False
+    prose_chars: int = 0  # paragraph text outside the link list: large on article pages
+
+    @property
+    def looks_like_listing(self) -> bool:
+        """Return True when the page is mostly a list of report links."""
+        if self.prose_chars >= 400:
+            return False
+        return len(self.links) >= 5 or (self.pager_seen and len(self.links) >= 1)
+
+
+def read_listing(doc: Document) -> ListingView:
+    """Return the report links, the next page and how much the page looks like a listing."""
+    groups: dict[int, list[Tag]] = {}
+    containers: dict[int, Tag] = {}
+    for anchor in doc.soup.find_all("a", href=True):
+        if not _is_report_link(anchor):
+            continue
+        container = anchor.find_parent(["ul", "ol", "dl", "table", "tbody"]) or anchor.parent
+        if container is None:
+            continue
+        groups.setdefault(id(container), []).append(anchor)
+        containers[id(container)] = container
+    view = ListingView()
+    best_key = max(groups, key=lambda k: len(groups[k]), default=None)
+    best = containers[best_key] if best_key is not None else None
+    if best_key is not None:
+        for anchor in groups[best_key]:
+            url = urljoin(doc.url, str(anchor["href"]).strip())
+            if url not in view.links:
+                view.links.append(url)
+    view.next_page, view.pager_seen = _next_page(doc)
+    view.prose_chars = sum(
+        len(clean_text(p.get_text()))
+        for p in doc.soup.find_all("p")
+        if not is_noise(p) and (best is None or best not in p.parents)
+    )
+    return view
+
+
+def _is_report_link(anchor: Tag) -> bool:
+    href = str(anchor.get("href", "")).strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return False
+    title = anchor.get("title")
+    text = clean_text(anchor.get_text()) or (clean_text(title) if isinstance(title, str) else "")
+    if len(text) < MIN_TITLE_CHARS or _PAGER_TEXT.search(text):
+        return False
+    return not is_noise(anchor)
+
+
+def _next_page(doc: Document) -> tuple[str | None, bool]:
+    pager_seen = bool(_PAGER_TEXT.search(doc.soup.get_text(" ")))
+    for anchor in doc.soup.find_all("a", href=True):
+        text = clean_text(anchor.get_text()).lower()
+        href = str(anchor["href"]).strip()
+        if text in _NEXT_WORDS or text.startswith("下一页"):
+            if href and not href.startswith(("#", "javascript:")):
+                url = urljoin(doc.url, href)
+                return (None if url == doc.url else url), True
+    for script in doc.soup.find_all("script"):
+        source = script.get_text()
+        match = _CREATE_PAGE.search(source)
+        if not match:
+            continue
+        count = _script_int(match.group(1), source)
+        current = _script_int(match.group(2), source)
+        if count is None or current is None:
+            return None, True
+        if current + 1 >= count:
+            return None, True
+        return urljoin(doc.url, f"{match.group(3)}_{current + 1}.{match.group(4)}"), True
+    return None, pager_seen
+
+
+def _script_int(token: str, source: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    match = re.search(rf"\b{re.escape(token)}\s*=\s*(\d+)", source)
+    return int(match.group(1)) if match else None

@@ -1,0 +1,219 @@
+"""Parse one fetched page into a ParseResult; never raises, whatever the bytes are.
+
+bytes ─ decode ─► text ─ document ─► meta, title, date, places, main container
+                               └─ tables, listing view ─ detect ─► kind ─► records
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from lianxin.archive import content_hash
+from lianxin.parsing.article import body_paragraphs, read_byline
+from lianxin.parsing.checkins import checkins_from_table
+from lianxin.parsing.columns import Vocabulary, load_vocabulary
+from lianxin.parsing.decode import UndecodableError, decode_page
+from lianxin.parsing.detect import Detection, detect, table_kind
+from lianxin.parsing.document import Document, load_document
+from lianxin.parsing.listing import read_listing
+from lianxin.parsing.problems import notice_wide_deadline, problems_from_table, problems_from_text
+from lianxin.parsing.problems import text_lines as problem_lines
+from lianxin.parsing.roster import regions_of, roster_from_table
+from lianxin.parsing.tables import Table, find_tables
+from lianxin.records import ParseResult, ParseStatus, Quarantined, Report, ReportKind
+
+log = logging.getLogger(__name__)
+_KINDS = {k.value for k in ReportKind}
+_HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
+
+
+def parse_page(
+    content: bytes,
+    url: str,
+    *,
+    source: str,
+    fetched_at: datetime,
+    kind: str = "auto",
+    http_charset: str | None = None,
+    content_type: str | None = None,
+) -> ParseResult:
+    """Return what the page at `url` says; a page that cannot be read comes back quarantined.
+
+    `kind` forces a report kind ("auto" detects it); `http_charset` is the charset the server
+    (or the source's configuration) named. Bad rows are quarantined and the report marked
+    partial; an unreadable page is one quarantined entry and the report marked failed.
+    """
+    digest = content_hash(content)
+    try:
+        return _parse(content, url, source, fetched_at, kind, http_charset, content_type, digest)
+    except _PageFailure as failure:
+        return _failed(url, source, fetched_at, digest, failure.kind, str(failure))
+    except Exception as exc:  # noqa: BLE001  (a parser bug must not stop the batch)
+        log.exception("Parser error on %s", url)
+        return _failed(
+            url,
+            source,
+            fetched_at,
+            digest,
+            _kind_or_article(kind),
+            f"parser error: {type(exc).__name__}: {exc}",
+        )
+
+
+class _PageFailure(Exception):
+    def __init__(self, reason: str, kind: ReportKind = ReportKind.article) -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+def _parse(
+    content: bytes,
+    url: str,
+    source: str,
+    fetched_at: datetime,
+    kind: str,
+    http_charset: str | None,
+    content_type: str | None,
+    digest: str,
+) -> ParseResult:
+    forced = _kind_or_article(kind) if kind != "auto" else None
+    if kind != "auto" and kind not in _KINDS:
+        raise _PageFailure(f"unknown kind {kind!r}: use auto or one of {sorted(_KINDS)}")
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime and not mime.startswith(_HTML_TYPES):
+        raise _PageFailure(
+            f"unsupported content type {mime} (only HTML pages are parsed)",
+            forced or ReportKind.article,
+        )
+    try:
+        decoded = decode_page(content, http_charset)
+    except UndecodableError as exc:
+        raise _PageFailure(str(exc), forced or ReportKind.article) from exc
+    doc = load_document(decoded.text, url)
+    vocabulary = load_vocabulary()
+    tables = list(find_tables(doc.main, vocabulary)) or list(find_tables(doc.soup, vocabulary))
+    listing = read_listing(doc)
+    detection = detect(doc, tables, listing, vocabulary)
+    if forced is not None and forced is not detection.kind:
+        detection = _forced(forced, tables, vocabulary)
+    report = Report(
+        source=source,
+        url=url,
+        kind=detection.kind,
+        title=doc.title,
+        published=doc.published,
+        content_source=doc.content_source,
+        content_hash=digest,
+        fetched_at=fetched_at,
+        county=doc.places.county,
+        town=doc.places.town,
+        village=doc.places.village,
+    )
+    result = ParseResult(report=report)
+    if detection.kind is ReportKind.listing:
+        result.links, result.next_page = listing.links, listing.next_page
+    elif detection.kind is ReportKind.checkin_table:
+        _checkins(result, doc, tables, detection)
+    elif detection.kind is ReportKind.roster:
+        _roster(result, doc, tables, detection)
+    elif detection.kind is ReportKind.problem_list:
+        _problems(result, doc, tables, detection)
+    else:
+        _article(result, doc)
+    return _finish(result)
+
+
+def _forced(kind: ReportKind, tables: list[Table], vocabulary: Vocabulary) -> Detection:
+    for table in tables:
+        found, _ = table_kind(table, vocabulary)
+        if found is kind:
+            return Detection(kind, table, "kind given by the source")
+    if kind in (ReportKind.checkin_table, ReportKind.roster):
+        raise _PageFailure(
+            f"no {kind.value} table found on the page (headers not recognised)", kind
+        )
+    return Detection(kind, None, "kind given by the source")
+
+
+def _tables_of(kind: ReportKind, tables: list[Table], detection: Detection) -> list[Table]:
+    # Several villages may share a page: every table of the same kind is read.
+    vocabulary = load_vocabulary()
+    found = [t for t in tables if table_kind(t, vocabulary)[0] is kind]
+    return found or ([detection.table] if detection.table else [])
+
+
+def _checkins(result: ParseResult, doc: Document, tables: list[Table], d: Detection) -> None:
+    for table in _tables_of(ReportKind.checkin_table, tables, d):
+        checkins, quarantined = checkins_from_table(table, doc, result.report.url)
+        result.checkins.extend(checkins)
+        result.quarantined.extend(quarantined)
+    villages = {c.village for c in result.checkins}
+    if len(villages) == 1 and not result.report.village:
+        result.report.village = villages.pop()
+
+
+def _roster(result: ParseResult, doc: Document, tables: list[Table], d: Detection) -> None:
+    for table in _tables_of(ReportKind.roster, tables, d):
+        workers, cadres, quarantined = roster_from_table(table, doc, result.report.url)
+        result.workers.extend(workers)
+        result.cadres.extend(cadres)
+        result.quarantined.extend(quarantined)
+    result.regions = regions_of(doc, result.workers)
+
+
+def _problems(result: ParseResult, doc: Document, tables: list[Table], d: Detection) -> None:
+    url = result.report.url
+    problem_tables = _tables_of(ReportKind.problem_list, tables, d)
+    if problem_tables:
+        wide = notice_wide_deadline(problem_lines(doc.main), doc.year)
+        for table in problem_tables:
+            problems, quarantined = problems_from_table(table, doc, url, wide)
+            result.problems.extend(problems)
+            result.quarantined.extend(quarantined)
+    else:
+        problems, quarantined, _ = problems_from_text(doc, url)
+        result.problems.extend(problems)
+        result.quarantined.extend(quarantined)
+    result.report.body = "\n".join(problem_lines(doc.main))
+
+
+def _article(result: ParseResult, doc: Document) -> None:
+    byline = read_byline(doc)
+    result.report.authors = byline.authors
+    result.report.editor = byline.editor
+    result.report.body = "\n".join(body_paragraphs(doc))
+    if not result.report.title and not result.report.body:
+        raise _PageFailure("no title and no text: nothing on the page reads as a report")
+
+
+def _finish(result: ParseResult) -> ParseResult:
+    data_errors = [q for q in result.quarantined if not _is_non_data(q)]
+    if data_errors:
+        result.report.parse_status = ParseStatus.partial
+        result.report.errors = [f"row {q.row}: {q.reason}" for q in data_errors]
+    return result
+
+
+def _is_non_data(q: Quarantined) -> bool:
+    # Totals and note rows are kept visible in quarantine but are not errors of the page.
+    return q.reason.startswith(("totals row", "note row"))
+
+
+def _kind_or_article(kind: str) -> ReportKind:
+    return ReportKind(kind) if kind in _KINDS else ReportKind.article
+
+
+def _failed(
+    url: str, source: str, fetched_at: datetime, digest: str, kind: ReportKind, reason: str
+) -> ParseResult:
+    report = Report(
+        source=source,
+        url=url,
+        kind=kind,
+        content_hash=digest,
+        fetched_at=fetched_at,
+        parse_status=ParseStatus.failed,
+        errors=[reason],
+    )
+    return ParseResult(report=report, quarantined=[Quarantined(url=url, reason=reason)])

@@ -1,0 +1,134 @@
+"""Read an employment service table (就业服务一览表): workers, their cadres, and the places."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from lianxin.parsing.document import Document
+from lianxin.parsing.places import places_in
+from lianxin.parsing.tables import Row, Table, leftovers, reason_of
+from lianxin.parsing.text import (
+    clean_optional,
+    clean_phone,
+    clean_text,
+    parse_date,
+    parse_work_status,
+)
+from lianxin.records import Cadre, Quarantined, Region, RegionLevel, Worker, WorkStatus
+
+
+def roster_from_table(
+    table: Table, doc: Document, url: str
+) -> tuple[list[Worker], list[Cadre], list[Quarantined]]:
+    """Return the workers and cadres of a roster table, and its quarantined rows."""
+    town, village = doc.places.town, doc.places.village
+    for text in table.titles:
+        found = places_in(text)
+        town, village = found.town or town, found.village or village
+    workers: list[Worker] = []
+    cadres: dict[tuple[str | None, str], Cadre] = {}
+    quarantined: list[Quarantined] = []
+    for row in table.rows:
+        if row.skip_reason:
+            quarantined.append(
+                Quarantined(url=url, row=row.number, reason=row.skip_reason, raw=row.raw)
+            )
+            continue
+        try:
+            worker = _worker(row, town, village, doc.year)
+        except (ValueError, ValidationError) as exc:
+            quarantined.append(
+                Quarantined(url=url, row=row.number, reason=reason_of(exc), raw=row.raw)
+            )
+            continue
+        workers.append(worker)
+        if worker.cadre and (worker.town, worker.cadre) not in cadres:
+            try:
+                cadres[(worker.town, worker.cadre)] = Cadre(
+                    name=worker.cadre,
+                    unit=clean_text(row.values.get("cadre_unit")),
+                    phone=clean_phone(row.values.get("cadre_phone")),
+                    village=worker.village,
+                    town=worker.town,
+                )
+            except ValidationError as exc:
+                quarantined.append(
+                    Quarantined(
+                        url=url, row=row.number, reason="cadre: " + reason_of(exc), raw=row.raw
+                    )
+                )
+    return workers, list(cadres.values()), quarantined
+
+
+def regions_of(doc: Document, workers: list[Worker]) -> list[Region]:
+    """Return the county, towns and villages a roster names, each with its parent."""
+    county = doc.places.county
+    regions: list[Region] = []
+    if county:
+        regions.append(Region(level=RegionLevel.county, name=county))
+    seen: set[tuple[str, str]] = set()
+    for worker in workers:
+        if worker.town and ("town", worker.town) not in seen:
+            seen.add(("town", worker.town))
+            regions.append(Region(level=RegionLevel.town, name=worker.town, parent=county))
+    for worker in workers:
+        if ("village", worker.village) not in seen:
+            seen.add(("village", worker.village))
+            regions.append(
+                Region(level=RegionLevel.village, name=worker.village, parent=worker.town)
+            )
+    return regions
+
+
+# Fields a roster row can hold; any other mapped column is kept in the worker's `extra`.
+ROSTER_FIELDS = frozenset(
+    {
+        "household",
+        "name",
+        "phone",
+        "id_number",
+        "village",
+        "town",
+        "cadre",
+        "cadre_phone",
+        "cadre_unit",
+        "wish",
+        "skills",
+        "training",
+        "employer",
+        "work_place",
+        "start_date",
+        "status",
+    }
+)
+
+
+def _worker(row: Row, town: str | None, village: str | None, year: int | None) -> Worker:
+    values = row.values
+    name = clean_optional(values.get("name"))
+    if not name:
+        raise ValueError("missing worker name (姓名)")
+    row_village = clean_optional(values.get("village")) or village
+    if not row_village:
+        raise ValueError("village unknown: no 所在村 column and none in the title")
+    employer = clean_optional(values.get("employer"))
+    status = parse_work_status(values.get("status"))
+    if status is None:
+        status = WorkStatus.employed if employer else WorkStatus.other
+    return Worker(
+        household=clean_optional(values.get("household")),
+        name=name,
+        phone=clean_phone(values.get("phone")),
+        id_number=clean_optional(values.get("id_number")),
+        village=row_village,
+        town=clean_optional(values.get("town")) or town,
+        cadre=clean_optional(values.get("cadre")),
+        wish=clean_optional(values.get("wish")),
+        skills=clean_optional(values.get("skills")),
+        training=clean_optional(values.get("training")),
+        employer=employer,
+        work_place=clean_optional(values.get("work_place")),
+        start_date=parse_date(values.get("start_date"), year),
+        status=status,
+        extra=leftovers(row, ROSTER_FIELDS),
+    )

@@ -1,0 +1,288 @@
+"""Read HTML tables as clerks make them: merged cells, two-row headers, totals and note rows.
+
+A table becomes a grid (rowspan/colspan expanded, so a merged cell's text is in every slot it
+covers), its header row(s) are found by how many cells name a known field, and each later row
+becomes a `Row`: mapped fields, unmapped columns kept as `extra`, or a reason why it is not data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from bs4 import BeautifulSoup, Tag
+from pydantic import ValidationError
+
+from lianxin.parsing.columns import Vocabulary, header_key
+from lianxin.parsing.text import clean_text
+from lianxin.records import Quarantined
+
+T = TypeVar("T")
+
+MAX_SPAN = 200  # a colspan="9999" from a broken editor must not build a huge grid
+_TOTALS = re.compile(r"^(合计|小计|总计|累计|共计|汇总)")
+_NOTE_START = re.compile(
+    r"^(填表人|填报人|制表人|审核人|注|备注|说明|负责人|联系人|监督电话|"
+    r"填报日期|制表日期|统计时间)"
+)
+_GROUP_SUFFIX = re.compile(r"(情况|信息|明细)$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    origin: int  # identity of the HTML cell this slot comes from (shared by merged slots)
+    header: bool  # a <th>
+
+
+@dataclass
+class Row:
+    number: int  # 1-based data row number within the table (after the header)
+    values: dict[str, str] = field(default_factory=dict)  # field → text
+    headers: dict[str, str] = field(default_factory=dict)  # field → the header it came from
+    extra: dict[str, str] = field(default_factory=dict)  # header → text
+    raw: dict[str, str] = field(default_factory=dict)  # header → text, for quarantine
+    skip_reason: str | None = None  # set for totals and note rows
+    serial: str | None = None  # the row's own number (序号), when the table has one
+
+
+@dataclass
+class Table:
+    headers: list[str]  # combined header text per column
+    fields: list[str | None]  # field per column (None: unmapped or ignored)
+    rows: list[Row]
+    titles: list[str]  # caption and merged title rows above the header
+    element: Tag
+
+    @property
+    def mapped(self) -> set[str]:
+        return {f for f in self.fields if f}
+
+
+def leaf_tables(root: BeautifulSoup | Tag) -> list[Tag]:
+    """Return the tables that hold no other table (layout tables wrap the data ones)."""
+    return [t for t in root.find_all("table") if t.find("table") is None]
+
+
+def cell_text(cell: Tag) -> str:
+    """Return a cell's text, normalised, with <br> and paragraphs read as spaces."""
+    for br in cell.find_all("br"):
+        br.replace_with(" ")
+    return clean_text(cell.get_text(" "))
+
+
+def build_grid(table: Tag) -> list[list[Cell]]:
+    """Return the table as a rectangular grid with every rowspan and colspan expanded."""
+    grid: list[list[Cell | None]] = []
+    origin = 0
+    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    for r, tr in enumerate(rows):
+        while len(grid) <= r:
+            grid.append([])
+        c = 0
+        for td in tr.find_all(["td", "th"], recursive=False):
+            while c < len(grid[r]) and grid[r][c] is not None:
+                c += 1
+            rowspan = _span(td.get("rowspan"))
+            colspan = _span(td.get("colspan"))
+            cell = Cell(cell_text(td), origin, td.name == "th")
+            origin += 1
+            for dr in range(rowspan):
+                while len(grid) <= r + dr:
+                    grid.append([])
+                line = grid[r + dr]
+                while len(line) < c + colspan:
+                    line.append(None)
+                for dc in range(colspan):
+                    line[c + dc] = cell
+            c += colspan
+    width = max((len(line) for line in grid), default=0)
+    blank = Cell("", -1, False)
+    return [
+        [slot if slot is not None else blank for slot in line] + [blank] * (width - len(line))
+        for line in grid[: len(rows)]
+    ]
+
+
+def read_table(table: Tag, vocabulary: Vocabulary) -> Table | None:
+    """Return the table with its header found and rows read; None when no header maps."""
+    grid = build_grid(table)
+    if not grid or not grid[0]:
+        return None
+    header_at = _find_header(grid, vocabulary)
+    if header_at is None:
+        return None
+    caption = table.find("caption")
+    # A header cell merged down into the next row makes both rows one header: widen the
+    # block up and down from the row that named the most fields.
+    end = header_at
+    while header_at > 0 and _merged(grid[header_at - 1], grid[header_at]):
+        header_at -= 1
+    while end + 1 < len(grid) and _merged(grid[end], grid[end + 1]):
+        end += 1
+    titles = [row[0].text for row in grid[:header_at] if row[0].text and _single_origin(row)]
+    if caption is not None and caption.find_parent("table") is table:
+        titles.insert(0, cell_text(caption))
+    depth = end - header_at + 1
+    headers, fields = _combine_headers(grid[header_at : end + 1], vocabulary)
+    rows: list[Row] = []
+    for offset, line in enumerate(grid[header_at + depth :], start=1):
+        row = _read_row(offset, line, headers, fields, vocabulary)
+        if row is not None:
+            rows.append(row)
+    return Table(headers, fields, rows, titles, table)
+
+
+def find_tables(root: BeautifulSoup | Tag, vocabulary: Vocabulary) -> Iterator[Table]:
+    """Yield every leaf table of `root` that has a header naming known fields."""
+    for element in leaf_tables(root):
+        table = read_table(element, vocabulary)
+        if table is not None:
+            yield table
+
+
+def _span(value: object) -> int:
+    try:
+        return max(1, min(MAX_SPAN, int(str(value).strip())))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _merged(upper: list[Cell], lower: list[Cell]) -> bool:
+    return any(a.origin == b.origin and a.origin >= 0 for a, b in zip(upper, lower, strict=True))
+
+
+def _single_origin(line: list[Cell]) -> bool:
+    return len({c.origin for c in line if c.text}) <= 1
+
+
+def _find_header(grid: list[list[Cell]], vocabulary: Vocabulary) -> int | None:
+    best, best_score = None, 1
+    for index, line in enumerate(grid[:8]):
+        seen: set[int] = set()
+        fields: set[str] = set()
+        for cell in line:
+            if cell.origin in seen:
+                continue
+            seen.add(cell.origin)
+            name = vocabulary.field_for(cell.text)
+            if name:
+                fields.add(name)
+        if len(fields) > best_score:
+            best, best_score = index, len(fields)
+    return best
+
+
+def _combine_headers(
+    lines: list[list[Cell]], vocabulary: Vocabulary
+) -> tuple[list[str], list[str | None]]:
+    headers: list[str] = []
+    fields: list[str | None] = []
+    for c in range(len(lines[0])):
+        top = lines[0][c].text
+        sub = lines[-1][c].text
+        if len(lines) == 1 or top == sub:
+            headers.append(top)
+            fields.append(vocabulary.field_for(top))
+            continue
+        # Group header over sub headers: the sub header names the column, the group may help.
+        group = _GROUP_SUFFIX.sub("", header_key(top))
+        name = vocabulary.field_for(sub) or vocabulary.field_for(group + header_key(sub))
+        headers.append(sub or top)
+        fields.append(name)
+    _drop_duplicate_fields(fields)
+    return headers, fields
+
+
+def _drop_duplicate_fields(fields: list[str | None]) -> None:
+    # Two columns meaning the same field: the first keeps it, the other goes to `extra`.
+    seen: set[str] = set()
+    for index, name in enumerate(fields):
+        if name is None:
+            continue
+        if name in seen:
+            fields[index] = None
+        seen.add(name)
+
+
+def _read_row(
+    number: int,
+    line: list[Cell],
+    headers: list[str],
+    fields: list[str | None],
+    vocabulary: Vocabulary,
+) -> Row | None:
+    texts = [cell.text for cell in line]
+    if not any(texts):
+        return None  # blank rows pasted from Excel carry nothing
+    raw = {_unique(headers[c] or f"列{c + 1}", c, headers): texts[c] for c in range(len(line))}
+    row = Row(number=number, raw=raw)
+    first = next(t for t in texts if t)
+    distinct = {cell.origin for cell in line if cell.text}
+    if _TOTALS.match(first.replace(" ", "")):
+        row.skip_reason = f"totals row ({first.replace(' ', '')[:2]}), not a person"
+        return row
+    if len(distinct) == 1 and len(line) > 2:
+        origin = distinct.pop()
+        merged = sum(1 for cell in line if cell.origin == origin) > 1
+        if merged or len(first) > 12 or _NOTE_START.match(first):
+            row.skip_reason = "note row (signatures, remarks), not data"
+            return row
+    elif _NOTE_START.match(first) and len(distinct) <= 2:
+        row.skip_reason = "note row (signatures, remarks), not data"
+        return row
+    for c, text in enumerate(texts):
+        name = fields[c]
+        if name:
+            row.values[name] = text
+            row.headers[name] = headers[c]
+        elif vocabulary.is_ignored(headers[c]):
+            row.serial = row.serial or text or None
+        elif text and headers[c]:
+            row.extra[headers[c]] = text
+    return row
+
+
+def leftovers(row: Row, used: frozenset[str]) -> dict[str, str]:
+    """Return the row's extra columns plus mapped fields the record has no place for."""
+    extra = dict(row.extra)
+    for name, text in row.values.items():
+        if name not in used and text:
+            extra[row.headers.get(name, name)] = text
+    return extra
+
+
+def _unique(header: str, column: int, headers: list[str]) -> str:
+    return header if headers.count(header) == 1 else f"{header}#{column + 1}"
+
+
+def reason_of(exc: Exception) -> str:
+    """Return a one-line reason for a quarantined row."""
+    if isinstance(exc, ValidationError):
+        return "invalid value: " + "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+        )
+    return str(exc)
+
+
+def records_from_rows(
+    table: Table, url: str, build: Callable[[Row], T]
+) -> tuple[list[T], list[Quarantined]]:
+    """Build one record per data row; totals, notes and rows that fail go to quarantine."""
+    records: list[T] = []
+    quarantined: list[Quarantined] = []
+    for row in table.rows:
+        if row.skip_reason:
+            quarantined.append(
+                Quarantined(url=url, row=row.number, reason=row.skip_reason, raw=row.raw)
+            )
+            continue
+        try:
+            records.append(build(row))
+        except (ValueError, ValidationError) as exc:
+            quarantined.append(
+                Quarantined(url=url, row=row.number, reason=reason_of(exc), raw=row.raw)
+            )
+    return records, quarantined
