@@ -59,20 +59,21 @@ def open_by_cadre(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
     """Return cadres with open or overdue check-in obligations, most overdue first."""
     o, c = t.obligations, t.cadres
     overdue = func.sum(case((o.c.status == "overdue", 1), else_=0)).label("overdue")
+    open_ = func.sum(case((o.c.status == "open", 1), else_=0)).label("open")
     query = (
         select(
             o.c.owner,
             c.c.name,
             c.c.village,
             overdue,
-            func.sum(case((o.c.status == "open", 1), else_=0)).label("open"),
+            open_,
         )
         .join(c, c.c.key == o.c.owner, isouter=True)
         .where(
             o.c.kind == ObligationKind.monthly_checkin.value, o.c.status.in_(("open", "overdue"))
         )
         .group_by(o.c.owner, c.c.name, c.c.village)
-        .order_by(overdue.desc(), o.c.owner)
+        .order_by(overdue.desc(), open_.desc(), o.c.owner)
         .limit(limit)
     )
     with engine.connect() as conn:
