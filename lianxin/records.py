@@ -203,13 +203,41 @@ class Reminder(Record):
     outcome: str = "pending"
 
 
+class Severity(StrEnum):
+    """How bad a quarantined row is."""
+
+    error = "error"  # the row or page was rejected: no record came of it
+    skipped = "skipped"  # not data (totals 合计, signatures, notes, exact duplicates)
+    warning = "warning"  # a record was kept, but something in it needs a person's eye
+
+
 class Quarantined(Record):
     """A row or page that failed validation: kept, with the reason, never dropped."""
 
     url: str
     row: int | None = None  # 1-based row in the table; None for the whole page
     reason: str
+    severity: Severity = Severity.error
     raw: dict[str, Any] = Field(default_factory=dict)
+
+
+class FindingKind(StrEnum):
+    """What reconciling a month's check-in tables against the roster can find."""
+
+    missing_checkin = "missing_checkin"  # roster worker with no check-in record
+    unknown_worker = "unknown_worker"  # a check-in that matches no roster worker
+    duplicate_checkin = "duplicate_checkin"  # the same worker twice in one period
+    outside_window = "outside_window"  # a call dated outside the check-in window
+    shared_phone = "shared_phone"  # one phone number for several workers
+
+
+class Finding(Record):
+    kind: FindingKind
+    period: str
+    subject: str  # worker key, or the phone tail for shared phones
+    village: str | None = None
+    detail: str
+    source_url: str | None = None
 
 
 class ParseResult(Record):

@@ -21,7 +21,7 @@ from lianxin.parsing.problems import notice_wide_deadline, problems_from_table, 
 from lianxin.parsing.problems import text_lines as problem_lines
 from lianxin.parsing.roster import regions_of, roster_from_table
 from lianxin.parsing.tables import Table, find_tables
-from lianxin.records import ParseResult, ParseStatus, Quarantined, Report, ReportKind
+from lianxin.records import ParseResult, ParseStatus, Quarantined, Report, ReportKind, Severity
 
 log = logging.getLogger(__name__)
 _KINDS = {k.value for k in ReportKind}
@@ -188,16 +188,12 @@ def _article(result: ParseResult, doc: Document) -> None:
 
 
 def _finish(result: ParseResult) -> ParseResult:
-    data_errors = [q for q in result.quarantined if not _is_non_data(q)]
+    # Totals and note rows are kept visible in quarantine but are not errors of the page.
+    data_errors = [q for q in result.quarantined if q.severity == Severity.error]
     if data_errors:
         result.report.parse_status = ParseStatus.partial
         result.report.errors = [f"row {q.row}: {q.reason}" for q in data_errors]
     return result
-
-
-def _is_non_data(q: Quarantined) -> bool:
-    # Totals and note rows are kept visible in quarantine but are not errors of the page.
-    return q.reason.startswith(("totals row", "note row"))
 
 
 def _kind_or_article(kind: str) -> ReportKind:

@@ -14,7 +14,7 @@ from lianxin.parsing.text import (
     parse_date,
     parse_work_status,
 )
-from lianxin.records import Cadre, Quarantined, Region, RegionLevel, Worker, WorkStatus
+from lianxin.records import Cadre, Quarantined, Region, RegionLevel, Severity, Worker, WorkStatus
 
 
 def roster_from_table(
@@ -31,7 +31,13 @@ def roster_from_table(
     for row in table.rows:
         if row.skip_reason:
             quarantined.append(
-                Quarantined(url=url, row=row.number, reason=row.skip_reason, raw=row.raw)
+                Quarantined(
+                    url=url,
+                    row=row.number,
+                    reason=row.skip_reason,
+                    severity=Severity.skipped,
+                    raw=row.raw,
+                )
             )
             continue
         try:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from lianxin.parsing.columns import Vocabulary, header_key
 from lianxin.parsing.text import clean_text
-from lianxin.records import Quarantined
+from lianxin.records import Quarantined, Severity
 
 T = TypeVar("T")
 
@@ -276,7 +276,13 @@ def records_from_rows(
     for row in table.rows:
         if row.skip_reason:
             quarantined.append(
-                Quarantined(url=url, row=row.number, reason=row.skip_reason, raw=row.raw)
+                Quarantined(
+                    url=url,
+                    row=row.number,
+                    reason=row.skip_reason,
+                    severity=Severity.skipped,
+                    raw=row.raw,
+                )
             )
             continue
         try:

@@ -224,9 +224,26 @@ quarantine = Table(
     Column("content_hash", String(64), nullable=False),
     Column("row", Integer, nullable=False, server_default="0"),  # 0: the whole page
     Column("reason", Text, nullable=False),
+    Column("severity", String(16), nullable=False, server_default="error"),
     Column("raw", Json, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("content_hash", "row", "reason"),
+)
+
+# Reconciliation of a month's check-in tables against the roster: one row per finding,
+# replaced whole for a period each time that period is reconciled.
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("subject", String(400), nullable=False),
+    Column("village", String(64)),
+    Column("detail", Text, nullable=False),
+    Column("source_url", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_findings_period_kind", "period", "kind"),
 )
 
 runs = Table(

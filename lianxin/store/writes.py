@@ -225,6 +225,7 @@ def _quarantine_rows(results: Sequence[ParseResult], now: datetime) -> list[dict
             "content_hash": r.report.content_hash,
             "row": q.row or 0,
             "reason": q.reason,
+            "severity": q.severity.value,
             "raw": q.raw,
             "created_at": now,
         }
