@@ -10,7 +10,7 @@ from prefect import flow
 from lianxin.clock import utc_now
 from tasks.fetch import fetch_source, select_sources
 from tasks.parse import parse_pages
-from tasks.store import record_run, store_results
+from tasks.store import reconcile_tables, record_run, store_results
 
 
 @flow(name="ingest", log_prints=True)
@@ -23,5 +23,7 @@ def ingest(
     crawls = fetch_source.map(chosen).result(raise_on_failure=False)
     results = parse_pages(crawls)
     stats = store_results(crawls, results, dry_run=dry_run)
-    record_run("ingest", as_of, started, stats, dry_run)
-    return stats
+    findings = reconcile_tables(stats, dry_run=dry_run)
+    summary = {**stats, "findings": findings}
+    record_run("ingest", as_of, started, summary, dry_run)
+    return summary

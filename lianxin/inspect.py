@@ -132,12 +132,22 @@ def print_status(console: Console, engine: Engine) -> None:
         )
     console.print(cadres)
 
+    found = reads.findings(engine)
+    if found:
+        table = Table(
+            title="Reconciliation findings (check-in tables vs roster)", title_justify="left"
+        )
+        for col in ("period", "finding", "count", "example"):
+            table.add_column(col)
+        for r in found:
+            table.add_row(r["period"], r["kind"], str(r["findings"]), r["example"])
+        console.print(table)
+
     reasons = reads.quarantine_reasons(engine)
     if reasons:
         table = Table(title="Quarantined rows and pages", title_justify="left")
-        table.add_column("reason")
-        table.add_column("rows", justify="right")
-        table.add_column("example")
+        for col in ("severity", "reason", "rows", "example"):
+            table.add_column(col, justify="right" if col == "rows" else "left")
         for r in reasons:
-            table.add_row(r["reason"], str(r["rows"]), r["example"])
+            table.add_row(r["severity"], r["reason"], str(r["rows"]), r["example"])
         console.print(table)

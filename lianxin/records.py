@@ -85,6 +85,14 @@ class Region(Record):
     parent: str | None = None  # name of the enclosing region
 
 
+class ReportPart(Record):
+    """One fetched page of a report published over several pages (or an attachment)."""
+
+    url: str
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    charset: str | None = None
+
+
 class Report(Record):
     source: str
     url: str
@@ -102,6 +110,8 @@ class Report(Record):
     county: str | None = None
     town: str | None = None
     village: str | None = None
+    charset: str | None = None  # the HTTP charset the page came with, for re-parsing
+    parts: list[ReportPart] = Field(default_factory=list)  # for a report over several pages
 
 
 class Cadre(Record):
@@ -266,11 +276,21 @@ def phone_tail(phone: str | None) -> str:
     return digits[-4:] if len(digits) >= 4 else ""
 
 
+def compact_name(name: str) -> str:
+    """Return `name` without the spaces clerks pad two-character names with ("张　伟" → "张伟")."""
+    return re.sub(r"\s+", "", name)
+
+
+def person_key(village: str, name: str) -> str:
+    """Return village and name as one key, for matching records that lack a phone."""
+    return f"{compact_name(village)}|{compact_name(name)}"
+
+
 def worker_key(village: str, name: str, phone: str | None) -> str:
     """Return the natural key of a worker: village, name and phone tail (tolerates masking)."""
-    return f"{village}|{name}|{phone_tail(phone)}"
+    return f"{person_key(village, name)}|{phone_tail(phone)}"
 
 
 def cadre_key(town: str | None, name: str) -> str:
     """Return the natural key of a cadre: the town they serve in and their name."""
-    return f"{town or ''}|{name}"
+    return f"{compact_name(town or '')}|{compact_name(name)}"

@@ -41,11 +41,22 @@ def run_summary(
         quarantine = Table(
             title="Quarantined (kept with a reason, see `lianxin status`)", title_justify="left"
         )
-        quarantine.add_column("reason")
-        quarantine.add_column("rows", justify="right")
+        for col in ("severity", "reason", "rows"):
+            quarantine.add_column(col, justify="right" if col == "rows" else "left")
         for row in reasons:
-            quarantine.add_row(row["reason"], str(row["rows"]))
+            quarantine.add_row(row["severity"], row["reason"], str(row["rows"]))
         console.print(quarantine)
+
+    found = [row for row in reads.findings(engine) if row["period"] == period]
+    if found:
+        table = Table(
+            title=f"Check-in tables {period} reconciled against the roster", title_justify="left"
+        )
+        for col in ("finding", "count", "example"):
+            table.add_column(col, justify="right" if col == "count" else "left")
+        for row in found:
+            table.add_row(row["kind"], str(row["findings"]), row["example"])
+        console.print(table)
 
     villages = Table(
         title=f"Monthly check-ins {period} (due {followups['due']}, as of {followups['as_of']})",

@@ -14,8 +14,9 @@ from lianxin.fetching import CrawlResult
 from lianxin.records import ParseResult
 from lianxin.store import reads
 from lianxin.store.fetchlog import log_fetches
+from lianxin.store.reconcile import reconcile_periods
 from lianxin.store.writes import save_results
-from tasks.common import engine
+from tasks.common import engine, settings
 
 
 @task(name="store-results", cache_policy=NO_CACHE)
@@ -51,6 +52,21 @@ def store_results(
         stats.problems,
     )
     return summary
+
+
+@task(name="reconcile-tables", cache_policy=NO_CACHE)
+def reconcile_tables(stored: dict[str, Any], dry_run: bool = False) -> dict[str, int]:
+    """Reconcile the check-in periods this ingest touched against the roster; count findings."""
+    periods = stored.get("stored", {}).get("periods", [])
+    if dry_run or not periods:
+        return {}
+    findings = reconcile_periods(engine(), periods, settings().rules, utc_now())
+    get_run_logger().info(
+        "Reconciled %s against the roster: %s",
+        ", ".join(periods),
+        ", ".join(f"{n} {kind}" for kind, n in sorted(findings.items())) or "nothing to report",
+    )
+    return findings
 
 
 @task(name="record-run", cache_policy=NO_CACHE)

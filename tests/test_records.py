@@ -39,3 +39,8 @@ def test_it_strips_whitespace_from_names() -> None:
         worker_name=" 张伟 ", village="青山村", period="2026-11", call_date=date(2026, 11, 3)
     )
     assert call.worker_name == "张伟"
+
+
+def test_it_keys_a_name_padded_with_a_full_width_space_like_the_plain_name() -> None:
+    assert worker_key("青山村", "张\u3000伟", "13800001111") == "青山村|张伟|1111"
+    assert worker_key("青山村", "张 伟", "138****1111") == "青山村|张伟|1111"

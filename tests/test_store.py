@@ -76,5 +76,10 @@ def test_it_keeps_quarantined_rows_with_their_reason_once(engine: Engine) -> Non
     )
     save_results(engine, [again], NOW)  # same bytes elsewhere: one quarantine row, not two
     assert reads.quarantine_reasons(engine) == [
-        {"reason": "totals row (合计)", "rows": 1, "example": "http://portal.test/roster.html"}
+        {
+            "severity": "error",
+            "reason": "totals row (合计)",
+            "rows": 1,
+            "example": "http://portal.test/roster.html",
+        }
     ]

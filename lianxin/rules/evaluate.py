@@ -171,7 +171,7 @@ def _create_obligations(
 def _advance(conn: Connection, as_of: date, now: datetime) -> dict[str, int]:
     o, c, e = t.obligations, t.checkins, t.obligation_events
     called = exists().where(
-        c.c.worker_key == o.c.subject,
+        c.c.matched_key == o.c.subject,
         c.c.period == o.c.period,
         or_(c.c.call_date.is_(None), c.c.call_date <= as_of),
     )

@@ -84,8 +84,10 @@ def quarantine_reasons(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
     """Return quarantined rows grouped by reason, most frequent first."""
     q = t.quarantine
     query = (
-        select(q.c.reason, func.count().label("rows"), func.min(q.c.url).label("example"))
-        .group_by(q.c.reason)
+        select(
+            q.c.severity, q.c.reason, func.count().label("rows"), func.min(q.c.url).label("example")
+        )
+        .group_by(q.c.severity, q.c.reason)
         .order_by(func.count().desc())
         .limit(limit)
     )
@@ -141,3 +143,21 @@ def record_run(
                 prefect_flow_run_id=flow_run_id,
             )
         )
+
+
+def findings(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
+    """Return reconciliation findings counted by period and kind, newest period first."""
+    f = t.findings
+    query = (
+        select(
+            f.c.period,
+            f.c.kind,
+            func.count().label("findings"),
+            func.min(f.c.detail).label("example"),
+        )
+        .group_by(f.c.period, f.c.kind)
+        .order_by(f.c.period.desc(), f.c.kind)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]

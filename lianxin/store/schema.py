@@ -83,6 +83,9 @@ reports = Table(
     Column("town", String(64)),
     Column("village", String(64)),
     Column("record_count", Integer, nullable=False, server_default="0"),
+    Column("charset", String(32)),  # the HTTP charset it came with, for re-parsing
+    # For a report published over several pages: [[url, content_hash, charset], …] in order.
+    Column("parts", Json),
 )
 
 cadres = Table(
@@ -98,6 +101,8 @@ cadres = Table(
     Column("routes", Json, nullable=False),
     Column("supervisor", String(64)),
     Column("source_url", Text),
+    Column("content_hash", String(64)),
+    Column("fetched_at", DateTime(timezone=True)),
 )
 
 workers = Table(
@@ -121,6 +126,9 @@ workers = Table(
     Column("status", String(16), nullable=False),
     Column("extra", Json, nullable=False),
     Column("source_url", Text),
+    Column("content_hash", String(64)),
+    Column("fetched_at", DateTime(timezone=True)),
+    Column("person_key", String(140), nullable=False, server_default="", index=True),
     Index("ix_workers_status", "status"),
 )
 
@@ -147,6 +155,11 @@ checkins = Table(
     Column("extra", Json, nullable=False),
     Column("source_url", Text),
     Column("content_hash", String(64)),
+    Column("fetched_at", DateTime(timezone=True)),
+    Column("phone_tail", String(4), nullable=False, server_default=""),
+    Column("person_key", String(140), nullable=False, server_default=""),
+    # The roster worker this call is about, once matched (tolerant to masking and spacing).
+    Column("matched_key", String(160), index=True),
     UniqueConstraint("worker_key", "period"),
     Index("ix_checkins_period", "period"),
 )
@@ -166,6 +179,7 @@ problems = Table(
     Column("status", String(16), nullable=False),
     Column("source_url", Text, nullable=False),
     Column("content_hash", String(64)),
+    Column("fetched_at", DateTime(timezone=True)),
 )
 
 obligations = Table(

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select, tuple_
 
-from lianxin.records import ParseResult, cadre_key, worker_key
+from lianxin.records import ParseResult, cadre_key, person_key, phone_tail, worker_key
 from lianxin.store import schema as t
+from lianxin.store.reconcile import match_checkins
 from lianxin.store.upsert import upsert
 
 
@@ -24,6 +25,8 @@ class SaveStats:
     checkins: int = 0
     problems: int = 0
     quarantined: int = 0
+    matched: int = 0  # check-ins newly matched to a roster worker
+    periods: list[str] = field(default_factory=list)  # check-in periods this batch touched
     by_kind: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -83,6 +86,8 @@ def save_results(engine: Engine, results: Sequence[ParseResult], now: datetime) 
             _dedupe(_checkin_rows(fresh), ("worker_key", "period")),
             keys=["worker_key", "period"],
         )
+        stats.matched = match_checkins(conn)
+        stats.periods = sorted({c.period for r in fresh for c in r.checkins})
         stats.problems = upsert(
             conn, t.problems, _dedupe(_problem_rows(fresh), ("key",)), keys=["key"]
         )
@@ -123,6 +128,17 @@ def _report_row(r: ParseResult) -> dict[str, Any]:
         "town": rep.town,
         "village": rep.village,
         "record_count": r.record_count,
+        "charset": rep.charset,
+        "parts": [part.model_dump() for part in rep.parts] or None,
+    }
+
+
+def _provenance(r: ParseResult) -> dict[str, Any]:
+    # Every record says which page, fetched when, with which bytes, it came from.
+    return {
+        "source_url": r.report.url,
+        "content_hash": r.report.content_hash,
+        "fetched_at": r.report.fetched_at,
     }
 
 
@@ -137,7 +153,7 @@ def _cadre_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
             "town": c.town,
             "routes": c.routes,
             "supervisor": c.supervisor,
-            "source_url": r.report.url,
+            **_provenance(r),
         }
         for r in results
         for c in r.cadres
@@ -163,7 +179,8 @@ def _worker_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
             "start_date": w.start_date,
             "status": w.status.value,
             "extra": w.extra,
-            "source_url": r.report.url,
+            "person_key": person_key(w.village, w.name),
+            **_provenance(r),
         }
         for r in results
         for w in r.workers
@@ -190,8 +207,9 @@ def _checkin_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
             "followup_needed": c.followup_needed,
             "notes": c.notes,
             "extra": c.extra,
-            "source_url": r.report.url,
-            "content_hash": r.report.content_hash,
+            "phone_tail": phone_tail(c.worker_phone),
+            "person_key": person_key(c.village, c.worker_name),
+            **_provenance(r),
         }
         for r in results
         for c in r.checkins
@@ -210,8 +228,7 @@ def _problem_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
             "responsible_unit": p.responsible_unit,
             "deadline": p.deadline,
             "status": p.status.value,
-            "source_url": r.report.url,
-            "content_hash": r.report.content_hash,
+            **_provenance(r),
         }
         for r in results
         for p in r.problems

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
@@ -27,7 +28,9 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=32), nullable=True),
         sa.Column("village", sa.String(length=64), nullable=True),
         sa.Column("town", sa.String(length=64), nullable=True),
-        sa.Column("routes", sa.JSON(), nullable=False),
+        sa.Column(
+            "routes", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
         sa.Column("supervisor", sa.String(length=64), nullable=True),
         sa.Column("source_url", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cadres")),
@@ -52,7 +55,9 @@ def upgrade() -> None:
         sa.Column("policy_explained", sa.Boolean(), nullable=True),
         sa.Column("followup_needed", sa.Boolean(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=True),
-        sa.Column("extra", sa.JSON(), nullable=False),
+        sa.Column(
+            "extra", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
         sa.Column("source_url", sa.Text(), nullable=True),
         sa.Column("content_hash", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_checkins")),
@@ -116,7 +121,7 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("row", sa.Integer(), server_default="0", nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("raw", sa.JSON(), nullable=False),
+        sa.Column("raw", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quarantine")),
         sa.UniqueConstraint(
@@ -140,7 +145,9 @@ def upgrade() -> None:
         sa.Column("stage", sa.String(length=32), nullable=False),
         sa.Column("recipient", sa.String(length=160), nullable=False),
         sa.Column("channel", sa.Text(), nullable=False),
-        sa.Column("obligations", sa.JSON(), nullable=False),
+        sa.Column(
+            "obligations", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
         sa.Column("as_of", sa.Date(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
@@ -157,14 +164,18 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("title", sa.Text(), server_default="", nullable=False),
         sa.Column("published", sa.Date(), nullable=True),
-        sa.Column("authors", sa.JSON(), nullable=False),
+        sa.Column(
+            "authors", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
         sa.Column("editor", sa.String(length=64), nullable=True),
         sa.Column("content_source", sa.String(length=128), nullable=True),
         sa.Column("body", sa.Text(), server_default="", nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("parse_status", sa.String(length=16), nullable=False),
-        sa.Column("errors", sa.JSON(), nullable=False),
+        sa.Column(
+            "errors", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
         sa.Column("county", sa.String(length=64), nullable=True),
         sa.Column("town", sa.String(length=64), nullable=True),
         sa.Column("village", sa.String(length=64), nullable=True),
@@ -180,7 +191,9 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("stats", sa.JSON(), nullable=False),
+        sa.Column(
+            "stats", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
         sa.Column("prefect_flow_run_id", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_runs")),
     )
@@ -202,7 +215,9 @@ def upgrade() -> None:
         sa.Column("work_place", sa.Text(), nullable=True),
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("extra", sa.JSON(), nullable=False),
+        sa.Column(
+            "extra", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
         sa.Column("source_url", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workers")),
         sa.UniqueConstraint("key", name=op.f("uq_workers_key")),

@@ -1,0 +1,195 @@
+"""Match published check-ins to roster workers and reconcile a month's tables against the roster.
+
+Both run as a few SQL statements over whole tables. Matching is tolerant: the exact key (village,
+name, phone tail) first; then village and name alone when exactly one roster worker has them
+(tables without a phone column, a masked or changed phone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    update,
+)
+
+from config.settings import RulesSettings
+from lianxin.records import FindingKind
+from lianxin.rules.checkin import CheckinWindow, checkin_window
+from lianxin.store import schema as t
+
+_FINDING_COLUMNS = ["kind", "period", "subject", "village", "detail", "source_url", "created_at"]
+
+
+def match_checkins(conn: Connection) -> int:
+    """Set `matched_key` on unmatched check-ins that now match a roster worker; return how many."""
+    c, w = t.checkins, t.workers
+
+    def unmatched() -> int:
+        query = select(func.count()).select_from(c).where(c.c.matched_key.is_(None))
+        return int(conn.execute(query).scalar_one())
+
+    before = unmatched()
+    if not before:
+        return 0
+    conn.execute(
+        update(c)
+        .where(c.c.matched_key.is_(None), exists().where(w.c.key == c.c.worker_key))
+        .values(matched_key=c.c.worker_key)
+    )
+    # A single roster worker of that village and name: the phone was masked, missing or changed.
+    # Where there is none or several, the subquery yields NULL and the row stays unmatched.
+    only_candidate = (
+        select(func.min(w.c.key))
+        .where(w.c.person_key == c.c.person_key)
+        .having(func.count() == 1)
+        .scalar_subquery()
+    )
+    conn.execute(
+        update(c)
+        .where(c.c.matched_key.is_(None), c.c.person_key != "")
+        .values(matched_key=only_candidate)
+    )
+    return before - unmatched()
+
+
+def reconcile(
+    conn: Connection,
+    windows: Iterable[CheckinWindow],
+    statuses: list[str],
+    now: datetime,
+) -> dict[str, int]:
+    """Replace the findings of each window's period; return the number of findings by kind."""
+    counts: dict[str, int] = {}
+    for window in windows:
+        conn.execute(delete(t.findings).where(t.findings.c.period == window.period))
+        for kind, query in _finding_queries(window, statuses, now).items():
+            inserted = conn.execute(
+                t.findings.insert().from_select(_FINDING_COLUMNS, query)
+            ).rowcount
+            counts[kind.value] = counts.get(kind.value, 0) + max(int(inserted), 0)
+    return counts
+
+
+def _finding_queries(
+    window: CheckinWindow, statuses: list[str], now: datetime
+) -> dict[FindingKind, Select[Any]]:
+    c, w = t.checkins, t.workers
+    period = window.period
+    in_period = c.c.period == period
+    published_villages = select(c.c.village).where(in_period).distinct()
+
+    missing = select(
+        literal(FindingKind.missing_checkin.value),
+        literal(period),
+        w.c.key,
+        w.c.village,
+        literal(f"on the roster, not on the village's {period} check-in table"),
+        w.c.source_url,
+        literal(now),
+    ).where(
+        w.c.status.in_(statuses),
+        w.c.village.in_(published_villages),
+        not_(exists().where(in_period, c.c.matched_key == w.c.key)),
+    )
+
+    unknown = select(
+        literal(FindingKind.unknown_worker.value),
+        literal(period),
+        c.c.worker_key,
+        c.c.village,
+        literal("no roster worker matches this check-in by name and phone: ") + c.c.worker_name,
+        c.c.source_url,
+        literal(now),
+    ).where(in_period, c.c.matched_key.is_(None))
+
+    duplicate = (
+        select(
+            literal(FindingKind.duplicate_checkin.value),
+            literal(period),
+            c.c.matched_key,
+            func.min(c.c.village),
+            func.cast(func.count(), t.findings.c.detail.type)
+            + literal(" check-in records of one worker in this period"),
+            func.min(c.c.source_url),
+            literal(now),
+        )
+        .where(in_period, c.c.matched_key.is_not(None))
+        .group_by(c.c.matched_key)
+        .having(func.count() > 1)
+    )
+
+    outside = select(
+        literal(FindingKind.outside_window.value),
+        literal(period),
+        func.coalesce(c.c.matched_key, c.c.worker_key),
+        c.c.village,
+        literal("call dated ")
+        + func.cast(c.c.call_date, t.findings.c.detail.type)
+        + literal(f", outside the window {window.start.isoformat()}–{window.due.isoformat()}"),
+        c.c.source_url,
+        literal(now),
+    ).where(
+        in_period,
+        c.c.call_date.is_not(None),
+        or_(c.c.call_date < window.start, c.c.call_date > window.due),
+    )
+
+    phones = w.c.phone
+    shared = (
+        select(
+            literal(FindingKind.shared_phone.value),
+            literal(period),
+            literal("phone …") + func.substr(phones, func.length(phones) - 3, 4),
+            func.min(w.c.village),
+            func.cast(func.count(), t.findings.c.detail.type)
+            + literal(" roster workers share one phone, e.g. ")
+            + func.min(w.c.name)
+            + literal(" and ")
+            + func.max(w.c.name),
+            func.min(w.c.source_url),
+            literal(now),
+        )
+        .where(
+            and_(phones.is_not(None), phones != "", not_(phones.contains("*"))),
+            w.c.village.in_(published_villages),
+        )
+        .group_by(phones)
+        .having(func.count() > 1)
+    )
+    return {
+        FindingKind.missing_checkin: missing,
+        FindingKind.unknown_worker: unknown,
+        FindingKind.duplicate_checkin: duplicate,
+        FindingKind.outside_window: outside,
+        FindingKind.shared_phone: shared,
+    }
+
+
+def reconcile_periods(
+    engine: Engine, periods: Iterable[str], rules: RulesSettings, now: datetime
+) -> dict[str, int]:
+    """Reconcile the check-in tables of `periods` against the roster in one transaction."""
+    windows = [
+        checkin_window(
+            p, rules.checkin_first_day, rules.checkin_last_day, rules.move_due_past_holidays
+        )
+        for p in sorted(set(periods))
+    ]
+    if not windows:
+        return {}
+    with engine.begin() as conn:
+        return reconcile(conn, windows, rules.checkin_statuses, now)
