@@ -112,6 +112,37 @@ def parse(
 
 
 @app.command()
+def reparse(
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Only reports fetched on or after this day."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change.")] = False,
+) -> None:
+    """Parse archived pages again after a parser change; print added, removed, altered records.
+
+    Example: lianxin reparse --since 2026-11-01 --dry-run
+    """
+    from lianxin.archive import Archive
+    from lianxin.clock import utc_now
+    from lianxin.inspect import print_reparse
+    from lianxin.pipeline import reparser
+    from lianxin.reparse import reparse as run_reparse
+    from lianxin.store.engine import engine_for
+
+    settings = get_settings()
+    report = run_reparse(
+        engine_for(settings.database_url),
+        Archive(settings.archive_dir),
+        reparser,
+        utc_now(),
+        since=_day(since),
+        apply=not dry_run,
+    )
+    print_reparse(console, report, applied=not dry_run)
+
+
+@app.command()
 def status() -> None:
     """Show what the store holds: counts, the last runs, overdue check-ins by cadre, quarantine.
 

@@ -16,6 +16,7 @@ from lianxin.errors import FetchError
 from lianxin.fetching import _header_charset
 from lianxin.privacy import mask_id_number, mask_phone
 from lianxin.records import ParseResult
+from lianxin.reparse import ReparseReport
 from lianxin.store import reads
 
 PERSONAL = {"phone": mask_phone, "worker_phone": mask_phone, "id_number": mask_id_number}
@@ -151,3 +152,25 @@ def print_status(console: Console, engine: Engine) -> None:
         for r in reasons:
             table.add_row(r["severity"], r["reason"], str(r["rows"]), r["example"])
         console.print(table)
+
+
+def print_reparse(console: Console, report: ReparseReport, applied: bool) -> None:
+    """Print what re-parsing changed: counts per record kind, then each change."""
+    verb = "changed" if applied else "would change"
+    console.print(
+        f"Re-parsed {report.pages} archived reports: {len(report.changed_pages)} {verb}"
+        + (f", {len(report.missing)} missing from the archive" if report.missing else "")
+    )
+    counts = report.counts()
+    if counts:
+        table = Table(title="Records", title_justify="left")
+        for col in ("kind", "added", "removed", "altered"):
+            table.add_column(col, justify="left" if col == "kind" else "right")
+        for kind, n in sorted(counts.items()):
+            table.add_row(kind, *(str(n.get(c, 0)) for c in ("added", "removed", "altered")))
+        console.print(table)
+    for change in report.changes[:200]:
+        fields = f" ({', '.join(change.fields)})" if change.fields else ""
+        console.print(f"  {change.change:<8} {change.kind:<8} {change.key}{fields}")
+    if len(report.changes) > 200:
+        console.print(f"  … and {len(report.changes) - 200} more")

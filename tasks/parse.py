@@ -8,7 +8,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from lianxin.fetching import CrawlResult
-from lianxin.parsing import parse_page
+from lianxin.pipeline import parse_fetched
 from lianxin.records import ParseResult
 
 
@@ -21,13 +21,13 @@ def parse_pages(crawls: Sequence[CrawlResult | BaseException]) -> list[ParseResu
     """
     log = get_run_logger()
     results = [
-        parse_page(
+        parse_fetched(
             page.content,
             page.url,
-            source=page.source,
-            fetched_at=page.fetched_at,
+            page.source,
+            page.fetched_at,
+            charset=page.encoding or page.charset,
             kind=page.kind,
-            http_charset=page.encoding or page.charset,
             content_type=page.content_type,
         )
         for crawl in crawls

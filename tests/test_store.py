@@ -75,11 +75,15 @@ def test_it_keeps_quarantined_rows_with_their_reason_once(engine: Engine) -> Non
         Quarantined(url=again.report.url, row=7, reason="totals row (合计)", raw={"姓名": "合计"})
     )
     save_results(engine, [again], NOW)  # same bytes elsewhere: one quarantine row, not two
-    assert reads.quarantine_reasons(engine) == [
-        {
-            "severity": "error",
-            "reason": "totals row (合计)",
-            "rows": 1,
-            "example": "http://portal.test/roster.html",
-        }
-    ]
+    (only,) = reads.quarantine_reasons(engine)
+    assert (only["severity"], only["reason"], only["rows"]) == ("error", "totals row (合计)", 1)
+
+
+def test_it_drops_the_records_a_changed_page_no_longer_lists(engine: Engine) -> None:
+    save_results(engine, [roster("v1")], NOW)
+    shorter = roster("v2")
+    shorter.workers = shorter.workers[:2]
+    save_results(engine, [shorter], NOW)
+    with engine.connect() as conn:
+        names = conn.execute(select(t.workers.c.name).order_by(t.workers.c.name)).scalars().all()
+    assert sorted(names) == sorted(["张伟", "刘洋"])

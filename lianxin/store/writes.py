@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, tuple_
+from sqlalchemy import Connection, Engine, delete, select, tuple_
 
 from lianxin.records import ParseResult, cadre_key, person_key, phone_tail, worker_key
 from lianxin.store import schema as t
@@ -54,53 +54,71 @@ def save_results(engine: Engine, results: Sequence[ParseResult], now: datetime) 
         )
         fresh = [r for r in results if (r.report.url, r.report.content_hash) not in seen]
         stats.unchanged_pages = len(results) - len(fresh)
-        stats.pages = len(fresh)
-        if not fresh:
-            return stats
-        upsert(conn, t.reports, [_report_row(r) for r in fresh], keys=["url"])
-        stats.regions = upsert(
-            conn,
-            t.regions,
-            _dedupe(
-                [
-                    {
-                        "level": g.level.value,
-                        "name": g.name,
-                        "code": g.code,
-                        "parent": g.parent or "",
-                    }
-                    for r in fresh
-                    for g in r.regions
-                ],
-                ("level", "name", "parent"),
-            ),
-            keys=["level", "name", "parent"],
-        )
-        stats.cadres = upsert(conn, t.cadres, _dedupe(_cadre_rows(fresh), ("key",)), keys=["key"])
-        stats.workers = upsert(
-            conn, t.workers, _dedupe(_worker_rows(fresh), ("key",)), keys=["key"]
-        )
-        stats.checkins = upsert(
-            conn,
-            t.checkins,
-            _dedupe(_checkin_rows(fresh), ("worker_key", "period")),
-            keys=["worker_key", "period"],
-        )
-        stats.matched = match_checkins(conn)
-        stats.periods = sorted({c.period for r in fresh for c in r.checkins})
-        stats.problems = upsert(
-            conn, t.problems, _dedupe(_problem_rows(fresh), ("key",)), keys=["key"]
-        )
-        stats.quarantined = upsert(
-            conn,
-            t.quarantine,
-            _dedupe(_quarantine_rows(fresh, now), ("content_hash", "row", "reason")),
-            keys=["content_hash", "row", "reason"],
-            update=(),
-        )
-        for r in fresh:
-            stats.by_kind[r.report.kind.value] = stats.by_kind.get(r.report.kind.value, 0) + 1
+        write_results(conn, fresh, now, stats)
     return stats
+
+
+RECORD_TABLES = (t.workers, t.cadres, t.checkins, t.problems)
+
+
+def write_results(
+    conn: Connection, fresh: Sequence[ParseResult], now: datetime, stats: SaveStats
+) -> None:
+    """Write `fresh` results, replacing whatever records their URLs produced before.
+
+    A page that changed may have lost rows; deleting its old records first keeps the store
+    equal to what the page says now. Quarantine rows for the same bytes are replaced too.
+    """
+    stats.pages = len(fresh)
+    if not fresh:
+        return
+    urls = [r.report.url for r in fresh]
+    for table in RECORD_TABLES:
+        conn.execute(delete(table).where(table.c.source_url.in_(urls)))
+    conn.execute(
+        delete(t.quarantine).where(
+            t.quarantine.c.content_hash.in_([r.report.content_hash for r in fresh])
+        )
+    )
+    upsert(conn, t.reports, [_report_row(r) for r in fresh], keys=["url"])
+    stats.regions = upsert(
+        conn,
+        t.regions,
+        _dedupe(
+            [
+                {
+                    "level": g.level.value,
+                    "name": g.name,
+                    "code": g.code,
+                    "parent": g.parent or "",
+                }
+                for r in fresh
+                for g in r.regions
+            ],
+            ("level", "name", "parent"),
+        ),
+        keys=["level", "name", "parent"],
+    )
+    stats.cadres = upsert(conn, t.cadres, _dedupe(cadre_rows(fresh), ("key",)), keys=["key"])
+    stats.workers = upsert(conn, t.workers, _dedupe(worker_rows(fresh), ("key",)), keys=["key"])
+    stats.checkins = upsert(
+        conn,
+        t.checkins,
+        _dedupe(checkin_rows(fresh), ("worker_key", "period")),
+        keys=["worker_key", "period"],
+    )
+    stats.matched = match_checkins(conn)
+    stats.periods = sorted({c.period for r in fresh for c in r.checkins})
+    stats.problems = upsert(conn, t.problems, _dedupe(problem_rows(fresh), ("key",)), keys=["key"])
+    stats.quarantined = upsert(
+        conn,
+        t.quarantine,
+        _dedupe(_quarantine_rows(fresh, now), ("content_hash", "row", "reason")),
+        keys=["content_hash", "row", "reason"],
+        update=(),
+    )
+    for r in fresh:
+        stats.by_kind[r.report.kind.value] = stats.by_kind.get(r.report.kind.value, 0) + 1
 
 
 def _dedupe(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -142,7 +160,7 @@ def _provenance(r: ParseResult) -> dict[str, Any]:
     }
 
 
-def _cadre_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
+def cadre_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
     return [
         {
             "key": cadre_key(c.town, c.name),
@@ -160,7 +178,7 @@ def _cadre_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
     ]
 
 
-def _worker_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
+def worker_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
     return [
         {
             "key": worker_key(w.village, w.name, w.phone),
@@ -187,7 +205,7 @@ def _worker_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
     ]
 
 
-def _checkin_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
+def checkin_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
     return [
         {
             "worker_key": worker_key(c.village, c.worker_name, c.worker_phone),
@@ -216,7 +234,7 @@ def _checkin_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
     ]
 
 
-def _problem_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
+def problem_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
     return [
         {
             "key": f"{r.report.url}#{p.number}",
