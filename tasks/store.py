@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from prefect import get_run_logger, runtime, task
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from lianxin.clock import utc_now
@@ -15,7 +16,7 @@ from lianxin.records import ParseResult
 from lianxin.store import reads
 from lianxin.store.fetchlog import log_fetches
 from lianxin.store.reconcile import reconcile_periods
-from lianxin.store.writes import save_results
+from lianxin.store.writes import quarantine_table, save_results
 from tasks.common import engine, settings
 
 
@@ -51,6 +52,15 @@ def store_results(
         stats.checkins,
         stats.problems,
     )
+    quarantined = quarantine_table(results)
+    if quarantined:
+        create_table_artifact(
+            key="quarantine",
+            table=quarantined,
+            description="Rows and pages this ingest kept aside, with the reason (连心 quarantine)",
+        )
+        for row in quarantined[:5]:
+            log.info("Quarantined %s × %s: %s", row["rows"], row["severity"], row["reason"])
     return summary
 
 

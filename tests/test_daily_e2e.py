@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import select
 
@@ -74,6 +76,13 @@ def test_daily_fetches_the_portal_and_writes_digests_to_the_outbox(
     assert result["remind"]["sent"] == len(outbox) > 0
     letter = outbox[0].read_text(encoding="utf-8")
     assert "电话回访" in letter and "Idempotency-Key: checkin/2026-11/" in letter
+
+    # The quarantine is visible in the Prefect run, as a table artifact.
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["quarantine"]))
+        )
+    assert artifacts and "totals row" in str(artifacts[0].data)
 
 
 def test_daily_twice_adds_no_rows_and_sends_no_reminder_twice(

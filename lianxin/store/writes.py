@@ -267,3 +267,16 @@ def _quarantine_rows(results: Sequence[ParseResult], now: datetime) -> list[dict
         for r in results
         for q in r.quarantined
     ]
+
+
+def quarantine_table(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
+    """Return the quarantined rows of `results` grouped by severity and reason, most first."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in results:
+        for q in r.quarantined:
+            entry = groups.setdefault(
+                (q.severity.value, q.reason),
+                {"severity": q.severity.value, "reason": q.reason, "rows": 0, "example": q.url},
+            )
+            entry["rows"] += 1
+    return sorted(groups.values(), key=lambda e: (-e["rows"], e["severity"], e["reason"]))
