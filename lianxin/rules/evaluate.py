@@ -28,6 +28,7 @@ from config.settings import RulesSettings
 from lianxin.records import ObligationKind, ObligationStatus
 from lianxin.rules.checkin import checkin_window, period_of
 from lianxin.store import schema as t
+from lianxin.store.upsert import execute_counting
 
 CHECKIN_RULE = "rule:monthly_checkin"
 _OPENISH = (ObligationStatus.open.value, ObligationStatus.overdue.value)
@@ -144,14 +145,15 @@ def _create_obligations(
         "created_at",
         "changed_at",
     ]
-    inserted = conn.execute(
+    conn.execute(
         _insert(conn)
         .from_select(columns, source)
         .on_conflict_do_nothing(index_elements=["kind", "subject", "period"])
     )
     # The birth of each new obligation is its first history row.
     e = t.obligation_events
-    conn.execute(
+    born = execute_counting(
+        conn,
         e.insert().from_select(
             ["obligation_id", "at", "as_of", "old_status", "new_status", "actor", "reason"],
             select(
@@ -163,9 +165,9 @@ def _create_obligations(
                 literal(CHECKIN_RULE),
                 literal(f"worker is employed or looking for work in {period}; call due by {due}"),
             ).where(~exists().where(e.c.obligation_id == o.c.id)),
-        )
+        ),
     )
-    return max(inserted.rowcount, 0)
+    return born
 
 
 def _advance(conn: Connection, as_of: date, now: datetime) -> dict[str, int]:

@@ -30,6 +30,7 @@ from config.settings import RulesSettings
 from lianxin.records import FindingKind
 from lianxin.rules.checkin import CheckinWindow, checkin_window
 from lianxin.store import schema as t
+from lianxin.store.upsert import execute_counting
 
 _FINDING_COLUMNS = ["kind", "period", "subject", "village", "detail", "source_url", "created_at"]
 
@@ -77,10 +78,10 @@ def reconcile(
     for window in windows:
         conn.execute(delete(t.findings).where(t.findings.c.period == window.period))
         for kind, query in _finding_queries(window, statuses, now).items():
-            inserted = conn.execute(
-                t.findings.insert().from_select(_FINDING_COLUMNS, query)
-            ).rowcount
-            counts[kind.value] = counts.get(kind.value, 0) + max(int(inserted), 0)
+            inserted = execute_counting(
+                conn, t.findings.insert().from_select(_FINDING_COLUMNS, query)
+            )
+            counts[kind.value] = counts.get(kind.value, 0) + inserted
     return counts
 
 

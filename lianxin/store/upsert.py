@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, or_
+from sqlalchemy import Connection, Table, func, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 BATCH = 500  # rows per statement: well under SQLite's 32,766 bound parameters
@@ -52,3 +52,15 @@ def upsert(
             stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
         conn.execute(stmt)
     return len(rows)
+
+
+def execute_counting(conn: Connection, statement: Any) -> int:
+    """Execute an INSERT/UPDATE and return how many rows it wrote, on SQLite and PostgreSQL.
+
+    SQLAlchemy with psycopg reports -1 for INSERT … SELECT; there the statement runs inside a
+    data-modifying CTE whose rows are counted on the server (nothing is fetched per row).
+    """
+    if conn.dialect.name == "postgresql":
+        written = statement.returning(literal_column("1")).cte("written")
+        return int(conn.execute(select(func.count()).select_from(written)).scalar_one())
+    return max(int(conn.execute(statement).rowcount), 0)
