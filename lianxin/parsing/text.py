@@ -3,28 +3,65 @@
 Every helper takes text as published (full-width digits, stray spaces, 元 and 万元, dashes for
 "nothing") and returns a typed value, None for a missing marker, or raises ValueError for text
 that means something but cannot be read (so the row can be quarantined with the reason).
+Dates live in `dates`, numbers and money in `numbers`; both are re-exported here.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
 
+from lianxin.parsing.dates import (
+    DateRange,
+    add_workdays,
+    find_dates,
+    find_period,
+    parse_date,
+    parse_deadline,
+    parse_window,
+    spring_festival_deadline,
+)
+from lianxin.parsing.numbers import (
+    MISSING,
+    Quantity,
+    chinese_number,
+    parse_count,
+    parse_fen,
+    parse_income,
+    parse_quantity,
+    parse_yuan,
+)
 from lianxin.records import ProblemStatus, WorkStatus
 
-# Cells that mean "nothing here" rather than a value.
-MISSING = frozenset(
-    {"", "-", "--", "—", "——", "/", "\\", "无", "暂无", "空", "none", "null", "n/a"}
-)
+__all__ = [
+    "MISSING",
+    "DateRange",
+    "Quantity",
+    "add_workdays",
+    "chinese_number",
+    "clean_optional",
+    "clean_phone",
+    "clean_text",
+    "find_dates",
+    "find_period",
+    "is_missing",
+    "normalize",
+    "parse_bool",
+    "parse_count",
+    "parse_date",
+    "parse_deadline",
+    "parse_fen",
+    "parse_income",
+    "parse_problem_status",
+    "parse_quantity",
+    "parse_reached",
+    "parse_window",
+    "parse_work_status",
+    "parse_yuan",
+    "spring_festival_deadline",
+]
 
 _WS = re.compile(r"\s+")
-_FULL_DATE = re.compile(r"(?<!\d)(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})(?!\d)\s*日?")
-_MONTH_DAY = re.compile(r"(?<![\d.])(\d{1,2})\s*月\s*(\d{1,2})\s*日?(?!\d)")
-_COMPACT_DATE = re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])([0-2]\d|3[01])(?!\d)")
-_PERIOD = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)")
-_PERIOD_DASH = re.compile(r"(?<!\d)(\d{4})[-.](\d{1,2})(?![-.\d])")
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
 
 def normalize(text: str | None) -> str:
@@ -46,79 +83,6 @@ def clean_text(text: str | None) -> str:
 def is_missing(text: str | None) -> bool:
     """Return True when the cell holds a "nothing" marker (blank, —, /, 无 …)."""
     return normalize(text).lower() in MISSING
-
-
-def parse_date(text: str | None, default_year: int | None = None) -> date | None:
-    """Return the first date in `text`; None when blank or a missing marker.
-
-    Understands 2026-11-08, 2026/11/08, 2026.11.8, 2026年11月8日, 20261108 and 11月8日 (the year
-    comes from `default_year`, the page's year). Raises ValueError for a date-like text that is
-    not a real day (11月32日) or a month-day without a known year.
-    """
-    value = normalize(text)
-    if value.lower() in MISSING:
-        return None
-    for pattern in (_FULL_DATE, _COMPACT_DATE):
-        match = pattern.search(value)
-        if match:
-            year, month, day = (int(g) for g in match.groups())
-            return _make_date(year, month, day, value)
-    match = _MONTH_DAY.search(value)
-    if match:
-        if default_year is None:
-            raise ValueError(f"date without a year and no page year: {value!r}")
-        return _make_date(default_year, int(match.group(1)), int(match.group(2)), value)
-    raise ValueError(f"not a date: {value!r}")
-
-
-def find_dates(text: str, default_year: int | None = None) -> list[date]:
-    """Return every readable date in a running text, in order; unreadable ones are skipped."""
-    value = normalize(text)
-    found: list[tuple[int, date]] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in (_FULL_DATE, _MONTH_DAY):
-        for match in pattern.finditer(value):
-            if any(s <= match.start() < e for s, e in taken):
-                continue
-            try:
-                day = parse_date(match.group(0), default_year)
-            except ValueError:
-                continue
-            if day is not None:
-                found.append((match.start(), day))
-                taken.append((match.start(), match.end()))
-    return [d for _, d in sorted(found, key=lambda pair: pair[0])]
-
-
-def find_period(text: str) -> str | None:
-    """Return the first YYYY-MM month named in `text` (2026年11月, 2026-11), else None."""
-    value = normalize(text)
-    for pattern in (_PERIOD, _PERIOD_DASH):
-        for match in pattern.finditer(value):
-            year, month = int(match.group(1)), int(match.group(2))
-            if 1 <= month <= 12 and 1900 < year < 2200:
-                return f"{year:04d}-{month:02d}"
-    return None
-
-
-def parse_yuan(text: str | None) -> int | None:
-    """Return an amount of money as whole yuan; None for blank or missing markers.
-
-    Understands 4500, ４５００, 4,500元, 4500.00, 0.45万元 and 约5000元. Raises ValueError for text
-    that holds no number (不详 is not a missing marker: it is an answer nobody can read).
-    """
-    value = normalize(text).replace(",", "").replace("，", "")
-    if value.lower() in MISSING:
-        return None
-    match = _NUMBER.search(value)
-    if not match:
-        raise ValueError(f"not an amount of money: {value!r}")
-    amount = float(match.group(0))
-    if "万" in value[match.end() :]:
-        amount *= 10_000
-    if amount < 0:
-        raise ValueError(f"negative amount of money: {value!r}")
-    return int(round(amount))
 
 
 _UNREACHED_WORDS = (
@@ -217,13 +181,6 @@ def clean_phone(text: str | None) -> str | None:
     if value.lower() in MISSING:
         return None
     return re.sub(r"[\s\-()]", "", value)
-
-
-def _make_date(year: int, month: int, day: int, original: str) -> date:
-    try:
-        return date(year, month, day)
-    except ValueError as exc:
-        raise ValueError(f"not a real day: {original!r}") from exc
 
 
 _PROBLEM_STATUS = (

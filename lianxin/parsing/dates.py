@@ -1,0 +1,489 @@
+"""Read dates as reports write them, resolved against the report's own date (`reference`).
+
+Forms: 2026年11月8日, 2026-11-08, 2026.11.8, 2026/11/08, 20261108, 二〇二六年十一月八日,
+full-width digits; 11月8日 (year from the page, or the year that puts it within half a year of
+`reference`: a 12月 date on a January page is last December); months 上月, 本月, 今年5月,
+去年5月; days 今天, 昨天, 前天, 上周三, 本周五, 下周五; windows 每月上旬/中旬/下旬, 1—10日,
+1日至10日; deadlines 12月15日前, 10日内, 10个工作日内 (China's official calendar, 调休
+included), 月底前, 年底前, 年内, 春节前, 立行立改.
+
+Every reader returns None for a "nothing here" marker and raises ValueError with the reason for
+text it cannot read or for a day that does not exist (2月30日, 13月); callers quarantine on it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+import chinese_calendar
+
+from lianxin.parsing.numbers import CHINESE_NUMERAL_CHARS, chinese_number, normalize_number_text
+from lianxin.rules.calendar import is_workday
+
+_MISSING = frozenset(
+    {"", "-", "--", "—", "——", "/", "\\", "无", "暂无", "空", "空白", "未知", "none", "null", "n/a"}
+)
+# Chinese numerals right before a date or duration word become Arabic (十一月 → 11月).
+_CN_RUN = re.compile(
+    rf"[{CHINESE_NUMERAL_CHARS}]+(?=\s*(?:年|月|日|号|天|个|周(?![一二三四五六日天])|旬|星期))"
+)
+_DAY = r"(\d{1,2})\s*[日号]"
+_FULL_DATE = re.compile(
+    r"(?<!\d)(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})(?!\d)\s*[日号]?"
+)
+_COMPACT_DATE = re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])([0-2]\d|3[01])(?!\d)")
+_MONTH_DAY = re.compile(r"(?<![\d.])(\d{1,2})\s*月\s*(?:份\s*)?(\d{1,2})\s*[日号]?(?!\d)")
+_REL_YEAR_MONTH_DAY = re.compile(r"(今年|本年|去年|上年|前年|明年)\s*(\d{1,2})\s*月\s*" + _DAY)
+_REL_MONTH_DAY = re.compile(r"(上|本|这|当|下)\s*个?\s*月\s*" + _DAY)
+_RELATIVE_DAYS = (
+    ("大前天", -3),
+    ("前天", -2),
+    ("昨天", -1),
+    ("昨日", -1),
+    ("今天", 0),
+    ("今日", 0),
+    ("当天", 0),
+    ("当日", 0),
+    ("明天", 1),
+    ("明日", 1),
+    ("大后天", 3),
+    ("后天", 2),
+)
+_WEEKDAY = re.compile(
+    r"(上上|上|本|这|下下|下)\s*(?:个)?\s*(?:周|星期|礼拜)\s*([一二三四五六日天1-7])"
+)
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_WEEK_SHIFT = {"上上": -2, "上": -1, "本": 0, "这": 0, "下": 1, "下下": 2}
+_PERIOD = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*[日号])")
+_PERIOD_DASH = re.compile(r"(?<!\d)(\d{4})[-./](\d{1,2})(?![-./\d])")
+_REL_YEAR_MONTH = re.compile(
+    r"(今年|本年|去年|上年|前年|明年)\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*[日号])"
+)
+_REL_MONTH = re.compile(r"(上上|上|本|这|当|下)\s*个?\s*月(?!\s*\d{1,2}\s*[日号]|[底末初])")
+_MONTH_SHIFT = {"上上": -2, "上": -1, "本": 0, "这": 0, "当": 0, "下": 1}
+_YEAR_SHIFT = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
+_XUN = re.compile(
+    r"(?:(\d{4})\s*年\s*)?(?:(\d{1,2})\s*月\s*份?|每月|每个月|本月|当月|下月|上月)?\s*([上中下])旬"
+)
+_RANGE_SEP = re.compile(r"\s*(?:至|到|~|〜|—+|–|－|-)\s*")
+
+_IMMEDIATE = re.compile(r"立行立改|立即整改|即知即改|立查立改|立即|马上|当即|立改")
+_ONGOING = re.compile(r"长期坚持|长期整改|持续整改|长期|常态化|持续推进")
+_WITHIN_WORKDAYS = re.compile(r"(\d+)\s*个?\s*工作日")
+_WITHIN_DAYS = re.compile(r"(?<![月\d])(\d+)\s*(?:日|天)\s*(?:之内|以内|内)")
+_LIMIT_DAYS = re.compile(r"限期\s*(\d+)\s*(?:日|天)")
+_WITHIN_WEEKS = re.compile(r"(\d+)\s*(?:周|个星期|星期)\s*(?:之内|以内|内)")
+_WITHIN_MONTHS = re.compile(r"(\d+)\s*个\s*月\s*(?:之内|以内|内)")
+_YEAR_END = re.compile(r"(?:(\d{4})\s*年\s*|(今年|本年|明年)\s*)?(?:年底|年末|年终|年内)")
+_MONTH_END = re.compile(
+    r"(?:(\d{4})\s*年\s*)?(?:(\d{1,2})\s*月|(本|当|这|下)\s*个?\s*月|月)\s*(?:底|末|内)"
+)
+_SPRING_FESTIVAL = re.compile(r"春节")
+_NEW_YEAR = re.compile(r"元旦")
+_NATIONAL_DAY = re.compile(r"国庆")
+
+# 正月初一, for years chinesecalendar does not cover yet (it follows the State Council's yearly
+# notice, published each November or December).
+LUNAR_NEW_YEAR = {
+    2020: date(2020, 1, 25),
+    2021: date(2021, 2, 12),
+    2022: date(2022, 2, 1),
+    2023: date(2023, 1, 22),
+    2024: date(2024, 2, 10),
+    2025: date(2025, 1, 29),
+    2026: date(2026, 2, 17),
+    2027: date(2027, 2, 6),
+    2028: date(2028, 1, 26),
+    2029: date(2029, 2, 13),
+    2030: date(2030, 2, 3),
+    2031: date(2031, 1, 23),
+    2032: date(2032, 2, 11),
+    2033: date(2033, 1, 31),
+    2034: date(2034, 2, 19),
+    2035: date(2035, 2, 8),
+}
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """A span of calendar days, both ends included."""
+
+    start: date
+    end: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+def prepare(text: str | None) -> str:
+    """Return `text` normalised (NFKC, spaces) with date numerals in Arabic (十一月 → 11月)."""
+    value = normalize_number_text(text)
+    if not value or value.isascii():
+        return value
+    return _CN_RUN.sub(_arabic, value)
+
+
+def parse_date(
+    text: str | None, default_year: int | None = None, *, reference: date | None = None
+) -> date | None:
+    """Return the first date in `text`; None when blank or a missing marker.
+
+    A date without a year takes `default_year` when given, else the year that puts it within
+    half a year of `reference`. 今天/昨天/上周三/上月8日 need `reference`. Raises ValueError for
+    text that is not a day (11月32日, 2026年11月, 上月), or a relative one without a reference.
+    """
+    value = prepare(text)
+    if value.lower() in _MISSING:
+        return None
+    for pattern in (_FULL_DATE, _COMPACT_DATE):
+        match = pattern.search(value)
+        if match:
+            year, month, day = (int(g) for g in match.groups())
+            return make_date(year, month, day, value)
+    relative = _relative_day(value, reference)
+    if relative is not None:
+        return relative
+    match = _MONTH_DAY.search(value)
+    if match:
+        month, day = int(match.group(1)), int(match.group(2))
+        if default_year is not None:
+            return make_date(default_year, month, day, value)
+        if reference is None:
+            raise ValueError(f"date without a year and no page year: {value!r}")
+        return nearest_date(month, day, reference, value)
+    period = find_period(value, reference=reference)
+    if period:
+        raise ValueError(f"names a month ({period}), not a day: {value!r}")
+    raise ValueError(f"not a date: {value!r}")
+
+
+def find_dates(
+    text: str, default_year: int | None = None, *, reference: date | None = None
+) -> list[date]:
+    """Return every readable date in a running text, in order; unreadable ones are skipped."""
+    value = prepare(text)
+    found: list[tuple[int, date]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in (_FULL_DATE, _MONTH_DAY):
+        for match in pattern.finditer(value):
+            if any(s <= match.start() < e for s, e in taken):
+                continue
+            try:
+                day = parse_date(match.group(0), default_year, reference=reference)
+            except ValueError:
+                continue
+            if day is not None:
+                found.append((match.start(), day))
+                taken.append((match.start(), match.end()))
+    return [d for _, d in sorted(found, key=lambda pair: pair[0])]
+
+
+def find_period(text: str, *, reference: date | None = None) -> str | None:
+    """Return the first YYYY-MM month named in `text` (2026年11月, 2026-11), else None.
+
+    With `reference`, relative months count too: 上月, 本月, 今年5月, 去年5月.
+    """
+    value = prepare(text)
+    for pattern in (_PERIOD, _PERIOD_DASH):
+        for match in pattern.finditer(value):
+            year, month = int(match.group(1)), int(match.group(2))
+            if 1 <= month <= 12 and 1900 < year < 2200:
+                return f"{year:04d}-{month:02d}"
+    if reference is None:
+        return None
+    named = _REL_YEAR_MONTH.search(value)
+    if named and 1 <= int(named.group(2)) <= 12:
+        return f"{reference.year + _YEAR_SHIFT[named.group(1)]:04d}-{int(named.group(2)):02d}"
+    relative = _REL_MONTH.search(value)
+    if relative:
+        year, month = shift_month(reference.year, reference.month, _MONTH_SHIFT[relative.group(1)])
+        return f"{year:04d}-{month:02d}"
+    return None
+
+
+def parse_window(text: str | None, reference: date) -> DateRange | None:
+    """Return the days a text names: 每月上旬 → 1–10 of the reference month, 1日至10日, 上月.
+
+    A single date is a one-day window. Raises ValueError for text that names no days, for
+    impossible days and for a window that ends before it starts.
+    """
+    value = prepare(text)
+    if value.lower() in _MISSING:
+        return None
+    xun = _XUN.search(value)
+    if xun:
+        return _xun_range(xun, reference, value)
+    for separator in _RANGE_SEP.finditer(value):
+        span = _split_window(value, separator, reference)
+        if span is not None:
+            if span.end < span.start:
+                raise ValueError(f"window ends before it starts: {value!r}")
+            return span
+    try:
+        day = parse_date(value, reference=reference)
+    except ValueError:
+        period = find_period(value, reference=reference)
+        if period is None:
+            raise
+        year, month = int(period[:4]), int(period[5:])
+        return DateRange(date(year, month, 1), month_end(year, month))
+    return DateRange(day, day) if day else None
+
+
+def parse_deadline(text: str | None, reference: date) -> date | None:
+    """Return the last day a deadline text allows, counted from `reference` (the report's date).
+
+    12月15日前 → Dec 15; 10日内/10天内/限期10日 → reference + 10 days; 10个工作日内 → the 10th
+    official working day after reference; 月底前 → end of month; 年底前/年内 → Dec 31; 春节前 →
+    the day before the Spring Festival holiday; 立行立改 → reference. None for missing markers and
+    for open-ended terms (长期坚持, 持续整改); ValueError for text that sets no readable day.
+    """
+    value = prepare(text)
+    if value.lower() in _MISSING:
+        return None
+    if _IMMEDIATE.search(value):
+        return reference
+    match = _FULL_DATE.search(value) or _COMPACT_DATE.search(value)
+    if match:
+        return parse_date(match.group(0), reference=reference)
+    if (
+        _MONTH_DAY.search(value)
+        or _REL_MONTH_DAY.search(value)
+        or _REL_YEAR_MONTH_DAY.search(value)
+    ):
+        return parse_date(value, reference=reference)
+    match = _WITHIN_WORKDAYS.search(value)
+    if match:
+        return add_workdays(reference, int(match.group(1)))
+    match = _WITHIN_DAYS.search(value) or _LIMIT_DAYS.search(value)
+    if match:
+        return reference + timedelta(days=int(match.group(1)))
+    match = _WITHIN_WEEKS.search(value)
+    if match:
+        return reference + timedelta(weeks=int(match.group(1)))
+    match = _WITHIN_MONTHS.search(value)
+    if match:
+        return add_months(reference, int(match.group(1)))
+    xun = _XUN.search(value)
+    if xun:
+        return _xun_range(xun, reference, value).end
+    deadline = _named_deadline(value, reference)
+    if deadline is not None:
+        return deadline
+    if _ONGOING.search(value):
+        return None
+    relative = _relative_day(value, reference)
+    if relative is not None:
+        return relative
+    raise ValueError(f"not a deadline: {value!r}")
+
+
+def make_date(year: int, month: int, day: int, original: str) -> date:
+    """Return the date, or raise ValueError naming the text when the day does not exist."""
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise ValueError(f"not a real day: {original!r}") from exc
+
+
+def nearest_date(month: int, day: int, reference: date, original: str) -> date:
+    """Return month/day in the year that puts it nearest `reference` (within half a year)."""
+    candidates = []
+    for year in (reference.year, reference.year - 1, reference.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        raise ValueError(f"not a real day: {original!r}")
+    return min(candidates, key=lambda d: abs((d - reference).days))
+
+
+def month_end(year: int, month: int) -> date:
+    """Return the last day of the month."""
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def shift_month(year: int, month: int, months: int) -> tuple[int, int]:
+    """Return (year, month) moved by `months` (negative goes back)."""
+    index = year * 12 + month - 1 + months
+    return index // 12, index % 12 + 1
+
+
+def add_months(day: date, months: int) -> date:
+    """Return the same day `months` later, on the month's last day when it is shorter."""
+    year, month = shift_month(day.year, day.month, months)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_workdays(day: date, count: int) -> date:
+    """Return the `count`-th official working day after `day` (`day` itself not counted)."""
+    if count > 3660:
+        raise ValueError(f"{count} working days is not a deadline")
+    current = day
+    left = count
+    while left > 0:
+        current += timedelta(days=1)
+        if is_workday(current):
+            left -= 1
+    return current
+
+
+def spring_festival_deadline(reference: date) -> date:
+    """Return the last day before the next Spring Festival holiday (春节前) after `reference`."""
+    for year in (reference.year, reference.year + 1):
+        start = spring_festival_start(year)
+        if start - timedelta(days=1) >= reference:
+            return start - timedelta(days=1)
+    raise ValueError(f"no Spring Festival after {reference.isoformat()} is known")
+
+
+@lru_cache(maxsize=64)
+def spring_festival_start(year: int) -> date:
+    """Return the first day of the official Spring Festival holiday of `year`.
+
+    From chinesecalendar when it knows the year; else two days before 正月初一, since the holiday
+    takes in 除夕 (the eve) from 2025 on. Raises ValueError for years known to neither.
+    """
+    day = date(year, 1, 10)
+    try:
+        while day.month < 3:
+            on_holiday, name = chinese_calendar.get_holiday_detail(day)
+            if on_holiday and name == chinese_calendar.Holiday.spring_festival.value:
+                return day
+            day += timedelta(days=1)
+    except NotImplementedError:
+        pass
+    if year in LUNAR_NEW_YEAR:
+        return LUNAR_NEW_YEAR[year] - timedelta(days=2)
+    raise ValueError(f"no Spring Festival date known for {year}")
+
+
+def _arabic(match: re.Match[str]) -> str:
+    try:
+        number = chinese_number(match.group(0))
+    except ValueError:
+        return match.group(0)
+    return str(int(number)) if number == number.to_integral_value() else match.group(0)
+
+
+def _relative_day(value: str, reference: date | None) -> date | None:
+    match = _REL_YEAR_MONTH_DAY.search(value)
+    if match:
+        year = _need(reference, value).year + _YEAR_SHIFT[match.group(1)]
+        return make_date(year, int(match.group(2)), int(match.group(3)), value)
+    match = _REL_MONTH_DAY.search(value)
+    if match:
+        ref = _need(reference, value)
+        year, month = shift_month(ref.year, ref.month, _MONTH_SHIFT[match.group(1)])
+        return make_date(year, month, int(match.group(2)), value)
+    match = _WEEKDAY.search(value)
+    if match:
+        ref = _need(reference, value)
+        wanted = match.group(2)
+        weekday = int(wanted) - 1 if wanted.isdigit() else _WEEKDAYS[wanted]
+        monday = ref - timedelta(days=ref.weekday())
+        return monday + timedelta(weeks=_WEEK_SHIFT[match.group(1)], days=weekday)
+    for word, shift in _RELATIVE_DAYS:
+        if word in value:
+            return _need(reference, value) + timedelta(days=shift)
+    return None
+
+
+def _need(reference: date | None, value: str) -> date:
+    if reference is None:
+        raise ValueError(f"relative date and no report date to count from: {value!r}")
+    return reference
+
+
+def _xun_range(match: re.Match[str], reference: date, value: str) -> DateRange:
+    # 上旬 1–10, 中旬 11–20, 下旬 21 to the month's end (每月上旬: the reference month).
+    year_text, month_text, part = match.groups()
+    if month_text:
+        month = int(month_text)
+        if not 1 <= month <= 12:
+            raise ValueError(f"not a real month: {value!r}")
+        year = int(year_text) if year_text else nearest_date(month, 1, reference, value).year
+    else:
+        year, month = reference.year, reference.month
+    if "下月" in value:
+        year, month = shift_month(year, month, 1)
+    elif "上月" in value:
+        year, month = shift_month(year, month, -1)
+    first = {"上": 1, "中": 11, "下": 21}[part]
+    last = month_end(year, month) if part == "下" else date(year, month, first + 9)
+    return DateRange(date(year, month, first), last)
+
+
+def _split_window(value: str, separator: re.Match[str], reference: date) -> DateRange | None:
+    left, right = value[: separator.start()], value[separator.end() :]
+    if not left or not right or not right[0].isdigit():
+        return None
+    end_parts = _date_parts(right)
+    start_parts = _date_parts(left, bare=True)
+    if end_parts is None or start_parts is None:
+        return None
+    end_year, end_month, end_day = end_parts
+    start_year, start_month, start_day = start_parts
+    # The right end inherits what the left wrote (11月1日至10日), the left what the right wrote
+    # (1-10日 of 11月: neither → the reference month).
+    month = start_month or end_month
+    year = start_year or end_year
+    if month is None:
+        year, month = reference.year, reference.month
+    elif year is None:
+        year = nearest_date(month, 1, reference, value).year
+    start = make_date(year, month, start_day, value)
+    end = make_date(end_year or year, end_month or month, end_day, value)
+    return DateRange(start, end)
+
+
+def _date_parts(text: str, bare: bool = False) -> tuple[int | None, int | None, int] | None:
+    text = text.strip()
+    match = _FULL_DATE.fullmatch(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return year, month, day
+    match = re.fullmatch(r".*?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?", text)
+    if match:
+        return None, int(match.group(1)), int(match.group(2))
+    match = re.fullmatch(r".*?(?<![\d.])(\d{1,2})\s*[日号]" + ("?" if bare else ""), text)
+    if match:
+        return None, None, int(match.group(1))
+    return None
+
+
+def _named_deadline(value: str, reference: date) -> date | None:
+    if _SPRING_FESTIVAL.search(value):
+        return spring_festival_deadline(reference)
+    if _NEW_YEAR.search(value):
+        return date(reference.year, 12, 31)
+    if _NATIONAL_DAY.search(value):
+        year = reference.year if reference <= date(reference.year, 9, 30) else reference.year + 1
+        return date(year, 9, 30)
+    match = _YEAR_END.search(value)
+    if match:
+        year = int(match.group(1)) if match.group(1) else reference.year
+        if match.group(2) == "明年":
+            year += 1
+        return date(year, 12, 31)
+    match = _MONTH_END.search(value)
+    if match:
+        if match.group(2):
+            month = int(match.group(2))
+            if not 1 <= month <= 12:
+                raise ValueError(f"not a real month: {value!r}")
+            year = (
+                int(match.group(1))
+                if match.group(1)
+                else nearest_date(month, 1, reference, value).year
+            )
+        else:
+            shift = 1 if match.group(3) == "下" else 0
+            year, month = shift_month(reference.year, reference.month, shift)
+        return month_end(year, month)
+    return None
