@@ -8,7 +8,7 @@ ID numbers, incomes) lives in plain fields here; masking happens at the edges th
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -99,6 +99,7 @@ class Report(Record):
     kind: ReportKind
     title: str = ""
     published: date | None = None
+    published_time: time | None = None  # 发布时间 to the minute, when the page gives it
     authors: list[str] = Field(default_factory=list)
     editor: str | None = None
     content_source: str | None = None  # 来源
@@ -112,6 +113,8 @@ class Report(Record):
     village: str | None = None
     charset: str | None = None  # the HTTP charset the page came with, for re-parsing
     parts: list[ReportPart] = Field(default_factory=list)  # for a report over several pages
+    referrer: str | None = None  # for an attachment: the page that links it
+    referrer_title: str | None = None  # … and its title, which often names village and month
 
 
 class Cadre(Record):
@@ -250,6 +253,24 @@ class Finding(Record):
     source_url: str | None = None
 
 
+class FactKind(StrEnum):
+    """What a fact stated in a report's text measures."""
+
+    quantity = "quantity"  # 120多个问题, 4户, 3场次
+    money = "money"  # 20万元 → 200000 (yuan)
+    place = "place"  # 新化县, 奉家镇, 口前村
+
+
+class Fact(Record):
+    """A figure or place a report states in its prose, with the words it was read from."""
+
+    kind: FactKind
+    value: int | None = None  # whole units (yuan for money); None for places
+    unit: str  # 个, 户, 个基站, 场次, 元; the region level for places (county/town/village)
+    approximate: bool = False  # 多, 余, 约, 近, 左右
+    text: str  # the phrase as written
+
+
 class ParseResult(Record):
     """Everything one page yields. Listing pages yield links instead of records."""
 
@@ -260,6 +281,7 @@ class ParseResult(Record):
     checkins: list[CheckIn] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
     quarantined: list[Quarantined] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)  # figures and places stated in the text
     links: list[str] = Field(default_factory=list)  # report pages found on a listing
     next_page: str | None = None  # 下一页 on a listing
 

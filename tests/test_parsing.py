@@ -198,7 +198,7 @@ def test_totals_and_bad_rows_are_quarantined_with_their_reasons() -> None:
     assert result.report.parse_status is ParseStatus.partial
     assert "missing worker name" in reasons[4]
     assert "not an amount of money" in reasons[5]
-    assert "income_yuan" in reasons[6]
+    assert "implausible monthly income" in reasons[6]
     assert reasons[7].startswith("totals row (合计)")
     assert result.quarantined[0].raw["手机号"] == "136****0004"
     assert len(result.report.errors) == 3  # the totals row is kept but is no error
@@ -230,22 +230,25 @@ def test_a_notice_numbered_1_then_paren_1_reads_problems_and_the_wide_deadline()
     result = fixture("problem_notice.html")
     assert result.report.kind is ReportKind.problem_list
     by_number = {p.number: p for p in result.problems}
-    assert list(by_number) == ["1(1)", "1(2)", "2(2)"]
+    assert list(by_number) == ["1(1)", "1(2)", "2(1)", "2(2)"]
     assert by_number["1(1)"].place == "红岩镇红岩村"
     assert by_number["1(1)"].deadline == date(2026, 10, 10)
     assert by_number["1(1)"].category == "帮扶台账方面"
     assert by_number["1(2)"].deadline == date(2026, 10, 15)  # the notice-wide deadline
     assert by_number["1(2)"].responsible_unit == "红岩镇、县人社局"
+    assert by_number["2(1)"].deadline == date(2026, 9, 30)  # 立行立改: the notice's own date
     assert by_number["2(2)"].deadline == date(2026, 10, 20)
     assert by_number["2(2)"].description == "就业帮扶车间吸纳脱贫劳动力不足，岗位信息未公开"
     assert all(p.status is ProblemStatus.open for p in result.problems)
 
 
 def test_a_problem_whose_deadline_cannot_be_read_is_quarantined() -> None:
-    result = fixture("problem_notice.html")
+    notice = (FIXTURES / "problem_notice.html").read_text(encoding="utf-8")
+    page = notice.replace("整改时限：立行立改", "整改时限：尽快").encode()
+    result = parse_page(page, f"{BASE}/n.html", source="fixture", fetched_at=FETCHED_AT)
     assert result.report.parse_status is ParseStatus.partial
     (item,) = result.quarantined
-    assert "2(1)" in item.reason and "立行立改" in item.reason
+    assert "2(1)" in item.reason and "尽快" in item.reason
     assert "交通补贴" in item.raw["text"]
 
 

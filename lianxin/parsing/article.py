@@ -1,4 +1,9 @@
-"""Read a news story: byline (来源/作者/编辑/发布时间 or a 记者/通讯员 lead) and body paragraphs."""
+"""Read a news story: byline (来源/作者/编辑/发布时间 or a 记者/通讯员 lead) and body paragraphs.
+
+Bylines come in any order and punctuation (来源：… 作者：…, 【来源：…】, a | between labels), in a
+line above or below the text; a line is read as label → value pairs. Paragraphs that are page
+furniture (相关新闻, 打印本页, 分享到, 版权所有, 上一篇 …) are left out of the body.
+"""
 
 from __future__ import annotations
 
@@ -7,44 +12,95 @@ from dataclasses import dataclass, field
 
 from bs4 import Tag
 
-from lianxin.parsing.document import Document, is_noise
+from lianxin.parsing.document import Document, is_noise, own_text, page_lines
 from lianxin.parsing.text import clean_text, normalize
 
-_LABELS = r"(?:来源|作者|文|责任编辑|编辑|审核|审校|校对|发布时间|发布日期|时间|日期|浏览次数|点击)"
-_AUTHORS = re.compile(rf"(?:作者|文)\s*[:：]\s*(.+?)(?=\s*{_LABELS}\s*[:：]|$)")
-_EDITOR = re.compile(r"(?:责任编辑|编辑)\s*[:：]\s*([^\s:：]+)")
+_LABEL_WORDS = (
+    "信息来源|稿件来源|文章来源|来源|作者|撰稿|记者|文|责任编辑|编辑|审核|审校|校对|"
+    "发布时间|发布日期|更新时间|时间|日期|浏览次数|浏览量|阅读次数|点击数|点击|字号|字体|打印"
+)
+_LABEL = re.compile(rf"(?:^|(?<=[\s|｜【】\[\]()（）]))({_LABEL_WORDS})\s*[:：]")
+_SEPARATORS = " |｜【】[]()（）/"
+_LEADING_TIME = re.compile(
+    r"^\s*\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+)
 _LEAD_ROLE = re.compile(r"(记者|通讯员|实习生|特约撰稿人|摄影)")
-_BYLINE_HINT = re.compile(r"(作者|编辑|责任编辑)\s*[:：]")
 _NAME = re.compile(r"^[\u4e00-\u9fa5·]{2,5}$")
+_AUTHOR_LABELS = ("作者", "撰稿", "记者", "文")
+_SOURCE_LABELS = ("来源", "信息来源", "稿件来源", "文章来源")
+# Page furniture that sits inside the article container on many content systems.
+BOILERPLATE = re.compile(
+    r"^[【\[]?(相关新闻|相关阅读|相关链接|相关文章|延伸阅读|推荐阅读|热点推荐|上一篇|下一篇|"
+    r"打印本页|关闭窗口|打印|关闭|分享到|扫一扫|责任编辑|版权所有|copyright|©|"
+    r"预览时标签不可点|阅读原文|微信扫一扫|点击查看|附件[:：]?$)",
+    re.I,
+)
 
 
 @dataclass
 class Byline:
     authors: list[str] = field(default_factory=list)
     editor: str | None = None
+    source: str | None = None
     text: str = ""
 
 
+def byline_pairs(line: str) -> list[tuple[str, str]]:
+    """Return the (label, value) pairs of a byline line, in order."""
+    text = normalize(line)
+    matches = list(_LABEL.finditer(text))
+    pairs: list[tuple[str, str]] = []
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        value = text[match.end() : end].strip(_SEPARATORS)
+        pairs.append((match.group(1), value))
+    return pairs
+
+
+def is_byline(line: str) -> bool:
+    """Return True for a short line made of labels such as 来源： 作者： 发布时间：.
+
+    The line may open with the bare publication time (2026-10-28 16:02 来源：…).
+    """
+    text = _LEADING_TIME.sub("", normalize(line)).lstrip("【[ |")
+    if len(text) > 160:
+        return False
+    return bool(_LABEL.match(text)) or len(_LABEL.findall(text)) >= 2 and len(text) <= 100
+
+
 def read_byline(doc: Document) -> Byline:
-    """Return authors and editor from the byline element, or from a 记者/通讯员 lead line."""
+    """Return authors, editor and source from the page's byline lines, or a 记者/通讯员 lead."""
     byline = Byline()
-    best = ""
-    for element in doc.soup.find_all(["div", "p", "span", "td", "section"]):
-        text = normalize(element.get_text(" "))
-        if len(text) < 250 and _BYLINE_HINT.search(text) and len(text) > len(best):
-            best = text
-    byline.text = best
-    authors = _AUTHORS.search(best)
-    if authors:
-        byline.authors = [n for n in re.split(r"[\s、,，/]+", authors.group(1)) if n]
-    editor = _EDITOR.search(best)
-    if editor:
-        byline.editor = editor.group(1)
+    editors: dict[str, str] = {}
+    for element, line in page_lines(doc.soup):
+        if not is_byline(line) or element.name in ("table", "tr"):
+            continue
+        byline.text = byline.text or line
+        for label, value in byline_pairs(line):
+            if label in _AUTHOR_LABELS and not byline.authors:
+                byline.authors = _names(value)
+            elif label in ("责任编辑", "编辑") and value:
+                editors.setdefault(label, value.split(" ")[0])
+            elif label in _SOURCE_LABELS and value and not byline.source:
+                byline.source = value.split(" ")[0]
+    # The responsible editor (责任编辑) answers for the page; a plain 编辑 is the fallback.
+    byline.editor = editors.get("责任编辑") or editors.get("编辑")
     if not byline.authors:
         lead = _lead_line(doc.main)
         if lead:
             byline.authors = lead_authors(lead)
+    if not byline.authors and doc.meta.get("author"):
+        byline.authors = _names(doc.meta["author"])
     return byline
+
+
+def _names(value: str) -> list[str]:
+    names: list[str] = []
+    for token in re.split(r"[\s、,，/|｜;；]+", value):
+        token = _LEAD_ROLE.split(token)[-1] if _LEAD_ROLE.search(token) else token
+        if _NAME.match(token):
+            names.append(token)
+    return names
 
 
 def lead_authors(line: str) -> list[str]:
@@ -64,11 +120,15 @@ def body_paragraphs(doc: Document) -> list[str]:
     """Return the story's paragraphs, without byline, lead line, navigation or related links."""
     paragraphs: list[str] = []
     lead = _lead_line(doc.main)
-    for element in doc.main.find_all(["p", "h2", "h3", "h4"]):
+    for element in doc.main.find_all(["p", "h2", "h3", "h4", "section"]):
+        if element.name == "section" and element.find(["p", "section"]) is not None:
+            continue
         if is_noise(element) or element.find_parent("table") is not None:
             continue
-        text = clean_text(element.get_text(""))
-        if not text or text == lead or _BYLINE_HINT.search(text[:40]) and len(text) < 250:
+        text = clean_text(own_text(element) if element.find("div") else element.get_text(""))
+        if not text or text == lead or text == doc.title or is_byline(text):
+            continue
+        if BOILERPLATE.match(text) or _mostly_links(element, text):
             continue
         paragraphs.append(text)
     if not paragraphs:
@@ -76,6 +136,11 @@ def body_paragraphs(doc: Document) -> list[str]:
         if text:
             paragraphs.append(text)
     return paragraphs
+
+
+def _mostly_links(element: Tag, text: str) -> bool:
+    linked = sum(len(clean_text(a.get_text())) for a in element.find_all("a"))
+    return linked > 0 and linked >= 0.5 * len(text)
 
 
 def _lead_line(main: Tag) -> str | None:

@@ -47,7 +47,7 @@ def table_period(table: Table, doc: Document) -> str | None:
 
 def table_village(table: Table, doc: Document) -> str | None:
     """Return the village a table is about: its own title first, then the page's."""
-    for text in table.titles:
+    for text in (*table.titles, *table.context):
         village = places_in(text).village
         if village:
             return village
@@ -63,6 +63,9 @@ def checkins_from_table(
     year = int(period[:4]) if period else doc.year
     return records_from_rows(table, url, lambda row: _checkin(row, period, village, year))
 
+
+# A month's wage above this is a typo or a yearly figure; CheckIn refuses it too.
+MAX_MONTHLY_INCOME = 200_000
 
 # Fields a check-in row can hold; any other mapped column is kept in `extra`.
 CHECKIN_FIELDS = frozenset(
@@ -96,6 +99,12 @@ def _checkin(row: Row, period: str | None, village: str | None, year: int | None
     if not period:
         raise ValueError("month unknown: no 2026年11月-like title and no call dates")
     call_date = parse_date(values.get("call_date"), year)
+    income = parse_yuan(values.get("income"))
+    if income is not None and income > MAX_MONTHLY_INCOME:
+        raise ValueError(
+            f"implausible monthly income: {income} yuan is over {MAX_MONTHLY_INCOME} "
+            "(a yearly sum, or a unit or typing slip?)"
+        )
     reached = parse_reached(values.get("reached"))
     followup = parse_bool(values.get("followup_needed"))
     return CheckIn(
@@ -109,7 +118,7 @@ def _checkin(row: Row, period: str | None, village: str | None, year: int | None
         status=parse_work_status(values.get("status")),
         employer=clean_optional(values.get("employer")),
         place=clean_optional(values.get("work_place")),
-        income_yuan=parse_yuan(values.get("income")),
+        income_yuan=income,
         demands=clean_optional(values.get("demands")),
         policy_explained=parse_bool(values.get("policy_explained")),
         followup_needed=bool(followup),

@@ -12,7 +12,9 @@ from config.settings import CONFIG_DIR
 from lianxin.parsing.text import normalize
 
 COLUMNS_FILE = CONFIG_DIR / "columns.toml"
-_PARENS = re.compile(r"\([^)]*\)")
+_PARENS = re.compile(r"[(\[【][^)\]】]*[)\]】]")
+# Punctuation clerks put in headers ("联系电话：", "上月收入/元", "姓 名") carries no meaning.
+_PUNCTUATION = re.compile(r"[\s:：、,，.。;；/\\|_\-—*·'\"“”‘’]+")
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,17 @@ class Vocabulary:
         bare = _PARENS.sub("", key)
         if bare in self.synonyms:
             return self.synonyms[bare]
-        # The longest synonym inside the header wins: 干部联系电话 is the cadre's, not the worker's.
-        best = max((s for s in self.synonyms if len(s) >= 2 and s in bare), key=len, default=None)
+        bare = _PUNCTUATION.sub("", bare)
+        if bare in self.synonyms:
+            return self.synonyms[bare]
+        # The longest synonym inside the header wins (干部联系电话 is the cadre's, not the
+        # worker's); between equally long ones the one ending the header, as the head noun of
+        # a Chinese phrase comes last (结对干部电话 is a phone, not a cadre).
+        best = max(
+            (s for s in self.synonyms if len(s) >= 2 and s in bare),
+            key=lambda s: (len(s), bare.endswith(s)),
+            default=None,
+        )
         return self.synonyms[best] if best else None
 
     def is_ignored(self, header: str) -> bool:

@@ -82,12 +82,24 @@ def decode_page(content: bytes, http_charset: str | None = None) -> Decoded:
     if candidates[0][1] in _WEAK and candidates[1][1]:
         # ISO-8859-1 is the HTTP/1.1 default a server sends when nobody configured a charset.
         candidates.reverse()
+    if any(codec != "utf-8" for _, codec in candidates if codec) and _is_utf8(content):
+        # Chinese text in a GB codec is practically never valid UTF-8, while GB18030 decodes
+        # UTF-8 bytes without an error into mojibake: a page that is valid UTF-8 is UTF-8,
+        # whatever a copied <meta> or a server default says.
+        return Decoded(content.decode("utf-8"), "utf-8", "detected")
     for origin, codec in candidates:
         if codec and codec not in tried:
             tried.append(codec)
             text = _clean_decode(content, codec)
             if text is not None:
                 return Decoded(text, codec, origin)
+    # Undeclared or wrongly declared Chinese pages are nearly always GBK: try GB18030 before a
+    # statistical guess, which on short pages may pick Big5 or Shift-JIS and read nonsense.
+    if "gb18030" not in tried:
+        tried.append("gb18030")
+        text = _clean_decode(content, "gb18030")
+        if text is not None and _reads_as_chinese(text):
+            return Decoded(text, "gb18030", "detected")
     best = from_bytes(content[:200_000]).best()
     if best is not None and best.encoding:
         codec = canonical_codec(best.encoding) or str(best.encoding)
@@ -106,6 +118,30 @@ def decode_page(content: bytes, http_charset: str | None = None) -> Decoded:
         "undecodable: too many invalid byte sequences for every candidate encoding "
         f"({', '.join(tried)})"
     )
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """Return True when most non-ASCII characters are common Chinese characters or punctuation."""
+    wide = [c for c in text if ord(c) > 0x7F]
+    if not wide:
+        return True
+    common = sum(
+        1
+        for c in wide
+        if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
+        or c in "“”‘’…—·"
+    )
+    return common >= 0.9 * len(wide)
+
+
+def _is_utf8(content: bytes) -> bool:
+    if content.isascii():
+        return False  # nothing to tell codecs apart: keep the declared one
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _clean_decode(content: bytes, codec: str) -> str | None:

@@ -12,14 +12,24 @@ import re
 from dataclasses import dataclass
 
 from lianxin.parsing.columns import Vocabulary
-from lianxin.parsing.document import Document
+from lianxin.parsing.document import Document, own_text
 from lianxin.parsing.listing import ListingView
 from lianxin.parsing.problems import numbered_items, text_lines, walk
 from lianxin.parsing.tables import Table
+from lianxin.parsing.text import normalize
 from lianxin.records import ReportKind
 
 _PROBLEM_WORDS = re.compile(r"责任单位|责任主体|整改时限|整改期限|完成时限")
 _NOTICE_TITLE = re.compile(r"督查|督导|巡查|问题清单|整改|通报")
+_ERROR_PAGE = re.compile(
+    r"(?<!\d)(?:404|403|500|502|503)(?!\d)|not found|页面不存在|页面未找到|"
+    r"找不到(?:该|此|您)?(?:页面|网页)|"
+    r"已被删除|无法访问|访问出错|系统错误|服务器错误|bad request|forbidden",
+    re.I,
+)
+_LOGIN = re.compile(r"登录|登陆|login|sign in|统一身份认证", re.I)
+# Less text than this outside forms and navigation: a page with nothing to report.
+MIN_REPORT_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,26 @@ def detect(
     if listing.looks_like_listing:
         return Detection(ReportKind.listing, None, f"{len(listing.links)} report links")
     return Detection(ReportKind.article, None, "no table, list or numbered problems")
+
+
+def not_a_report(doc: Document) -> str | None:
+    """Return why a page without data tables is not a report (login or error page), else None.
+
+    Portals answer a missing page or an expired session with status 200 and a page of their
+    own; reading it as an empty article would hide the failure.
+    """
+    text = normalize(doc.main.get_text(" "))
+    if len(text) >= MIN_REPORT_CHARS * 3:
+        return None
+    headings = (own_text(h) for h in doc.soup.find_all(["h1", "h2"]))
+    heading = " ".join([doc.title, *headings])
+    if doc.soup.find("input", attrs={"type": "password"}) is not None and (
+        _LOGIN.search(heading) or len(text) < MIN_REPORT_CHARS
+    ):
+        return "not a report: a login page (the session or the address is wrong)"
+    if _ERROR_PAGE.search(heading) and len(text) < MIN_REPORT_CHARS:
+        return f"not a report: an error page served as a page ({heading[:40]!r})"
+    return None
 
 
 def problem_text(doc: Document) -> bool:

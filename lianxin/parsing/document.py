@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 from bs4 import BeautifulSoup, Tag
 
@@ -19,6 +19,9 @@ from lianxin.parsing.text import clean_text, find_dates, normalize
 # Containers content systems put the article in, most specific first.
 MAIN_SELECTORS = (
     ".TRS_Editor",
+    "#js_content",
+    ".rich_media_content",
+    "#UCAP-CONTENT",
     "#zoom",
     ".article-content",
     "#article-content",
@@ -44,8 +47,15 @@ _PUBLISHED_LABEL = re.compile(
     r"(?:发布时间|发布日期|发文日期|成文日期|日期|时间)\s*[:：]\s*"
     r"(\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2})"
 )
-_SOURCE_LABEL = re.compile(r"来源\s*[:：]\s*([^\s|]+)")
+_SOURCE_LABEL = re.compile(r"来源\s*[:：]\s*([^\s|｜【】\[\]]+)")
 _TIMESTAMP = re.compile(r"(?<!\d)(20\d{2}-\d{1,2}-\d{1,2})\s+\d{1,2}:\d{2}")
+_CLOCK = re.compile(r"^\s*(?:日\s*)?(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?")
+# Where news and WeChat pages name their publisher when no 来源 label does.
+_SOURCE_SELECTORS = ("#js_name", ".rich_media_meta_nickname", ".account_nickname")
+BLOCKS = (
+    "p", "div", "li", "td", "th", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6",
+    "dd", "dt", "blockquote", "header", "footer", "tr", "table", "ul", "ol", "form", "center",
+)
 
 
 @dataclass
@@ -58,6 +68,7 @@ class Document:
     content_source: str | None
     places: Places
     main: Tag
+    published_time: time | None = None
 
     @property
     def year(self) -> int | None:
@@ -74,8 +85,8 @@ def load_document(text: str, url: str) -> Document:
         junk.decompose()
     meta = _meta_tags(soup)
     title = _title(soup, meta)
-    published = _published(soup, meta)
-    source = meta.get("contentsource") or _labelled_source(soup)
+    published, published_time = _published(soup, meta)
+    source = meta.get("contentsource") or _labelled_source(soup) or _named_source(soup)
     main = main_container(soup)
     places = Places()
     for text_part in (
@@ -86,7 +97,39 @@ def load_document(text: str, url: str) -> Document:
         meta.get("sitename", ""),
     ):
         places.merge(places_in(text_part))
-    return Document(soup, url, meta, title, published, source, places, main)
+    return Document(soup, url, meta, title, published, source, places, main, published_time)
+
+
+def own_text(element: Tag) -> str:
+    """Return the text of `element` outside its block children: one visual line of the page.
+
+    Unclosed tags make lxml nest a whole article inside a byline <div>; reading a block's own
+    text keeps its line short and meaningful.
+    """
+    parts: list[str] = []
+    for node in element.descendants:
+        if isinstance(node, Tag) or node.parent is None:
+            continue
+        parent: Tag | None = node.parent
+        inside = True
+        while parent is not None and parent is not element:
+            if parent.name in BLOCKS:
+                inside = False
+                break
+            parent = parent.parent
+        if inside:
+            parts.append(str(node))
+    return clean_text(" ".join(parts))
+
+
+def page_lines(root: BeautifulSoup | Tag) -> list[tuple[Tag, str]]:
+    """Return every block of `root` with its own text, in document order, skipping blank ones."""
+    lines: list[tuple[Tag, str]] = []
+    for element in root.find_all(BLOCKS):
+        text = own_text(element)
+        if text:
+            lines.append((element, text))
+    return lines
 
 
 def main_container(soup: BeautifulSoup) -> Tag:
@@ -100,7 +143,11 @@ def main_container(soup: BeautifulSoup) -> Tag:
     for element in soup.find_all(["div", "td", "section", "article"]):
         if _is_noise(element):
             continue
-        length = sum(len(normalize(p.get_text())) for p in element.find_all("p", recursive=False))
+        length = sum(
+            len(normalize(p.get_text()))
+            for p in element.find_all(["p", "section"], recursive=False)
+            if p.find("a") is None or len(normalize(p.get_text())) > 40
+        )
         if length > best_length:
             best, best_length = element, length
     body = soup.body or soup
@@ -136,16 +183,23 @@ def _title(soup: BeautifulSoup, meta: dict[str, str]) -> str:
     for key in ("articletitle", "og:title", "title"):
         if meta.get(key):
             return meta[key]
-    for h1 in soup.find_all(["h1", "h2"]):
-        text = clean_text(h1.get_text())
-        if len(text) >= 4 and not is_noise(h1):
+    page_title = clean_text(soup.title.get_text()) if soup.title else ""
+    short_title = _TITLE_SPLIT.split(page_title)[0] if page_title else ""
+    headings = [
+        text
+        for h in soup.find_all(["h1", "h2", "h3"])
+        if not is_noise(h) and 4 <= len(text := own_text(h)) <= 100
+    ]
+    # A heading the <title> repeats is the article's; a lone h1 may be the site's logo.
+    for text in headings:
+        if text in page_title or (short_title and short_title in text):
             return text
-    if soup.title and soup.title.string:
-        return _TITLE_SPLIT.split(clean_text(soup.title.string))[0]
-    return ""
+    if len(short_title) >= 4:
+        return short_title
+    return headings[0] if headings else short_title
 
 
-def _published(soup: BeautifulSoup, meta: dict[str, str]) -> date | None:
+def _published(soup: BeautifulSoup, meta: dict[str, str]) -> tuple[date | None, time | None]:
     for key in (
         "pubdate",
         "publishdate",
@@ -156,28 +210,49 @@ def _published(soup: BeautifulSoup, meta: dict[str, str]) -> date | None:
         "date",
     ):
         if meta.get(key):
+            match = re.search(r"\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?", meta[key])
             dates = find_dates(meta[key])
             if dates:
-                return dates[0]
+                return dates[0], _clock(meta[key][match.end() :] if match else "")
     text = normalize((soup.body or soup).get_text(" "))
     for pattern in (_PUBLISHED_LABEL, _TIMESTAMP):
         match = pattern.search(text)
         if match:
             dates = find_dates(match.group(1))
             if dates:
-                return dates[0]
-    return None
+                return dates[0], _clock(text[match.end(1) : match.end(1) + 12])
+    return None, None
+
+
+def _clock(text: str) -> time | None:
+    match = _CLOCK.match(text)
+    if not match:
+        return None
+    hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second)
 
 
 def _labelled_source(soup: BeautifulSoup) -> str | None:
     for node in soup.find_all(string=re.compile("来源")):
-        parent = node.parent
-        if parent is None:
+        block = node.parent
+        while block is not None and block.name not in BLOCKS:
+            block = block.parent
+        if block is None:
             continue
-        text = normalize(parent.get_text(" "))
+        text = normalize(own_text(block))
         match = _SOURCE_LABEL.search(text)
         if match and len(text) < 200:
             return match.group(1)
+    return None
+
+
+def _named_source(soup: BeautifulSoup) -> str | None:
+    for selector in _SOURCE_SELECTORS:
+        element = soup.select_one(selector)
+        if element is not None and (text := clean_text(element.get_text())):
+            return text
     return None
 
 

@@ -1,7 +1,10 @@
-"""Parse one fetched page into a ParseResult; never raises, whatever the bytes are.
+"""Parse one fetched page (or the parts of one report) into a ParseResult; never raises.
 
 bytes ─ decode ─► text ─ document ─► meta, title, date, places, main container
-                               └─ tables, listing view ─ detect ─► kind ─► records
+                               └─ tables, listing view ─ detect ─► kind ─► records, facts
+
+A report published over several pages is read as one: the tables of later parts continue the
+first part's (see `lianxin.parsing.series`).
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from lianxin.parsing.article import body_paragraphs, read_byline
 from lianxin.parsing.checkins import checkins_from_table
 from lianxin.parsing.columns import Vocabulary, load_vocabulary
 from lianxin.parsing.decode import UndecodableError, decode_page
-from lianxin.parsing.detect import Detection, detect, table_kind
+from lianxin.parsing.detect import Detection, detect, not_a_report, table_kind
 from lianxin.parsing.document import Document, load_document
+from lianxin.parsing.facts import facts_in
 from lianxin.parsing.listing import read_listing
+from lianxin.parsing.places import places_in
 from lianxin.parsing.problems import notice_wide_deadline, problems_from_table, problems_from_text
 from lianxin.parsing.problems import text_lines as problem_lines
 from lianxin.parsing.roster import regions_of, roster_from_table
-from lianxin.parsing.tables import Table, find_tables
+from lianxin.parsing.tables import Table, continue_tables, empty_table, find_tables
 from lianxin.records import ParseResult, ParseStatus, Quarantined, Report, ReportKind, Severity
 
 log = logging.getLogger(__name__)
@@ -44,9 +49,33 @@ def parse_page(
     (or the source's configuration) named. Bad rows are quarantined and the report marked
     partial; an unreadable page is one quarantined entry and the report marked failed.
     """
-    digest = content_hash(content)
+    return parse_parts(
+        [(content, url, http_charset)],
+        source=source,
+        fetched_at=fetched_at,
+        kind=kind,
+        content_type=content_type,
+        digest=content_hash(content),
+    )
+
+
+def parse_parts(
+    parts: list[tuple[bytes, str, str | None]],
+    *,
+    source: str,
+    fetched_at: datetime,
+    kind: str,
+    digest: str,
+    content_type: str | None = None,
+) -> ParseResult:
+    """Return the report the parts (content, url, http charset) make, read as one; never raises.
+
+    The report's URL is the first part's. A later part that cannot be read is quarantined and
+    the rest is kept.
+    """
+    url = parts[0][1]
     try:
-        return _parse(content, url, source, fetched_at, kind, http_charset, content_type, digest)
+        return _parse(parts, source, fetched_at, kind, content_type, digest)
     except _PageFailure as failure:
         return _failed(url, source, fetched_at, digest, failure.kind, str(failure))
     except Exception as exc:  # noqa: BLE001  (a parser bug must not stop the batch)
@@ -68,15 +97,14 @@ class _PageFailure(Exception):
 
 
 def _parse(
-    content: bytes,
-    url: str,
+    parts: list[tuple[bytes, str, str | None]],
     source: str,
     fetched_at: datetime,
     kind: str,
-    http_charset: str | None,
     content_type: str | None,
     digest: str,
 ) -> ParseResult:
+    content, url, http_charset = parts[0]
     forced = _kind_or_article(kind) if kind != "auto" else None
     if kind != "auto" and kind not in _KINDS:
         raise _PageFailure(f"unknown kind {kind!r}: use auto or one of {sorted(_KINDS)}")
@@ -86,13 +114,21 @@ def _parse(
             f"unsupported content type {mime} (only HTML pages are parsed)",
             forced or ReportKind.article,
         )
-    try:
-        decoded = decode_page(content, http_charset)
-    except UndecodableError as exc:
-        raise _PageFailure(str(exc), forced or ReportKind.article) from exc
-    doc = load_document(decoded.text, url)
+    doc = _document(content, url, http_charset, forced)
     vocabulary = load_vocabulary()
     tables = list(find_tables(doc.main, vocabulary)) or list(find_tables(doc.soup, vocabulary))
+    part_errors: list[Quarantined] = []
+    for part_content, part_url, part_charset in parts[1:]:
+        try:
+            part = _document(part_content, part_url, part_charset, forced)
+        except _PageFailure as failure:
+            part_errors.append(Quarantined(url=part_url, reason=f"part {part_url}: {failure}"))
+            continue
+        continue_tables(tables, part.main, vocabulary)
+    if not tables:
+        reason = not_a_report(doc)
+        if reason:
+            raise _PageFailure(reason, forced or ReportKind.article)
     listing = read_listing(doc)
     detection = detect(doc, tables, listing, vocabulary)
     if forced is not None and forced is not detection.kind:
@@ -103,6 +139,7 @@ def _parse(
         kind=detection.kind,
         title=doc.title,
         published=doc.published,
+        published_time=doc.published_time,
         content_source=doc.content_source,
         content_hash=digest,
         fetched_at=fetched_at,
@@ -110,7 +147,7 @@ def _parse(
         town=doc.places.town,
         village=doc.places.village,
     )
-    result = ParseResult(report=report)
+    result = ParseResult(report=report, quarantined=part_errors)
     if detection.kind is ReportKind.listing:
         result.links, result.next_page = listing.links, listing.next_page
     elif detection.kind is ReportKind.checkin_table:
@@ -121,7 +158,29 @@ def _parse(
         _problems(result, doc, tables, detection)
     else:
         _article(result, doc)
+    if detection.table is not None:
+        _places_from_tables(result, tables)
     return _finish(result)
+
+
+def _document(
+    content: bytes, url: str, http_charset: str | None, forced: ReportKind | None
+) -> Document:
+    try:
+        decoded = decode_page(content, http_charset)
+    except UndecodableError as exc:
+        raise _PageFailure(str(exc), forced or ReportKind.article) from exc
+    return load_document(decoded.text, url)
+
+
+def _places_from_tables(result: ParseResult, tables: list[Table]) -> None:
+    # A county or town named only in a table's title (龙潭乡枫林村…台账) is the page's too.
+    report = result.report
+    for table in tables:
+        for text in (*table.titles, *table.context):
+            found = places_in(text)
+            report.county = report.county or found.county
+            report.town = report.town or found.town
 
 
 def _forced(kind: ReportKind, tables: list[Table], vocabulary: Vocabulary) -> Detection:
@@ -143,6 +202,10 @@ def _tables_of(kind: ReportKind, tables: list[Table], detection: Detection) -> l
     return found or ([detection.table] if detection.table else [])
 
 
+def _empty(result: ParseResult, table: Table) -> None:
+    result.quarantined.extend(empty_table(table, result.report.url))
+
+
 def _checkins(result: ParseResult, doc: Document, tables: list[Table], d: Detection) -> None:
     for table in _tables_of(ReportKind.checkin_table, tables, d):
         checkins, quarantined = checkins_from_table(table, doc, result.report.url)
@@ -155,6 +218,7 @@ def _checkins(result: ParseResult, doc: Document, tables: list[Table], d: Detect
 
 def _roster(result: ParseResult, doc: Document, tables: list[Table], d: Detection) -> None:
     for table in _tables_of(ReportKind.roster, tables, d):
+        _empty(result, table)
         workers, cadres, quarantined = roster_from_table(table, doc, result.report.url)
         result.workers.extend(workers)
         result.cadres.extend(cadres)
@@ -176,15 +240,18 @@ def _problems(result: ParseResult, doc: Document, tables: list[Table], d: Detect
         result.problems.extend(problems)
         result.quarantined.extend(quarantined)
     result.report.body = "\n".join(problem_lines(doc.main))
+    result.facts = facts_in(result.report.body)
 
 
 def _article(result: ParseResult, doc: Document) -> None:
     byline = read_byline(doc)
     result.report.authors = byline.authors
     result.report.editor = byline.editor
+    result.report.content_source = result.report.content_source or byline.source
     result.report.body = "\n".join(body_paragraphs(doc))
     if not result.report.title and not result.report.body:
         raise _PageFailure("no title and no text: nothing on the page reads as a report")
+    result.facts = facts_in(result.report.body)
 
 
 def _finish(result: ParseResult) -> ParseResult:

@@ -15,8 +15,9 @@ from datetime import date
 from bs4 import Tag
 from pydantic import ValidationError
 
+from lianxin.parsing.deadlines import read_deadline
 from lianxin.parsing.document import Document, is_noise
-from lianxin.parsing.places import split_place
+from lianxin.parsing.places import split_place, whole_place
 from lianxin.parsing.tables import Row, Table, reason_of, records_from_rows
 from lianxin.parsing.text import (
     clean_optional,
@@ -40,11 +41,13 @@ NOT_PROBLEMS = re.compile(
     r"下一步|工作建议|意见建议|几点要求|主要做法|经验做法|工作成效|好的做法|"
     r"典型经验|督查安排|督查方式"
 )
-_UNIT = re.compile(r"(?:整改责任单位|责任单位|责任主体)\s*[:：]\s*([^。；;\n]+)")
+_UNIT = re.compile(
+    r"(?:整改责任单位|责任单位|责任主体|整改责任人|责任人|牵头单位)\s*[:：]\s*([^。；;\n]+)"
+)
 _DEADLINE = re.compile(r"(?:整改时限|整改期限|完成时限|时限要求|时限)\s*[:：]\s*([^。；;\n]+)")
 _CUT = re.compile(
-    r"[。；;，,]?\s*(?:整改责任单位|责任单位|责任主体|整改时限|整改期限|完成时限|"
-    r"时限要求)\s*[:：]"
+    r"[。；;，,]?\s*(?:整改责任单位|责任单位|责任主体|整改责任人|责任人|牵头单位|整改时限|"
+    r"整改期限|完成时限|时限要求)\s*[:：]"
 )
 _WIDE_DEADLINE = re.compile(r"((?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:前|之前|以前)")
 _SIGNATURE = re.compile(r"(督查组|办公室|人民政府|委员会|领导小组|指挥部|局|中心)$")
@@ -137,7 +140,7 @@ def problems_from_text(
         if leaf.excluded():
             continue
         try:
-            problems.append(_problem_from_item(leaf, wide, doc.year))
+            problems.append(_problem_from_item(leaf, wide, doc))
         except (ValueError, ValidationError) as exc:
             quarantined.append(
                 Quarantined(
@@ -168,13 +171,15 @@ def problems_from_table(
     table: Table, doc: Document, url: str, wide: date | None
 ) -> tuple[list[Problem], list[Quarantined]]:
     """Return the problems of a problem-list table, one per row; bad rows quarantined."""
+    # A note row under the table (注：未注明时限的…须于12月31日前整改到位) sets the wide deadline.
+    notes = [" ".join(dict.fromkeys(r.raw.values())) for r in table.rows if r.skip_reason]
+    wide = wide or notice_wide_deadline(notes, doc.year)
 
     def build(row: Row) -> Problem:
         values = row.values
         parts = (clean_optional(values.get(k)) for k in ("town", "village"))
         place = clean_optional(values.get("place")) or "".join(p for p in parts if p) or None
-        deadline_text = values.get("deadline")
-        deadline = parse_date(deadline_text, doc.year) if deadline_text else None
+        deadline = read_deadline(values.get("deadline"), doc.published, doc.year)
         return Problem(
             number=row.serial or str(row.number),
             found=parse_date(values.get("found"), doc.year) if values.get("found") else None,
@@ -214,23 +219,44 @@ def _leaves(item: Item) -> list[Item]:
     return [item] if not item.children else [n for c in item.children for n in _leaves(c)]
 
 
-def _problem_from_item(item: Item, wide: date | None, year: int | None) -> Problem:
+def _problem_from_item(item: Item, wide: date | None, doc: Document) -> Problem:
     text = item.full_text
     place, rest = split_place(text)
     unit = _UNIT.search(rest)
     deadline_match = _DEADLINE.search(rest)
     deadline = None
     if deadline_match:
-        deadline = parse_date(deadline_match.group(1), year)
+        deadline = read_deadline(deadline_match.group(1), doc.published, doc.year)
         if deadline is None:
             raise ValueError(f"unreadable deadline {deadline_match.group(1)!r}")
     cut = _CUT.search(rest)
     description = (rest[: cut.start()] if cut else rest).strip().rstrip("。；;，, ")
     return Problem(
         number=item.number,
-        place=place,
+        place=place or _inherited_place(item),
         description=description,
-        category=item.parent.heading if item.parent else None,
+        category=_category(item),
         responsible_unit=unit.group(1).strip() if unit else None,
         deadline=deadline or wide,
     )
+
+
+def _inherited_place(item: Item) -> str | None:
+    # Items grouped under a place heading (1、枫林村 / ①… ②…) are about that place.
+    node = item.parent
+    while node is not None:
+        place = whole_place(node.heading) or split_place(node.text)[0]
+        if place:
+            return place
+        node = node.parent
+    return None
+
+
+def _category(item: Item) -> str | None:
+    # The nearest heading above the item that names a kind of problem, not a place.
+    node = item.parent
+    while node is not None:
+        if not whole_place(node.heading) and not split_place(node.text)[0]:
+            return node.heading or None
+        node = node.parent
+    return None

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 
 from lianxin.parsing.document import Document
 from lianxin.parsing.places import places_in
-from lianxin.parsing.tables import Row, Table, leftovers, reason_of
+from lianxin.parsing.tables import Row, Table, leftovers, mark_duplicates, reason_of
 from lianxin.parsing.text import (
     clean_optional,
     clean_phone,
@@ -22,12 +22,14 @@ def roster_from_table(
 ) -> tuple[list[Worker], list[Cadre], list[Quarantined]]:
     """Return the workers and cadres of a roster table, and its quarantined rows."""
     town, village = doc.places.town, doc.places.village
-    for text in table.titles:
+    # The table's own title and the lines just above it name its place more closely.
+    for text in reversed([*table.titles, *table.context]):
         found = places_in(text)
         town, village = found.town or town, found.village or village
     workers: list[Worker] = []
     cadres: dict[tuple[str | None, str], Cadre] = {}
     quarantined: list[Quarantined] = []
+    mark_duplicates(table.rows)
     for row in table.rows:
         if row.skip_reason:
             quarantined.append(
@@ -48,6 +50,17 @@ def roster_from_table(
             )
             continue
         workers.append(worker)
+        if worker.phone and "*" in worker.phone:
+            # The roster is where Lianxin learns whom to call; a masked number is no number.
+            quarantined.append(
+                Quarantined(
+                    url=url,
+                    row=row.number,
+                    reason=MASKED_PHONE,
+                    severity=Severity.warning,
+                    raw=row.raw,
+                )
+            )
         if worker.cadre and (worker.town, worker.cadre) not in cadres:
             try:
                 cadres[(worker.town, worker.cadre)] = Cadre(
@@ -64,6 +77,9 @@ def roster_from_table(
                     )
                 )
     return workers, list(cadres.values()), quarantined
+
+
+MASKED_PHONE = "phone masked on the roster: cannot be called from Lianxin"
 
 
 def regions_of(doc: Document, workers: list[Worker]) -> list[Region]:

@@ -55,6 +55,7 @@ class Table:
     rows: list[Row]
     titles: list[str]  # caption and merged title rows above the header
     element: Tag
+    context: list[str] = field(default_factory=list)  # short lines just above the table
 
     @property
     def mapped(self) -> set[str]:
@@ -127,12 +128,50 @@ def read_table(table: Tag, vocabulary: Vocabulary) -> Table | None:
         titles.insert(0, cell_text(caption))
     depth = end - header_at + 1
     headers, fields = _combine_headers(grid[header_at : end + 1], vocabulary)
+    rows = read_rows(grid[header_at + depth :], headers, fields, vocabulary)
+    return Table(headers, fields, rows, titles, table, context_above(table))
+
+
+def read_rows(
+    lines: list[list[Cell]],
+    headers: list[str],
+    fields: list[str | None],
+    vocabulary: Vocabulary,
+    first: int = 1,
+) -> list[Row]:
+    """Return the data rows of `lines` under the given header, numbered from `first`."""
     rows: list[Row] = []
-    for offset, line in enumerate(grid[header_at + depth :], start=1):
+    for offset, line in enumerate(lines, start=first):
+        line = (line + [Cell("", -1, False)] * len(headers))[: len(headers)]
         row = _read_row(offset, line, headers, fields, vocabulary)
         if row is not None:
             rows.append(row)
-    return Table(headers, fields, rows, titles, table)
+    return rows
+
+
+def context_above(table: Tag, limit: int = 3) -> list[str]:
+    """Return up to `limit` short text lines just above the table, nearest first.
+
+    Pages with one table per village often name the village in a line above the table
+    (二、桥头村) rather than in a caption.
+    """
+    lines: list[str] = []
+    node: Tag | None = table
+    while node is not None and node.name not in ("body", "[document]") and len(lines) < limit:
+        for sibling in node.find_previous_siblings():
+            if not isinstance(sibling, Tag) or sibling.name in ("script", "style"):
+                continue
+            if sibling.name == "table" or sibling.find("table") is not None:
+                return lines
+            text = clean_text(sibling.get_text(" "))
+            if text and len(text) <= 30:
+                lines.append(text)
+            elif text:
+                return lines
+            if len(lines) >= limit:
+                return lines
+        node = node.parent if isinstance(node.parent, Tag) else None
+    return lines
 
 
 def find_tables(root: BeautifulSoup | Tag, vocabulary: Vocabulary) -> Iterator[Table]:
@@ -181,16 +220,25 @@ def _combine_headers(
     headers: list[str] = []
     fields: list[str | None] = []
     for c in range(len(lines[0])):
-        top = lines[0][c].text
-        sub = lines[-1][c].text
-        if len(lines) == 1 or top == sub:
-            headers.append(top)
-            fields.append(vocabulary.field_for(top))
+        levels: list[Cell] = []
+        for line in lines:
+            if line[c].text and (not levels or levels[-1].origin != line[c].origin):
+                levels.append(line[c])
+        if not levels:
+            headers.append("")
+            fields.append(None)
             continue
-        # Group header over sub headers: the sub header names the column, the group may help.
-        group = _GROUP_SUFFIX.sub("", header_key(top))
-        name = vocabulary.field_for(sub) or vocabulary.field_for(group + header_key(sub))
-        headers.append(sub or top)
+        sub = levels[-1].text
+        name = vocabulary.field_for(sub)
+        # Group headers over sub headers (务工情况 / 单位, 回访情况 / 时间): the sub header names
+        # the column, the nearest group may complete it.
+        for group in reversed(levels[:-1]):
+            stem = _GROUP_SUFFIX.sub("", header_key(group.text))
+            combined = vocabulary.field_for(stem + header_key(sub))
+            if combined:
+                name = combined  # 帮扶干部 / 电话 is the cadre's phone, not the worker's
+                break
+        headers.append(sub)
         fields.append(name)
     _drop_duplicate_fields(fields)
     return headers, fields
@@ -267,12 +315,34 @@ def reason_of(exc: Exception) -> str:
     return str(exc)
 
 
+def mark_duplicates(rows: list[Row]) -> None:
+    """Mark every exact repeat of an earlier row (ignoring its serial number) as skipped."""
+    seen: dict[tuple[tuple[str, str], ...], int] = {}
+    for row in rows:
+        if row.skip_reason:
+            continue
+        key = tuple(sorted((*row.values.items(), *row.extra.items())))
+        if key in seen:
+            row.skip_reason = f"duplicate of row {seen[key]}"
+        else:
+            seen[key] = row.number
+
+
+def empty_table(table: Table, url: str) -> list[Quarantined]:
+    """Return a warning for a table that has a header but no data rows, else nothing."""
+    if table.rows:
+        return []
+    reason = "table has a header but no data rows: " + " | ".join(h for h in table.headers if h)
+    return [Quarantined(url=url, reason=reason, severity=Severity.warning)]
+
+
 def records_from_rows(
     table: Table, url: str, build: Callable[[Row], T]
 ) -> tuple[list[T], list[Quarantined]]:
-    """Build one record per data row; totals, notes and rows that fail go to quarantine."""
+    """Build one record per data row; totals, notes, repeats and failing rows go to quarantine."""
     records: list[T] = []
-    quarantined: list[Quarantined] = []
+    quarantined: list[Quarantined] = empty_table(table, url)
+    mark_duplicates(table.rows)
     for row in table.rows:
         if row.skip_reason:
             quarantined.append(
@@ -292,3 +362,28 @@ def records_from_rows(
                 Quarantined(url=url, row=row.number, reason=reason_of(exc), raw=row.raw)
             )
     return records, quarantined
+
+
+def continue_tables(tables: list[Table], root: Tag, vocabulary: Vocabulary) -> None:
+    """Add the tables of a later part of a report to `tables`, continuing where they stop.
+
+    A part that repeats the header continues the table with the same columns; a part without
+    a header continues the last table when it has as many columns, read under its header.
+    Rows are numbered on from the table's last row, so quarantine rows stay unique.
+    """
+    for element in leaf_tables(root):
+        last = tables[-1] if tables else None
+        following = (last.rows[-1].number if last and last.rows else 0) + 1
+        table = read_table(element, vocabulary)
+        if table is not None:
+            if last is not None and table.fields == last.fields:
+                for row in table.rows:
+                    row.number += following - 1
+                last.rows.extend(table.rows)
+            else:
+                tables.append(table)
+            continue
+        grid = build_grid(element)
+        if last is None or not grid or len(grid[0]) != len(last.headers):
+            continue
+        last.rows.extend(read_rows(grid, last.headers, last.fields, vocabulary, following))

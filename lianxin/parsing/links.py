@@ -1,0 +1,41 @@
+"""Find the attachments a report page links to (附件: .xlsx, .xls, .csv tables)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlparse
+
+from lxml import html as lxml_html
+
+from lianxin.parsing.decode import UndecodableError, decode_page
+
+TABLE_EXTENSIONS = (".xlsx", ".xls", ".csv", ".et")  # .et: WPS spreadsheets saved as xls
+
+
+@dataclass
+class PageLinks:
+    title: str = ""
+    attachments: list[str] = field(default_factory=list)
+
+
+def is_table_attachment(url: str) -> bool:
+    """Return True when `url` names a spreadsheet or CSV file by its extension."""
+    return urlparse(url).path.lower().endswith(TABLE_EXTENSIONS)
+
+
+def page_links(content: bytes, url: str, http_charset: str | None = None) -> PageLinks:
+    """Return the page's title and the table attachments it links to, in page order."""
+    try:
+        text = decode_page(content, http_charset).text
+        tree = lxml_html.fromstring(text)
+    except (UndecodableError, ValueError, lxml_html.etree.ParserError):
+        return PageLinks()
+    found = PageLinks(title=" ".join((tree.findtext(".//title") or "").split()))
+    for anchor in tree.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        target = urljoin(url, href)
+        if is_table_attachment(target) and target not in found.attachments:
+            found.attachments.append(target)
+    return found
