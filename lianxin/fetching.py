@@ -16,11 +16,14 @@ import requests
 
 from config.settings import SourceSettings
 from lianxin.archive import content_hash
+from lianxin.parsing.links import page_links
+from lianxin.parsing.series import content_pages
 from lianxin.records import ParseResult, ReportKind
 
 log = logging.getLogger(__name__)
 
 MAX_PAGE_BYTES = 20 * 1024 * 1024
+MAX_PARTS = 50  # continuation pages of one report followed at most
 
 ListingParser = Callable[[bytes, str, str | None, datetime], ParseResult]
 
@@ -37,6 +40,13 @@ class FetchedPage:
     error: str | None = None
     kind: str = "auto"  # the source's kind hint for the parser
     encoding: str | None = None  # the source's forced codec, if any
+    referrer: str | None = None  # for an attachment: the report page that links it
+    referrer_title: str | None = None  # … and that page's title (village, month)
+    parts: list[FetchedPage] = field(default_factory=list)  # continuation pages (下一页)
+
+    @property
+    def is_attachment(self) -> bool:
+        return self.referrer is not None
 
     @property
     def ok(self) -> bool:
@@ -116,6 +126,8 @@ def crawl(
         if not page.ok:
             result.errors.append(f"{url}: {page.error}")
         result.pages.append(page)
+        if page.ok:
+            result.pages.extend(_follow_report(session, page, source, timeout, seen, result))
     log.info(
         "Fetched %s: %d listing pages, %d reports, %d errors",
         source.name,
@@ -124,6 +136,38 @@ def crawl(
         len(result.errors),
     )
     return result
+
+
+def _follow_report(
+    session: Any,
+    page: FetchedPage,
+    source: SourceSettings,
+    timeout: float,
+    seen: set[str],
+    result: CrawlResult,
+) -> list[FetchedPage]:
+    """Fetch a report's continuation pages (into `page.parts`) and return its attachments."""
+    for url in content_pages(page.content, page.url, page.charset)[:MAX_PARTS]:
+        if url in seen:
+            continue
+        seen.add(url)
+        part = fetch_one(session, url, source, timeout)
+        if not part.ok:
+            result.errors.append(f"{url}: {part.error}")
+            break  # a series with a hole is parsed as far as it goes
+        page.parts.append(part)
+    links = page_links(page.content, page.url, page.charset)
+    attachments = []
+    for url in links.attachments:
+        if url in seen:
+            continue
+        seen.add(url)
+        attachment = fetch_one(session, url, source, timeout)
+        attachment.referrer, attachment.referrer_title = page.url, links.title
+        if not attachment.ok:
+            result.errors.append(f"{url}: {attachment.error}")
+        attachments.append(attachment)
+    return attachments
 
 
 def make_session(user_agent: str) -> requests.Session:

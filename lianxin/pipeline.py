@@ -2,44 +2,75 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from lianxin.archive import Archive, content_hash
+from lianxin.fetching import FetchedPage
 from lianxin.parsing import parse_page
-from lianxin.records import ParseResult
+from lianxin.parsing.attachments import parse_attachment
+from lianxin.parsing.series import parse_series
+from lianxin.records import ParseResult, ReportPart
 
 
-def parse_fetched(
-    content: bytes,
-    url: str,
-    source: str,
-    fetched_at: datetime,
-    charset: str | None = None,
-    parts: list[dict[str, Any]] | None = None,
-    kind: str = "auto",
-    content_type: str | None = None,
-) -> ParseResult:
-    """Return the records of one fetched report (a page, an attachment or a series of pages)."""
-    result = parse_page(
-        content,
-        url,
-        source=source,
-        fetched_at=fetched_at,
-        kind=kind,
-        http_charset=charset,
-        content_type=content_type,
-    )
+def parse_fetched(page: FetchedPage) -> ParseResult:
+    """Return the records of one fetched report: a page, an attachment or a series of pages."""
+    charset = page.encoding or page.charset
+    if page.is_attachment:
+        result = parse_attachment(
+            page.content,
+            page.url,
+            source=page.source,
+            fetched_at=page.fetched_at,
+            kind=page.kind,
+            page_title=page.referrer_title,
+        )
+    elif page.parts:
+        pieces = [(page.content, page.url, charset)]
+        pieces += [(p.content, p.url, p.encoding or p.charset) for p in page.parts]
+        result = parse_series(
+            pieces, source=page.source, fetched_at=page.fetched_at, kind=page.kind
+        )
+        result.report.parts = [
+            ReportPart(url=url, content_hash=content_hash(content), charset=part_charset)
+            for content, url, part_charset in pieces
+        ]
+    else:
+        result = parse_page(
+            page.content,
+            page.url,
+            source=page.source,
+            fetched_at=page.fetched_at,
+            kind=page.kind,
+            http_charset=charset,
+            content_type=page.content_type,
+        )
     result.report.charset = charset
+    result.report.referrer = page.referrer
+    result.report.referrer_title = page.referrer_title
     return result
 
 
-def reparser(
-    content: bytes,
-    url: str,
-    source: str,
-    fetched_at: datetime,
-    charset: str | None,
-    parts: list[dict[str, Any]],
-) -> ParseResult:
-    """Parse an archived report again, as `lianxin.reparse` expects."""
-    return parse_fetched(content, url, source, fetched_at, charset, parts)
+def reparser(archive: Archive, row: Any) -> ParseResult:
+    """Parse an archived report again from its stored bytes (raises KeyError if not archived)."""
+    parts = list(row.parts or [])
+    first = parts[0] if parts else {"url": row.url, "content_hash": row.content_hash}
+    page = FetchedPage(
+        source=row.source,
+        url=row.url,
+        fetched_at=row.fetched_at,
+        charset=first.get("charset", row.charset),
+        content=archive.get(first["content_hash"]),
+        referrer=row.referrer,
+        referrer_title=row.referrer_title,
+    )
+    page.parts = [
+        FetchedPage(
+            source=row.source,
+            url=p["url"],
+            fetched_at=row.fetched_at,
+            charset=p.get("charset"),
+            content=archive.get(p["content_hash"]),
+        )
+        for p in parts[1:]
+    ]
+    return parse_fetched(page)

@@ -33,7 +33,7 @@ _KINDS: dict[str, tuple[Table, tuple[str, ...], Callable[[Sequence[ParseResult]]
 }
 _NOT_CONTENT = {"id", "source_url", "content_hash", "fetched_at", "matched_key"}
 
-Reparser = Callable[[bytes, str, str, datetime, str | None, list[dict[str, Any]]], ParseResult]
+Reparser = Callable[[Archive, Any], ParseResult]  # (archive, reports row) → result
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,10 @@ def reparse(
         for row in _reports(conn, since):
             report.pages += 1
             try:
-                content = b"".join(archive.get(p["content_hash"]) for p in _parts(row))
+                result = parser(archive, row)
             except KeyError:
                 report.missing.append(row.url)
                 continue
-            result = parser(
-                content, row.url, row.source, row.fetched_at, row.charset, list(row.parts or [])
-            )
             diff = list(_diff(conn, row.url, result))
             if diff or result.report.parse_status != row.parse_status:
                 report.changed_pages.append(row.url)
@@ -106,6 +103,8 @@ def _reports(conn: Connection, since: date | None) -> Iterator[Any]:
         r.c.content_hash,
         r.c.charset,
         r.c.parts,
+        r.c.referrer,
+        r.c.referrer_title,
         r.c.parse_status,
     ).order_by(r.c.fetched_at, r.c.url)
     if since is not None:
@@ -113,10 +112,6 @@ def _reports(conn: Connection, since: date | None) -> Iterator[Any]:
         start = datetime.combine(since, time(0), SHANGHAI).astimezone(UTC)
         query = query.where(r.c.fetched_at >= start)
     yield from conn.execute(query)
-
-
-def _parts(row: Any) -> list[dict[str, Any]]:
-    return list(row.parts) if row.parts else [{"url": row.url, "content_hash": row.content_hash}]
 
 
 def _diff(conn: Connection, url: str, result: ParseResult) -> Iterator[Change]:

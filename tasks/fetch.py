@@ -47,8 +47,9 @@ def fetch_source(source: SourceSettings) -> CrawlResult:
         raise FetchError(source.url, "; ".join(result.errors[:3]))
     archive = Archive(cfg.archive_dir)
     for page in result.pages:
-        if page.content:
-            archive.put(page.content)
+        for fetched in (page, *page.parts):
+            if fetched.content:
+                archive.put(fetched.content)
     log.info(
         "%s: %d listing pages, %d report pages, %d fetch errors",
         source.name,

@@ -21,15 +21,7 @@ def parse_pages(crawls: Sequence[CrawlResult | BaseException]) -> list[ParseResu
     """
     log = get_run_logger()
     results = [
-        parse_fetched(
-            page.content,
-            page.url,
-            page.source,
-            page.fetched_at,
-            charset=page.encoding or page.charset,
-            kind=page.kind,
-            content_type=page.content_type,
-        )
+        parse_fetched(page)
         for crawl in crawls
         if isinstance(crawl, CrawlResult)
         for page in crawl.pages

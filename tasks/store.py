@@ -41,7 +41,7 @@ def store_results(
         log.info("Dry run: nothing stored")
         return summary
     now = utc_now()
-    log_fetches(engine(), [p for c in done for p in c.pages])
+    log_fetches(engine(), [f for c in done for p in c.pages for f in (p, *p.parts)])
     stats = save_results(engine(), results, now)
     summary.update(stored=stats.as_dict())
     log.info(

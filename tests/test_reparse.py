@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from lianxin.archive import Archive
+from lianxin.fetching import FetchedPage
 from lianxin.pipeline import parse_fetched, reparser
 from lianxin.portal import build_site
 from lianxin.records import ParseResult
@@ -28,22 +29,20 @@ def _ingest(engine: Engine, archive: Archive) -> None:
         content, content_type = site[path]
         archive.put(content)
         charset = content_type.split("charset=")[-1] if "charset=" in content_type else None
-        results.append(
-            parse_fetched(content, f"http://portal.test{path}", "test", FETCHED, charset=charset)
+        page = FetchedPage(
+            source="test",
+            url=f"http://portal.test{path}",
+            fetched_at=FETCHED,
+            charset=charset,
+            content=content,
         )
+        results.append(parse_fetched(page))
     save_results(engine, results, FETCHED)
 
 
-def _new_parser(
-    content: bytes,
-    url: str,
-    source: str,
-    fetched_at: datetime,
-    charset: str | None,
-    parts: list[dict[str, Any]],
-) -> ParseResult:
+def _new_parser(archive: Archive, row: Any) -> ParseResult:
     """A 'changed parser': forgets each roster's first worker, reads incomes 100 yuan higher."""
-    result = reparser(content, url, source, fetched_at, charset, parts)
+    result = reparser(archive, row)
     result.workers = result.workers[1:]
     result.checkins = [
         c.model_copy(update={"income_yuan": (c.income_yuan or 0) + 100}) for c in result.checkins

@@ -86,6 +86,8 @@ reports = Table(
     Column("charset", String(32)),  # the HTTP charset it came with, for re-parsing
     # For a report published over several pages: [[url, content_hash, charset], …] in order.
     Column("parts", Json),
+    Column("referrer", Text),  # for an attachment: the report page that links it
+    Column("referrer_title", Text),
 )
 
 cadres = Table(

@@ -148,6 +148,8 @@ def _report_row(r: ParseResult) -> dict[str, Any]:
         "record_count": r.record_count,
         "charset": rep.charset,
         "parts": [part.model_dump() for part in rep.parts] or None,
+        "referrer": rep.referrer,
+        "referrer_title": rep.referrer_title,
     }
 
 
