@@ -67,7 +67,19 @@ def print_parse_result(
         f"kind: {rep.kind}  status: {rep.parse_status}  published: {rep.published or '?'}  "
         f"place: {' / '.join(p for p in (rep.county, rep.town, rep.village) if p) or '?'}"
     )
-    for name in ("workers", "checkins", "cadres", "problems"):
+    byline = [
+        f"{label}: {value}"
+        for label, value in (
+            ("time", rep.published_time),
+            ("source", rep.content_source),
+            ("authors", ", ".join(rep.authors)),
+            ("editor", rep.editor),
+        )
+        if value
+    ]
+    if byline:
+        console.print("  ".join(byline))
+    for name in ("workers", "checkins", "cadres", "problems", "facts"):
         rows = data[name]
         if not rows:
             continue

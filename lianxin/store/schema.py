@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -71,6 +72,7 @@ reports = Table(
     Column("kind", String(32), nullable=False),
     Column("title", Text, nullable=False, server_default=""),
     Column("published", Date),
+    Column("published_time", Time),
     Column("authors", Json, nullable=False),
     Column("editor", String(64)),
     Column("content_source", String(128)),
@@ -88,6 +90,8 @@ reports = Table(
     Column("parts", Json),
     Column("referrer", Text),  # for an attachment: the report page that links it
     Column("referrer_title", Text),
+    # Facts an article states: counts, money and places ([{kind, value, unit, …}, …]).
+    Column("facts", Json),
 )
 
 cadres = Table(

@@ -134,6 +134,7 @@ def _report_row(r: ParseResult) -> dict[str, Any]:
         "kind": rep.kind.value,
         "title": rep.title,
         "published": rep.published,
+        "published_time": rep.published_time,
         "authors": rep.authors,
         "editor": rep.editor,
         "content_source": rep.content_source,
@@ -150,6 +151,7 @@ def _report_row(r: ParseResult) -> dict[str, Any]:
         "parts": [part.model_dump() for part in rep.parts] or None,
         "referrer": rep.referrer,
         "referrer_title": rep.referrer_title,
+        "facts": [fact.model_dump(mode="json") for fact in r.facts] or None,
     }
 
 
