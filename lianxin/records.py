@@ -72,6 +72,17 @@ class ProblemStatus(StrEnum):
     verified = "verified"  # 已销号 (verified on a return visit)
 
 
+def period_index(period: str) -> int:
+    """Return a YYYY-MM period as a month count (year*12 + month-1), so SQL can step months."""
+    year, month = period.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def period_from_index(index: int) -> str:
+    """Return the YYYY-MM period of a month count made by `period_index`."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def validate_period(value: str) -> str:
     if not PERIOD_PATTERN.match(value):
         raise ValueError(f"period must be YYYY-MM, got {value!r}")

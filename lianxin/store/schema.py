@@ -135,7 +135,10 @@ workers = Table(
     Column("content_hash", String(64)),
     Column("fetched_at", DateTime(timezone=True)),
     Column("person_key", String(140), nullable=False, server_default="", index=True),
+    # When this row last changed: incremental evaluation looks only at subjects changed since.
+    Column("changed_at", DateTime(timezone=True)),
     Index("ix_workers_status", "status"),
+    Index("ix_workers_changed_at", "changed_at"),
 )
 
 checkins = Table(
@@ -166,7 +169,11 @@ checkins = Table(
     Column("person_key", String(140), nullable=False, server_default=""),
     # The roster worker this call is about, once matched (tolerant to masking and spacing).
     Column("matched_key", String(160), index=True),
+    Column("period_index", Integer, nullable=False, server_default="0"),  # year*12 + month-1
+    Column("changed_at", DateTime(timezone=True)),
     UniqueConstraint("worker_key", "period"),
+    Index("ix_checkins_matched_period", "matched_key", "period_index"),
+    Index("ix_checkins_changed_at", "changed_at"),
     Index("ix_checkins_period", "period"),
 )
 
@@ -186,6 +193,9 @@ problems = Table(
     Column("source_url", Text, nullable=False),
     Column("content_hash", String(64)),
     Column("fetched_at", DateTime(timezone=True)),
+    Column("rectified_on", Date),  # 已整改: starts the return-visit clock
+    Column("verified_on", Date),  # 已销号 after the return visit
+    Column("changed_at", DateTime(timezone=True)),
 )
 
 obligations = Table(
@@ -201,8 +211,14 @@ obligations = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
+    # Escalation along the hierarchy: 0 cadre, 1 village lead, 2 town, 3 county bureau.
+    Column("level", Integer, nullable=False, server_default="0"),
+    Column("village", String(64)),  # where the subject lives, for escalation and dashboards
+    Column("town", String(64)),
+    Column("detail", Text),  # why it exists, in a line (the rule's words)
     UniqueConstraint("kind", "subject", "period"),
     Index("ix_obligations_owner_status", "owner", "status"),
+    Index("ix_obligations_status_due", "status", "due"),
 )
 
 # Each state change of an obligation is a row: what changed, when, by which rule or person, why.
@@ -217,6 +233,50 @@ obligation_events = Table(
     Column("new_status", String(16), nullable=False),
     Column("actor", String(64), nullable=False),
     Column("reason", Text, nullable=False),
+)
+
+# Waivers (豁免): a person's decision that a subject owes no more follow-up, with the reason.
+waivers = Table(
+    "waivers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject", String(400), nullable=False, index=True),
+    Column("kind", String(32), nullable=False, server_default="*"),  # an obligation kind or *
+    Column("category", String(32), nullable=False),  # returned_for_good, moved_out, deceased, …
+    Column("reason", Text, nullable=False),
+    Column("given_by", String(64), nullable=False),
+    Column("given_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Flags for the county (防返贫监测): a worker's income fell below the line or their own median.
+risk_flags = Table(
+    "risk_flags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(160), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("village", String(64)),
+    Column("town", String(64)),
+    Column("income_yuan", Integer),
+    Column("reference_yuan", Integer),  # the median or the monitoring line it fell below
+    Column("detail", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "subject", "period"),
+)
+
+# One row per evaluation: its mode and the high-water mark incremental runs start from.
+rule_runs = Table(
+    "rule_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mode", String(16), nullable=False),  # full | incremental
+    Column("as_of", Date, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("watermark", DateTime(timezone=True), nullable=False),
+    Column("stats", Json, nullable=False),
 )
 
 # The reminder ledger: one row per intended message, unique by idempotency key.

@@ -9,7 +9,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, tuple_
 
-from lianxin.records import ParseResult, cadre_key, person_key, phone_tail, worker_key
+from lianxin.records import (
+    ParseResult,
+    cadre_key,
+    period_index,
+    person_key,
+    phone_tail,
+    worker_key,
+)
 from lianxin.store import schema as t
 from lianxin.store.reconcile import match_checkins
 from lianxin.store.upsert import upsert
@@ -202,6 +209,7 @@ def worker_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
             "status": w.status.value,
             "extra": w.extra,
             "person_key": person_key(w.village, w.name),
+            "changed_at": r.report.fetched_at,
             **_provenance(r),
         }
         for r in results
@@ -231,6 +239,8 @@ def checkin_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
             "extra": c.extra,
             "phone_tail": phone_tail(c.worker_phone),
             "person_key": person_key(c.village, c.worker_name),
+            "period_index": period_index(c.period),
+            "changed_at": r.report.fetched_at,
             **_provenance(r),
         }
         for r in results
@@ -250,6 +260,7 @@ def problem_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
             "responsible_unit": p.responsible_unit,
             "deadline": p.deadline,
             "status": p.status.value,
+            "changed_at": r.report.fetched_at,
             **_provenance(r),
         }
         for r in results
