@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -43,6 +43,38 @@ class RulesSettings(BaseModel):
     move_due_past_holidays: bool = True  # 10th in a holiday → next working day
     days_left_stage: int = Field(default=3, ge=1, le=20)  # "3 days left" digest
     checkin_statuses: list[str] = Field(default_factory=lambda: ["employed", "looking"])
+    # Unreachable (未接通) in this many consecutive months → a home visit (入户走访) is owed.
+    home_visit_after_months: int = Field(default=2, ge=2, le=6)
+    home_visit_due_days: int = Field(default=14, ge=1)
+    # Job lost or zero income → employment assistance (就业帮扶) due within these days.
+    assistance_due_days: int = Field(default=7, ge=1)
+    # Income risk (防返贫监测): below this share of the worker's median over the previous
+    # three reported months, or below the monthly monitoring line, flags the worker.
+    income_risk_share: float = Field(default=0.6, gt=0, lt=1)
+    monitoring_line_yuan: int = Field(default=700, ge=0)
+    # Problem deadlines (整改时限): reminders so many days before, then daily when overdue.
+    problem_reminder_days: list[int] = Field(default_factory=lambda: [7, 3, 1])
+    return_visit_days: int = Field(default=30, ge=1)  # 杀回马枪 within this many days
+    # Escalation after the due date: village lead, then town, then county bureau (days late).
+    escalate_village_after_days: int = Field(default=3, ge=0)
+    escalate_town_after_days: int = Field(default=7, ge=0)
+    escalate_county_after_days: int = Field(default=14, ge=0)
+
+    @model_validator(mode="after")
+    def _ladder_in_order(self) -> RulesSettings:
+        if not (
+            self.escalate_village_after_days
+            < self.escalate_town_after_days
+            < self.escalate_county_after_days
+        ):
+            raise ValueError(
+                "rules.escalate_*_after_days must grow from village to town to county "
+                f"(got {self.escalate_village_after_days}, {self.escalate_town_after_days}, "
+                f"{self.escalate_county_after_days})"
+            )
+        if self.checkin_first_day > self.checkin_last_day:
+            raise ValueError("rules.checkin_first_day must not come after rules.checkin_last_day")
+        return self
 
 
 class NotifySettings(BaseModel):

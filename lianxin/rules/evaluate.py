@@ -1,37 +1,33 @@
-"""Evaluate the follow-up rules as of a day, set-based: a handful of SQL statements per rule.
+"""Evaluate every follow-up rule as of a day, set-based: a handful of SQL statements per rule.
 
-Each statement works on whole tables (never a Python loop per worker), and every status change
-is first written to `obligation_events` (old, new, which rule, why) and then applied, so the
-history explains each obligation and a rerun for the same day changes nothing.
+Two modes. **full** works over whole tables and replays any day deterministically. **incremental**
+looks only at subjects whose rows changed since the last run (plus what the calendar alone moves:
+calls falling due, lateness growing), which is what a daily run needs at province scale. Both
+leave the store in the same state for the same inputs. Every status change is written to
+`obligation_events` first (old, new, which rule, why), then applied.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    and_,
-    case,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, func, select
 
 from config.settings import RulesSettings
-from lianxin.records import ObligationKind, ObligationStatus
+from lianxin.records import ObligationKind
 from lianxin.rules.checkin import checkin_window, period_of
+from lianxin.rules.escalation import apply_waivers, escalate
+from lianxin.rules.problem_rules import problem_deadlines, return_visits
+from lianxin.rules.transitions import Step
+from lianxin.rules.worker_rules import assistance, home_visits, income_risk, monthly_checkins
 from lianxin.store import schema as t
-from lianxin.store.upsert import execute_counting
 
-CHECKIN_RULE = "rule:monthly_checkin"
-_OPENISH = (ObligationStatus.open.value, ObligationStatus.overdue.value)
+Mode = Literal["full", "incremental"]
+# Re-reading a few minutes twice is harmless (every step is idempotent); missing a row written
+# by a transaction that committed late is not.
+WATERMARK_OVERLAP = timedelta(minutes=10)
 
 
 @dataclass
@@ -39,32 +35,48 @@ class EvaluationStats:
     as_of: date
     period: str
     due: date
-    created: int = 0
+    mode: str = "full"
+    created_by_kind: dict[str, int] = field(default_factory=dict)
     transitions: dict[str, int] = field(default_factory=dict)
+    risk_flags: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def created(self) -> int:
+        return sum(self.created_by_kind.values())
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),
             "period": self.period,
             "due": self.due.isoformat(),
+            "mode": self.mode,
             "created": self.created,
+            "created_by_kind": self.created_by_kind,
             "transitions": self.transitions,
+            "risk_flags": self.risk_flags,
             "by_status": self.by_status,
         }
 
 
 def evaluate(
-    engine: Engine, as_of: date, rules: RulesSettings, now: datetime, dry_run: bool = False
+    engine: Engine,
+    as_of: date,
+    rules: RulesSettings,
+    now: datetime,
+    dry_run: bool = False,
+    mode: Mode = "full",
 ) -> EvaluationStats:
-    """Apply the monthly check-in rule as of `as_of` and return what it did.
+    """Apply every rule as of `as_of` in one transaction and return what changed.
 
-    With `dry_run`, everything runs inside a transaction that is rolled back.
+    An incremental run falls back to a full one when there is no earlier run to continue from
+    or when `as_of` lies before the last run's day (a replay). With `dry_run`, everything is
+    rolled back.
     """
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
-            stats = evaluate_checkins(conn, as_of, rules, now)
+            stats = evaluate_in(conn, as_of, rules, now, mode)
         except BaseException:
             transaction.rollback()
             raise
@@ -75,146 +87,65 @@ def evaluate(
     return stats
 
 
-def evaluate_checkins(
-    conn: Connection, as_of: date, rules: RulesSettings, now: datetime
+def evaluate_in(
+    conn: Connection, as_of: date, rules: RulesSettings, now: datetime, mode: Mode = "full"
 ) -> EvaluationStats:
-    """Create this month's check-in obligations and bring every check-in obligation up to date.
-
-    A worker whose status is one of `rules.checkin_statuses` owes a call in every period. An
-    obligation is done once any call of its period dated on or before `as_of` is stored (an
-    unanswered call counts: the cadre phoned), overdue after its due date, open before.
-    """
+    """Apply every rule on `conn` (the caller owns the transaction); see `evaluate`."""
+    since = _watermark(conn, as_of) if mode == "incremental" else None
     window = checkin_window(
         period_of(as_of),
         rules.checkin_first_day,
         rules.checkin_last_day,
         rules.move_due_past_holidays,
     )
-    stats = EvaluationStats(as_of=as_of, period=window.period, due=window.due)
-    if as_of >= window.start:
-        stats.created = _create_obligations(
-            conn, window.period, window.start, window.due, rules.checkin_statuses, now, as_of
+    step = Step(conn=conn, as_of=as_of, now=now, changed_since=since)
+    monthly_checkins(step, rules, window)
+    home_visits(step, rules)
+    assistance(step, rules)
+    problem_deadlines(step, rules)
+    return_visits(step, rules)
+    apply_waivers(step)
+    escalate(step, rules)
+    flags = income_risk(step, rules)
+    stats = EvaluationStats(
+        as_of=as_of,
+        period=window.period,
+        due=window.due,
+        mode="incremental" if step.incremental else "full",
+        created_by_kind=step.created,
+        transitions=step.transitions,
+        risk_flags=flags,
+        by_status=_by_status(conn, window.period),
+    )
+    conn.execute(
+        t.rule_runs.insert().values(
+            mode=stats.mode,
+            as_of=as_of,
+            started_at=now,
+            finished_at=datetime.now(now.tzinfo),
+            watermark=now - WATERMARK_OVERLAP,
+            stats=stats.as_dict(),
         )
-    stats.transitions = _advance(conn, as_of, now)
-    stats.by_status = dict(
-        conn.execute(
-            select(t.obligations.c.status, func.count())
-            .where(
-                t.obligations.c.kind == ObligationKind.monthly_checkin.value,
-                t.obligations.c.period == window.period,
-            )
-            .group_by(t.obligations.c.status)
-        ).all()
     )
     return stats
 
 
-def _insert(conn: Connection) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(t.obligations)
+def _watermark(conn: Connection, as_of: date) -> datetime | None:
+    last = conn.execute(
+        select(t.rule_runs.c.as_of, t.rule_runs.c.watermark)
+        .order_by(t.rule_runs.c.id.desc())
+        .limit(1)
+    ).first()
+    if last is None or as_of < last.as_of:
+        return None
+    return last.watermark  # type: ignore[no-any-return]
 
 
-def _create_obligations(
-    conn: Connection,
-    period: str,
-    start: date,
-    due: date,
-    statuses: list[str],
-    now: datetime,
-    as_of: date,
-) -> int:
-    o, w = t.obligations, t.workers
-    source = select(
-        literal(ObligationKind.monthly_checkin.value),
-        w.c.key,
-        func.coalesce(w.c.cadre_key, ""),
-        literal(period),
-        literal(start),
-        literal(due),
-        literal(ObligationStatus.open.value),
-        literal(now),
-        literal(now),
-    ).where(w.c.status.in_(statuses))
-    columns = [
-        "kind",
-        "subject",
-        "owner",
-        "period",
-        "window_start",
-        "due",
-        "status",
-        "created_at",
-        "changed_at",
-    ]
-    conn.execute(
-        _insert(conn)
-        .from_select(columns, source)
-        .on_conflict_do_nothing(index_elements=["kind", "subject", "period"])
-    )
-    # The birth of each new obligation is its first history row.
-    e = t.obligation_events
-    born = execute_counting(
-        conn,
-        e.insert().from_select(
-            ["obligation_id", "at", "as_of", "old_status", "new_status", "actor", "reason"],
-            select(
-                o.c.id,
-                literal(now),
-                literal(as_of),
-                literal(None),
-                literal(ObligationStatus.open.value),
-                literal(CHECKIN_RULE),
-                literal(f"worker is employed or looking for work in {period}; call due by {due}"),
-            ).where(~exists().where(e.c.obligation_id == o.c.id)),
-        ),
-    )
-    return born
-
-
-def _advance(conn: Connection, as_of: date, now: datetime) -> dict[str, int]:
-    o, c, e = t.obligations, t.checkins, t.obligation_events
-    called = exists().where(
-        c.c.matched_key == o.c.subject,
-        c.c.period == o.c.period,
-        or_(c.c.call_date.is_(None), c.c.call_date <= as_of),
-    )
-    new_status = case(
-        (called, literal(ObligationStatus.done.value)),
-        (o.c.due < as_of, literal(ObligationStatus.overdue.value)),
-        else_=literal(ObligationStatus.open.value),
-    )
-    reason = case(
-        (called, literal("a call of this period is recorded")),
-        (o.c.due < as_of, literal("no call recorded by the due date")),
-        else_=literal("no call recorded yet; the window is still open"),
-    )
-    scope = and_(
-        o.c.kind == ObligationKind.monthly_checkin.value,
-        o.c.status.in_((*_OPENISH, ObligationStatus.done.value)),
-        o.c.window_start <= as_of,
-        o.c.status != new_status,
-    )
-    counts: dict[str, int] = dict(
-        conn.execute(
-            select(o.c.status + literal("→") + new_status, func.count())
-            .where(scope)
-            .group_by(o.c.status, new_status)
-        ).all()
-    )
-    if not counts:
-        return {}
-    conn.execute(
-        e.insert().from_select(
-            ["obligation_id", "at", "as_of", "old_status", "new_status", "actor", "reason"],
-            select(
-                o.c.id,
-                literal(now),
-                literal(as_of),
-                o.c.status,
-                new_status,
-                literal(CHECKIN_RULE),
-                reason,
-            ).where(scope),
-        )
-    )
-    conn.execute(o.update().where(scope).values(status=new_status, changed_at=now))
-    return counts
+def _by_status(conn: Connection, period: str) -> dict[str, int]:
+    o = t.obligations
+    rows = conn.execute(
+        select(o.c.status, func.count())
+        .where(o.c.kind == ObligationKind.monthly_checkin.value, o.c.period == period)
+        .group_by(o.c.status)
+    ).all()
+    return {status: int(n) for status, n in rows}

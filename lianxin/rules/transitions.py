@@ -1,0 +1,172 @@
+"""Create obligations and move them between states, writing each change as a history row first.
+
+Every function here is one or two SQL statements over whole tables: the history rows are
+inserted with INSERT … SELECT from the same scope that the UPDATE then applies to, so a change
+and its explanation can never drift apart, and a rerun that changes nothing writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lianxin.records import ObligationStatus
+from lianxin.store import schema as t
+from lianxin.store.upsert import execute_counting
+
+OBL = t.obligations
+EVENT_COLUMNS = ["obligation_id", "at", "as_of", "old_status", "new_status", "actor", "reason"]
+# Columns a rule's source query must yield, in this order, to create obligations.
+SOURCE_COLUMNS = ["subject", "owner", "period", "window_start", "due", "village", "town", "detail"]
+
+
+@dataclass
+class Step:
+    """The place and moment a rule runs in: one connection (one transaction), one day."""
+
+    conn: Connection
+    as_of: date
+    now: datetime
+    changed_since: datetime | None = None  # incremental: only subjects changed after this
+    created: dict[str, int] = field(default_factory=dict)
+    transitions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def incremental(self) -> bool:
+        return self.changed_since is not None
+
+
+def create(step: Step, kind: str, source: Select[Any], actor: str) -> int:
+    """Insert an open obligation of `kind` per row of `source` unless one exists; return how many.
+
+    The birth of each new obligation is its first history row, with the rule's detail as reason.
+    """
+    columns = ["kind", *SOURCE_COLUMNS, "status", "level", "created_at", "changed_at"]
+    insert = _dialect_insert(step.conn).from_select(columns, _with_defaults(kind, source, step))
+    step.conn.execute(insert.on_conflict_do_nothing(index_elements=["kind", "subject", "period"]))
+    born = execute_counting(
+        step.conn,
+        t.obligation_events.insert().from_select(
+            EVENT_COLUMNS,
+            select(
+                OBL.c.id,
+                literal(step.now),
+                literal(step.as_of),
+                literal(None),
+                literal(ObligationStatus.open.value),
+                literal(actor),
+                func.coalesce(OBL.c.detail, literal(kind)),
+            ).where(
+                OBL.c.kind == kind,
+                OBL.c.created_at == step.now,
+                ~exists().where(t.obligation_events.c.obligation_id == OBL.c.id),
+            ),
+        ),
+    )
+    if born:
+        step.created[kind] = step.created.get(kind, 0) + born
+    return born
+
+
+def _with_defaults(kind: str, source: Select[Any], step: Step) -> Select[Any]:
+    sub = source.subquery()
+    return select(
+        literal(kind),
+        *(sub.c[name] for name in SOURCE_COLUMNS),
+        literal(ObligationStatus.open.value),
+        literal(0),
+        literal(step.now),
+        literal(step.now),
+    ).where(true())  # SQLite needs a WHERE before ON CONFLICT to parse INSERT … SELECT
+
+
+def _dialect_insert(conn: Connection) -> Any:
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(OBL)
+
+
+def move(
+    step: Step,
+    scope: ColumnElement[bool],
+    new_status: ColumnElement[str],
+    reason: ColumnElement[str],
+    actor: str,
+    new_level: ColumnElement[int] | None = None,
+) -> dict[str, int]:
+    """Move every obligation in `scope` to `new_status` (and `new_level`), with history rows.
+
+    Only rows whose status or level really changes are touched. Return counts by "old→new".
+    """
+    level = new_level if new_level is not None else OBL.c.level
+    changing = and_(scope, (OBL.c.status != new_status) | (OBL.c.level != level))
+    counts: dict[str, int] = {
+        str(label): int(n)
+        for label, n in step.conn.execute(
+            select(
+                OBL.c.kind + literal(":") + OBL.c.status + literal("→") + new_status, func.count()
+            )
+            .where(changing)
+            .group_by(OBL.c.kind, OBL.c.status, new_status)
+        ).all()
+    }
+    if not counts:
+        return {}
+    step.conn.execute(
+        t.obligation_events.insert().from_select(
+            EVENT_COLUMNS,
+            select(
+                OBL.c.id,
+                literal(step.now),
+                literal(step.as_of),
+                OBL.c.status,
+                new_status,
+                literal(actor),
+                reason,
+            ).where(changing),
+        )
+    )
+    step.conn.execute(
+        OBL.update().where(changing).values(status=new_status, level=level, changed_at=step.now)
+    )
+    for label, n in counts.items():
+        step.transitions[label] = step.transitions.get(label, 0) + n
+    return counts
+
+
+def due_status(done: ColumnElement[bool], as_of: date) -> ColumnElement[str]:
+    """Return the status an obligation has as of `as_of`: done, else overdue/escalated, else open.
+
+    An escalated obligation stays escalated while late; the escalation step decides its level.
+    """
+    escalated = ObligationStatus.escalated.value
+    late = case(
+        (OBL.c.status == escalated, literal(escalated)),
+        else_=literal(ObligationStatus.overdue.value),
+    )
+    return case(
+        (done, literal(ObligationStatus.done.value)),
+        (OBL.c.due < as_of, late),
+        else_=literal(ObligationStatus.open.value),
+    )
+
+
+LIVE = (
+    ObligationStatus.open.value,
+    ObligationStatus.overdue.value,
+    ObligationStatus.escalated.value,
+    ObligationStatus.done.value,  # a replay to an earlier day may reopen it
+)

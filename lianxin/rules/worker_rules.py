@@ -1,0 +1,306 @@
+"""Rules about workers: the monthly check-in, home visits, employment assistance, income risk."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from config.settings import RulesSettings
+from lianxin.records import ObligationKind, WorkStatus, period_index
+from lianxin.rules.checkin import CheckinWindow
+from lianxin.rules.transitions import LIVE, OBL, Step, create, due_status, move
+from lianxin.store import schema as t
+from lianxin.store.sqlfuncs import add_days
+from lianxin.store.upsert import execute_counting
+
+C, W = t.checkins, t.workers
+CHECKIN = ObligationKind.monthly_checkin.value
+HOME_VISIT = ObligationKind.home_visit.value
+ASSISTANCE = ObligationKind.employment_assistance.value
+
+
+def not_waived(subject: ColumnElement[Any], kind: str, as_of: date) -> ColumnElement[bool]:
+    """Return the condition that no waiver given by `as_of` covers `subject` for `kind`."""
+    v = t.waivers
+    return not_(
+        exists().where(v.c.subject == subject, v.c.kind.in_(("*", kind)), v.c.given_on <= as_of)
+    )
+
+
+def called_by(as_of: date) -> ColumnElement[bool]:
+    """Return the condition that a check-in row was made on or before `as_of`."""
+    return or_(C.c.call_date.is_(None), C.c.call_date <= as_of)
+
+
+def changed_checkin_subjects(step: Step) -> Select[Any]:
+    """Return the workers with a check-in written since the last run (incremental runs)."""
+    return select(C.c.matched_key).where(C.c.changed_at > step.changed_since)
+
+
+def monthly_checkins(step: Step, rules: RulesSettings, window: CheckinWindow) -> None:
+    """Owe a call per eligible worker per month; done once a call of that month is published."""
+    actor = "rule:monthly_checkin"
+    if step.as_of >= window.start:
+        source = select(
+            W.c.key.label("subject"),
+            func.coalesce(W.c.cadre_key, "").label("owner"),
+            literal(window.period).label("period"),
+            literal(window.start).label("window_start"),
+            literal(window.due).label("due"),
+            W.c.village,
+            W.c.town,
+            literal(
+                f"{window.period} monthly check-in (每月上旬电话回访): the worker is employed "
+                f"or looking for work; call due by {window.due.isoformat()}"
+            ).label("detail"),
+        ).where(W.c.status.in_(rules.checkin_statuses), not_waived(W.c.key, CHECKIN, step.as_of))
+        if step.incremental and _period_started(step, window.period):
+            source = source.where(W.c.changed_at > step.changed_since)
+        create(step, CHECKIN, source, actor)
+    called = exists().where(
+        C.c.matched_key == OBL.c.subject, C.c.period == OBL.c.period, called_by(step.as_of)
+    )
+    scope = and_(OBL.c.kind == CHECKIN, OBL.c.status.in_(LIVE), OBL.c.window_start <= step.as_of)
+    if step.incremental:
+        scope = and_(
+            scope,
+            or_(
+                OBL.c.subject.in_(changed_checkin_subjects(step)),
+                and_(OBL.c.status == "open", OBL.c.due < step.as_of),
+            ),
+        )
+    reason = case(
+        (called, literal("a call of this month is recorded")),
+        (OBL.c.due < step.as_of, literal("no call recorded by the due date")),
+        else_=literal("no call recorded yet; the window is still open"),
+    )
+    move(step, scope, due_status(called, step.as_of), reason, actor)
+
+
+def _period_started(step: Step, period: str) -> bool:
+    query = select(OBL.c.id).where(OBL.c.kind == CHECKIN, OBL.c.period == period).limit(1)
+    return step.conn.execute(query).first() is not None
+
+
+def home_visits(step: Step, rules: RulesSettings) -> None:
+    """Owe a home visit (入户走访) when calls went unanswered N months running."""
+    actor = "rule:home_visit"
+    months = rules.home_visit_after_months
+    c2 = C.alias("earlier")
+    run = (
+        select(func.count())
+        .where(
+            c2.c.matched_key == C.c.matched_key,
+            c2.c.reached == false(),
+            c2.c.period_index.between(C.c.period_index - (months - 1), C.c.period_index),
+            or_(c2.c.call_date.is_(None), c2.c.call_date <= step.as_of),
+        )
+        .scalar_subquery()
+    )
+    start = func.coalesce(C.c.call_date, literal(step.as_of))
+    source = (
+        select(
+            C.c.matched_key.label("subject"),
+            func.coalesce(W.c.cadre_key, "").label("owner"),
+            C.c.period.label("period"),
+            start.label("window_start"),
+            add_days(step.conn, start, rules.home_visit_due_days).label("due"),
+            W.c.village,
+            W.c.town,
+            literal(
+                f"unreachable by phone {months} months running (连续{months}个月未接通): "
+                "visit the household"
+            ).label("detail"),
+        )
+        .join(W, W.c.key == C.c.matched_key)
+        .where(
+            C.c.reached == false(),
+            called_by(step.as_of),
+            C.c.period_index <= period_index(f"{step.as_of:%Y-%m}"),
+            run == months,
+            not_waived(C.c.matched_key, HOME_VISIT, step.as_of),
+        )
+    )
+    if step.incremental:
+        source = source.where(C.c.changed_at > step.changed_since)
+    create(step, HOME_VISIT, source, actor)
+    later = C.alias("later")
+    reached_later = exists().where(
+        later.c.matched_key == OBL.c.subject,
+        later.c.period > OBL.c.period,
+        later.c.reached == true(),
+        or_(later.c.call_date.is_(None), later.c.call_date <= step.as_of),
+    )
+    _advance_followup(step, HOME_VISIT, reached_later, "the worker answered a later call", actor)
+
+
+def assistance(step: Step, rules: RulesSettings) -> None:
+    """Owe employment assistance within N days when a worker lost the job or earned nothing."""
+    actor = "rule:employment_assistance"
+    lost = or_(C.c.income_yuan == 0, C.c.status == WorkStatus.looking.value)
+    start = func.coalesce(C.c.call_date, literal(step.as_of))
+    source = (
+        select(
+            C.c.matched_key.label("subject"),
+            func.coalesce(W.c.cadre_key, "").label("owner"),
+            C.c.period.label("period"),
+            start.label("window_start"),
+            add_days(step.conn, start, rules.assistance_due_days).label("due"),
+            W.c.village,
+            W.c.town,
+            case(
+                (
+                    C.c.income_yuan == 0,
+                    literal(
+                        "no income last month: offer job information, "
+                        "training or a public-welfare post"
+                    ),
+                ),
+                else_=literal("looking for work: offer job information and training"),
+            ).label("detail"),
+        )
+        .join(W, W.c.key == C.c.matched_key)
+        .where(lost, called_by(step.as_of), not_waived(C.c.matched_key, ASSISTANCE, step.as_of))
+    )
+    if step.incremental:
+        source = source.where(C.c.changed_at > step.changed_since)
+    create(step, ASSISTANCE, source, actor)
+    later = C.alias("later")
+    back_at_work = exists().where(
+        later.c.matched_key == OBL.c.subject,
+        later.c.period > OBL.c.period,
+        later.c.status == WorkStatus.employed.value,
+        later.c.income_yuan > 0,
+        or_(later.c.call_date.is_(None), later.c.call_date <= step.as_of),
+    )
+    _advance_followup(
+        step, ASSISTANCE, back_at_work, "a later call finds the worker employed", actor
+    )
+
+
+def _advance_followup(
+    step: Step, kind: str, done: ColumnElement[bool], done_reason: str, actor: str
+) -> None:
+    scope = and_(OBL.c.kind == kind, OBL.c.status.in_(LIVE), OBL.c.window_start <= step.as_of)
+    if step.incremental:
+        scope = and_(
+            scope,
+            or_(
+                OBL.c.subject.in_(changed_checkin_subjects(step)),
+                and_(OBL.c.status == "open", OBL.c.due < step.as_of),
+            ),
+        )
+    reason = case(
+        (done, literal(done_reason)),
+        (OBL.c.due < step.as_of, literal("not done by the due date")),
+        else_=literal("open"),
+    )
+    move(step, scope, due_status(done, step.as_of), reason, actor)
+
+
+def income_risk(step: Step, rules: RulesSettings) -> int:
+    """Flag workers whose latest income fell below their recent median or the monitoring line.
+
+    The median of the previous three reported months is computed in SQL that both databases
+    speak: for three values it is sum − max − min, for two their mean, for one the value.
+    """
+    current = period_index(f"{step.as_of:%Y-%m}")
+    ranked = select(
+        C.c.matched_key,
+        C.c.period,
+        C.c.period_index,
+        C.c.income_yuan,
+        func.row_number()
+        .over(partition_by=C.c.matched_key, order_by=C.c.period_index.desc())
+        .label("rn"),
+    ).where(
+        C.c.matched_key.is_not(None),
+        C.c.income_yuan.is_not(None),
+        C.c.period_index <= current,
+        called_by(step.as_of),
+    )
+    if step.incremental:
+        ranked = ranked.where(C.c.matched_key.in_(changed_checkin_subjects(step)))
+    r = ranked.cte("ranked")
+    prior = (
+        select(
+            r.c.matched_key,
+            func.count().label("n"),
+            func.sum(r.c.income_yuan).label("total"),
+            func.max(r.c.income_yuan).label("hi"),
+            func.min(r.c.income_yuan).label("lo"),
+        )
+        .where(r.c.rn.between(2, 4))
+        .group_by(r.c.matched_key)
+        .cte("prior")
+    )
+    median = case(
+        (prior.c.n == 3, prior.c.total - prior.c.hi - prior.c.lo),
+        (prior.c.n == 2, prior.c.total / 2),
+        else_=prior.c.total,
+    )
+    below_median = and_(prior.c.n.is_not(None), r.c.income_yuan < median * rules.income_risk_share)
+    below_line = r.c.income_yuan < rules.monitoring_line_yuan
+    reference = case((below_line, literal(rules.monitoring_line_yuan)), else_=median)
+    detail = case(
+        (
+            below_line,
+            literal(
+                f"income below the monitoring line of {rules.monitoring_line_yuan} yuan a month"
+            ),
+        ),
+        else_=literal(
+            f"income below {rules.income_risk_share:.0%} of the median of the "
+            "previous three reported months"
+        ),
+    )
+    rows = (
+        select(
+            literal("income_risk"),
+            r.c.matched_key,
+            r.c.period,
+            W.c.village,
+            W.c.town,
+            r.c.income_yuan,
+            func.cast(reference, t.risk_flags.c.reference_yuan.type),
+            detail,
+            literal(step.now),
+        )
+        .select_from(r.outerjoin(prior, prior.c.matched_key == r.c.matched_key))
+        .join(W, W.c.key == r.c.matched_key)
+        .where(r.c.rn == 1, r.c.period_index >= current - 1, or_(below_line, below_median))
+    )
+    insert = (postgresql if step.conn.dialect.name == "postgresql" else sqlite).insert(t.risk_flags)
+    columns = [
+        "kind",
+        "subject",
+        "period",
+        "village",
+        "town",
+        "income_yuan",
+        "reference_yuan",
+        "detail",
+        "created_at",
+    ]
+    return execute_counting(
+        step.conn,
+        insert.from_select(columns, rows).on_conflict_do_nothing(
+            index_elements=["kind", "subject", "period"]
+        ),
+    )
