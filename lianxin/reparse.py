@@ -31,7 +31,7 @@ _KINDS: dict[str, tuple[Table, tuple[str, ...], Callable[[Sequence[ParseResult]]
     "checkin": (t.checkins, ("worker_key", "period"), checkin_rows),
     "problem": (t.problems, ("key",), problem_rows),
 }
-_NOT_CONTENT = {"id", "source_url", "content_hash", "fetched_at", "matched_key"}
+_NOT_CONTENT = {"id", "source_url", "content_hash", "fetched_at", "matched_key", "changed_at"}
 
 Reparser = Callable[[Archive, Any], ParseResult]  # (archive, reports row) → result
 

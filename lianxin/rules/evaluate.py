@@ -3,7 +3,8 @@
 Two modes. **full** works over whole tables and replays any day deterministically. **incremental**
 looks only at subjects whose rows changed since the last run (plus what the calendar alone moves:
 calls falling due, lateness growing), which is what a daily run needs at province scale. Both
-leave the store in the same state for the same inputs. Every status change is written to
+reach the same statuses for the same inputs (a closed obligation's level records how far it was
+escalated before it closed, which depends on the days that were run). Every change is written to
 `obligation_events` first (old, new, which rule, why), then applied.
 """
 

@@ -63,4 +63,7 @@ def execute_counting(conn: Connection, statement: Any) -> int:
     if conn.dialect.name == "postgresql":
         written = statement.returning(literal_column("1")).cte("written")
         return int(conn.execute(select(func.count()).select_from(written)).scalar_one())
-    return max(int(conn.execute(statement).rowcount), 0)
+    count = int(conn.execute(statement).rowcount)
+    if count < 0:  # Python's sqlite3 gives -1 for a statement that opens with WITH
+        count = int(conn.exec_driver_sql("SELECT changes()").scalar_one())
+    return count

@@ -107,16 +107,20 @@ def write_results(
         keys=["level", "name", "parent"],
     )
     stats.cadres = upsert(conn, t.cadres, _dedupe(cadre_rows(fresh), ("key",)), keys=["key"])
-    stats.workers = upsert(conn, t.workers, _dedupe(worker_rows(fresh), ("key",)), keys=["key"])
+    stats.workers = upsert(
+        conn, t.workers, _dedupe(worker_rows(fresh, now), ("key",)), keys=["key"]
+    )
     stats.checkins = upsert(
         conn,
         t.checkins,
-        _dedupe(checkin_rows(fresh), ("worker_key", "period")),
+        _dedupe(checkin_rows(fresh, now), ("worker_key", "period")),
         keys=["worker_key", "period"],
     )
     stats.matched = match_checkins(conn)
     stats.periods = sorted({c.period for r in fresh for c in r.checkins})
-    stats.problems = upsert(conn, t.problems, _dedupe(problem_rows(fresh), ("key",)), keys=["key"])
+    stats.problems = upsert(
+        conn, t.problems, _dedupe(problem_rows(fresh, now), ("key",)), keys=["key"]
+    )
     stats.quarantined = upsert(
         conn,
         t.quarantine,
@@ -189,7 +193,9 @@ def cadre_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
     ]
 
 
-def worker_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
+def worker_rows(
+    results: Sequence[ParseResult], now: datetime | None = None
+) -> list[dict[str, Any]]:
     return [
         {
             "key": worker_key(w.village, w.name, w.phone),
@@ -209,7 +215,7 @@ def worker_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
             "status": w.status.value,
             "extra": w.extra,
             "person_key": person_key(w.village, w.name),
-            "changed_at": r.report.fetched_at,
+            "changed_at": now or r.report.fetched_at,
             **_provenance(r),
         }
         for r in results
@@ -217,7 +223,9 @@ def worker_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
     ]
 
 
-def checkin_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
+def checkin_rows(
+    results: Sequence[ParseResult], now: datetime | None = None
+) -> list[dict[str, Any]]:
     return [
         {
             "worker_key": worker_key(c.village, c.worker_name, c.worker_phone),
@@ -240,7 +248,7 @@ def checkin_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
             "phone_tail": phone_tail(c.worker_phone),
             "person_key": person_key(c.village, c.worker_name),
             "period_index": period_index(c.period),
-            "changed_at": r.report.fetched_at,
+            "changed_at": now or r.report.fetched_at,
             **_provenance(r),
         }
         for r in results
@@ -248,7 +256,9 @@ def checkin_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
     ]
 
 
-def problem_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
+def problem_rows(
+    results: Sequence[ParseResult], now: datetime | None = None
+) -> list[dict[str, Any]]:
     return [
         {
             "key": f"{r.report.url}#{p.number}",
@@ -260,7 +270,7 @@ def problem_rows(results: Sequence[ParseResult]) -> list[dict[str, Any]]:
             "responsible_unit": p.responsible_unit,
             "deadline": p.deadline,
             "status": p.status.value,
-            "changed_at": r.report.fetched_at,
+            "changed_at": now or r.report.fetched_at,
             **_provenance(r),
         }
         for r in results

@@ -1,0 +1,48 @@
+"""Waivers (豁免): a person decides a subject owes no more follow-up, and says why."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Connection
+
+from lianxin.store import schema as t
+
+
+class WaiverCategory(StrEnum):
+    returned_for_good = "returned_for_good"  # 返乡不再外出
+    moved_out = "moved_out"  # 迁出本县
+    deceased = "deceased"  # 已故
+    other = "other"
+
+
+def add_waiver(
+    conn: Connection,
+    subject: str,
+    category: str,
+    reason: str,
+    given_by: str,
+    given_on: date,
+    now: datetime,
+    kind: str = "*",
+) -> None:
+    """Record a waiver of `subject` (all kinds, or one obligation kind); the rules apply it.
+
+    Raise ValueError for an unknown category or an empty reason or name: a waiver without a
+    reason and a person is not accountable.
+    """
+    WaiverCategory(category)
+    if not reason.strip() or not given_by.strip():
+        raise ValueError("a waiver needs a reason and the name of who gives it")
+    conn.execute(
+        t.waivers.insert().values(
+            subject=subject,
+            kind=kind,
+            category=category,
+            reason=reason.strip(),
+            given_by=given_by.strip(),
+            given_on=given_on,
+            created_at=now,
+        )
+    )
