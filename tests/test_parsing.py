@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from lianxin.parsing import parse_page
+from lianxin.parsing.deadlines import read_deadline
 from lianxin.parsing.decode import decode_page
 from lianxin.parsing.text import (
     find_period,
@@ -409,3 +410,25 @@ def test_the_month_comes_from_titles_in_either_form() -> None:
     assert find_period("关于柳溪村2026年9月份外出务工人员回访情况的公示") == "2026-09"
     assert find_period("回访台账（2026-11）") == "2026-11"
     assert find_period("2026年11月8日发布") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("月底前", date(2026, 11, 30)),
+        ("年底前", date(2026, 12, 31)),
+        ("十个工作日内", date(2026, 11, 20)),
+        ("春节前", date(2027, 2, 3)),  # the day before the holiday
+        ("12月15日前", date(2026, 12, 15)),
+    ],
+)
+def test_a_notice_deadline_reads_every_rule_the_date_parser_knows(
+    text: str, expected: date
+) -> None:
+    assert read_deadline(text, date(2026, 11, 6), 2026) == expected
+
+
+def test_a_rule_deadline_without_the_notice_date_is_refused() -> None:
+    with pytest.raises(ValueError, match="counts from the notice"):
+        read_deadline("十天内", None, 2026)
+    assert read_deadline("12月15日前", None, 2026) == date(2026, 12, 15)

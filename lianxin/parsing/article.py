@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bs4 import Tag
-
-from lianxin.parsing.document import Document, is_noise, own_text, page_lines
+from lianxin.parsing.document import Document, own_text, page_lines
 from lianxin.parsing.text import clean_text, normalize
+from lianxin.parsing.tree import Element, text_of
 
 _LABEL_WORDS = (
     "信息来源|稿件来源|文章来源|来源|作者|撰稿|记者|文|责任编辑|编辑|审核|审校|校对|"
@@ -72,8 +71,8 @@ def read_byline(doc: Document) -> Byline:
     """Return authors, editor and source from the page's byline lines, or a 记者/通讯员 lead."""
     byline = Byline()
     editors: dict[str, str] = {}
-    for element, line in page_lines(doc.soup):
-        if not is_byline(line) or element.name in ("table", "tr"):
+    for element, line in page_lines(doc.root):
+        if not is_byline(line) or element.tag in ("table", "tr"):
             continue
         byline.text = byline.text or line
         for label, value in byline_pairs(line):
@@ -120,32 +119,40 @@ def body_paragraphs(doc: Document) -> list[str]:
     """Return the story's paragraphs, without byline, lead line, navigation or related links."""
     paragraphs: list[str] = []
     lead = _lead_line(doc.main)
-    for element in doc.main.find_all(["p", "h2", "h3", "h4", "section"]):
-        if element.name == "section" and element.find(["p", "section"]) is not None:
+    for element in doc.main.iter("p", "h2", "h3", "h4", "section"):
+        if element is doc.main:
             continue
-        if is_noise(element) or element.find_parent("table") is not None:
+        if element.tag == "section" and _has(element, "p", "section"):
             continue
-        text = clean_text(own_text(element) if element.find("div") else element.get_text(""))
+        if doc.is_noise(element) or next(element.iterancestors("table"), None) is not None:
+            continue
+        text = clean_text(own_text(element) if _has(element, "div") else text_of(element))
         if not text or text == lead or text == doc.title or is_byline(text):
             continue
         if BOILERPLATE.match(text) or _mostly_links(element, text):
             continue
         paragraphs.append(text)
     if not paragraphs:
-        text = clean_text(doc.main.get_text(" "))
+        text = clean_text(text_of(doc.main, " "))
         if text:
             paragraphs.append(text)
     return paragraphs
 
 
-def _mostly_links(element: Tag, text: str) -> bool:
-    linked = sum(len(clean_text(a.get_text())) for a in element.find_all("a"))
+def _has(element: Element, *tags: str) -> bool:
+    return next(element.iterdescendants(*tags), None) is not None
+
+
+def _mostly_links(element: Element, text: str) -> bool:
+    linked = sum(len(clean_text(text_of(a))) for a in element.iterdescendants("a"))
     return linked > 0 and linked >= 0.5 * len(text)
 
 
-def _lead_line(main: Tag) -> str | None:
-    for element in main.find_all("p")[:3]:
-        text = clean_text(element.get_text(" "))
+def _lead_line(main: Element) -> str | None:
+    for count, element in enumerate(main.iterdescendants("p")):
+        if count == 3:
+            break
+        text = clean_text(text_of(element, " "))
         if len(text) <= 40 and _LEAD_ROLE.search(text):
             return text
     return None

@@ -13,9 +13,9 @@ from lianxin.parsing.text import (
     find_period,
     parse_bool,
     parse_date,
+    parse_income,
     parse_reached,
     parse_work_status,
-    parse_yuan,
 )
 from lianxin.records import CheckIn, Quarantined
 
@@ -64,9 +64,6 @@ def checkins_from_table(
     return records_from_rows(table, url, lambda row: _checkin(row, period, village, year))
 
 
-# A month's wage above this is a typo or a yearly figure; CheckIn refuses it too.
-MAX_MONTHLY_INCOME = 200_000
-
 # Fields a check-in row can hold; any other mapped column is kept in `extra`.
 CHECKIN_FIELDS = frozenset(
     {
@@ -99,12 +96,7 @@ def _checkin(row: Row, period: str | None, village: str | None, year: int | None
     if not period:
         raise ValueError("month unknown: no 2026年11月-like title and no call dates")
     call_date = parse_date(values.get("call_date"), year)
-    income = parse_yuan(values.get("income"))
-    if income is not None and income > MAX_MONTHLY_INCOME:
-        raise ValueError(
-            f"implausible monthly income: {income} yuan is over {MAX_MONTHLY_INCOME} "
-            "(a yearly sum, or a unit or typing slip?)"
-        )
+    income = parse_income(values.get("income"))
     reached = parse_reached(values.get("reached"))
     followup = parse_bool(values.get("followup_needed"))
     return CheckIn(

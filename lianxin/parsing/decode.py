@@ -128,7 +128,9 @@ def _reads_as_chinese(text: str) -> bool:
     common = sum(
         1
         for c in wide
-        if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
+        if "\u4e00" <= c <= "\u9fff"
+        or "\u3000" <= c <= "\u303f"
+        or "\uff00" <= c <= "\uffef"
         or c in "“”‘’…—·"
     )
     return common >= 0.9 * len(wide)

@@ -9,6 +9,7 @@ with a pager and little prose make a listing; anything else is an article.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lianxin.parsing.columns import Vocabulary
@@ -17,6 +18,7 @@ from lianxin.parsing.listing import ListingView
 from lianxin.parsing.problems import numbered_items, text_lines, walk
 from lianxin.parsing.tables import Table
 from lianxin.parsing.text import normalize
+from lianxin.parsing.tree import text_of
 from lianxin.records import ReportKind
 
 _PROBLEM_WORDS = re.compile(r"责任单位|责任主体|整改时限|整改期限|完成时限")
@@ -52,9 +54,15 @@ def table_kind(table: Table, vocabulary: Vocabulary) -> tuple[ReportKind | None,
 
 
 def detect(
-    doc: Document, tables: list[Table], listing: ListingView, vocabulary: Vocabulary
+    doc: Document,
+    tables: list[Table],
+    listing: Callable[[], ListingView],
+    vocabulary: Vocabulary,
 ) -> Detection:
-    """Return the page's kind, the table it rests on, and why."""
+    """Return the page's kind, the table it rests on, and why.
+
+    The listing view is read only when no table and no numbered problems decide the kind.
+    """
     best: tuple[int, int, Table, ReportKind] | None = None
     for table in tables:
         kind, score = table_kind(table, vocabulary)
@@ -67,8 +75,9 @@ def detect(
         return Detection(best[3], best[2], f"table headers name {best[3].value} fields")
     if problem_text(doc):
         return Detection(ReportKind.problem_list, None, "numbered items with 责任单位/整改时限")
-    if listing.looks_like_listing:
-        return Detection(ReportKind.listing, None, f"{len(listing.links)} report links")
+    view = listing()
+    if view.looks_like_listing:
+        return Detection(ReportKind.listing, None, f"{len(view.links)} report links")
     return Detection(ReportKind.article, None, "no table, list or numbered problems")
 
 
@@ -78,14 +87,13 @@ def not_a_report(doc: Document) -> str | None:
     Portals answer a missing page or an expired session with status 200 and a page of their
     own; reading it as an empty article would hide the failure.
     """
-    text = normalize(doc.main.get_text(" "))
+    text = normalize(text_of(doc.main, " "))
     if len(text) >= MIN_REPORT_CHARS * 3:
         return None
-    headings = (own_text(h) for h in doc.soup.find_all(["h1", "h2"]))
+    headings = (own_text(h) for h in doc.root.iter("h1", "h2"))
     heading = " ".join([doc.title, *headings])
-    if doc.soup.find("input", attrs={"type": "password"}) is not None and (
-        _LOGIN.search(heading) or len(text) < MIN_REPORT_CHARS
-    ):
+    password = any(field.get("type") == "password" for field in doc.root.iter("input"))
+    if password and (_LOGIN.search(heading) or len(text) < MIN_REPORT_CHARS):
         return "not a report: a login page (the session or the address is wrong)"
     if _ERROR_PAGE.search(heading) and len(text) < MIN_REPORT_CHARS:
         return f"not a report: an error page served as a page ({heading[:40]!r})"
@@ -94,7 +102,7 @@ def not_a_report(doc: Document) -> str | None:
 
 def problem_text(doc: Document) -> bool:
     """Return True when the page numbers items that read as problems to rectify."""
-    roots, _ = numbered_items(text_lines(doc.main))
+    roots, _ = numbered_items(text_lines(doc.main, doc))
     items = [node for root in roots for node in walk(root)]
     if len(items) < 2:
         return False

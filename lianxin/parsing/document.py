@@ -8,13 +8,14 @@ present and neither is required: the <title>, the first <h1> and the dates in th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 
-from bs4 import BeautifulSoup, Tag
+from lxml import etree
 
 from lianxin.parsing.places import Places, places_in
 from lianxin.parsing.text import clean_text, find_dates, normalize
+from lianxin.parsing.tree import Element, body_of, drop, load_tree, text_of
 
 # Containers content systems put the article in, most specific first.
 MAIN_SELECTORS = (
@@ -53,141 +54,260 @@ _CLOCK = re.compile(r"^\s*(?:日\s*)?(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：�
 # Where news and WeChat pages name their publisher when no 来源 label does.
 _SOURCE_SELECTORS = ("#js_name", ".rich_media_meta_nickname", ".account_nickname")
 BLOCKS = (
-    "p", "div", "li", "td", "th", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6",
-    "dd", "dt", "blockquote", "header", "footer", "tr", "table", "ul", "ol", "form", "center",
+    "p",
+    "div",
+    "li",
+    "td",
+    "th",
+    "section",
+    "article",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "dd",
+    "dt",
+    "blockquote",
+    "header",
+    "footer",
+    "tr",
+    "table",
+    "ul",
+    "ol",
+    "form",
+    "center",
 )
+
+
+BLOCK_SET = frozenset(BLOCKS)
+_MAIN_TAGS = {s: i for i, s in enumerate(MAIN_SELECTORS) if s[0] not in ".#"}
+_MAIN_IDS = {s[1:]: i for i, s in enumerate(MAIN_SELECTORS) if s[0] == "#"}
+_MAIN_CLASSES = {s[1:]: i for i, s in enumerate(MAIN_SELECTORS) if s[0] == "."}
+_SOURCE_IDS = {s[1:]: i for i, s in enumerate(_SOURCE_SELECTORS) if s[0] == "#"}
+_SOURCE_CLASSES = {s[1:]: i for i, s in enumerate(_SOURCE_SELECTORS) if s[0] == "."}
+_DENSE_TAGS = ("div", "td", "section", "article")
+_NAMED_ELEMENTS = etree.XPath("//*[@id or @class or self::article]")
+_CRUMB = re.compile("position|crumb|location|path", re.I)
+# Text nodes naming a source (来源): few per page, found by libxml2 rather than a Python walk.
+_SOURCE_TEXTS = etree.XPath('//text()[contains(., "来源")]')
 
 
 @dataclass
 class Document:
-    soup: BeautifulSoup
+    root: Element  # the page's <html>: one lxml tree shared by every reader of the page
     url: str
     meta: dict[str, str]  # lower-cased meta name/property → content
     title: str
     published: date | None
     content_source: str | None
     places: Places
-    main: Tag
+    main: Element
     published_time: time | None = None
+    scripts: list[str] = field(default_factory=list)  # TRS pager scripts (createPageHTML)
+    noise_memo: dict[Element, bool] = field(default_factory=dict, repr=False)
 
     @property
     def year(self) -> int | None:
         """Return the page's year, for dates written without one (11月8日)."""
         return self.published.year if self.published else None
 
+    def is_noise(self, element: Element) -> bool:
+        """Return True when `element` or an ancestor is navigation, footer, sharing or related.
+
+        Answers are remembered per element: every line and link of a page asks about the same
+        few ancestors.
+        """
+        memo = self.noise_memo
+        path: list[Element] = []
+        node: Element | None = element
+        found = False
+        while node is not None and node.tag != "body":
+            known = memo.get(node)
+            if known is not None:
+                found = known
+                break
+            path.append(node)
+            if _is_noise(node):
+                found = True
+                break
+            node = node.getparent()
+        for visited in path:
+            memo[visited] = found
+        return found
+
 
 def load_document(text: str, url: str) -> Document:
     """Return the page's common facts; never raises on odd HTML (lxml repairs it)."""
-    soup = BeautifulSoup(text, "lxml")
-    for junk in soup.find_all(["script", "style", "noscript", "iframe"]):
-        if junk.name == "script" and "createPageHTML" in junk.get_text():
-            continue  # the pager of TRS listings lives in a script; listing.py reads it
-        junk.decompose()
-    meta = _meta_tags(soup)
-    title = _title(soup, meta)
-    published, published_time = _published(soup, meta)
-    source = meta.get("contentsource") or _labelled_source(soup) or _named_source(soup)
-    main = main_container(soup)
+    root = load_tree(text)
+    scripts: list[str] = []
+    for junk in list(root.iter("script", "style", "noscript", "iframe")):
+        if junk.tag == "script" and "createPageHTML" in (code := text_of(junk)):
+            scripts.append(code)  # the pager of TRS listings; listing.py and series.py read it
+        drop(junk)  # the text after it (its tail) stays in the page
+    meta = _meta_tags(root)
+    scan = _scan(root)
+    title = _title(root, meta)
+    published, published_time = _published(root, meta)
+    source = meta.get("contentsource") or _labelled_source(root) or scan.named_source
+    main = scan.main_container(root)
     places = Places()
     for text_part in (
         title,
         meta.get("columnname", ""),
         source or "",
-        _breadcrumb(soup),
+        scan.breadcrumb,
         meta.get("sitename", ""),
     ):
         places.merge(places_in(text_part))
-    return Document(soup, url, meta, title, published, source, places, main, published_time)
+    return Document(
+        root, url, meta, title, published, source, places, main, published_time, scripts
+    )
 
 
-def own_text(element: Tag) -> str:
+def own_text(element: Element) -> str:
     """Return the text of `element` outside its block children: one visual line of the page.
 
     Unclosed tags make lxml nest a whole article inside a byline <div>; reading a block's own
     text keeps its line short and meaningful.
     """
     parts: list[str] = []
-    for node in element.descendants:
-        if isinstance(node, Tag) or node.parent is None:
-            continue
-        parent: Tag | None = node.parent
-        inside = True
-        while parent is not None and parent is not element:
-            if parent.name in BLOCKS:
-                inside = False
-                break
-            parent = parent.parent
-        if inside:
-            parts.append(str(node))
+    _inline_text(element, parts)
     return clean_text(" ".join(parts))
 
 
-def page_lines(root: BeautifulSoup | Tag) -> list[tuple[Tag, str]]:
-    """Return every block of `root` with its own text, in document order, skipping blank ones."""
-    lines: list[tuple[Tag, str]] = []
-    for element in root.find_all(BLOCKS):
+def _inline_text(element: Element, parts: list[str]) -> None:
+    if element.text:
+        parts.append(element.text)
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in BLOCK_SET:
+            _inline_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+
+
+def page_lines(root: Element) -> list[tuple[Element, str]]:
+    """Return every block under `root` with its own text, in document order, skipping blank ones."""
+    lines: list[tuple[Element, str]] = []
+    for element in root.iter(*BLOCKS):
+        if element is root:
+            continue
         text = own_text(element)
         if text:
             lines.append((element, text))
     return lines
 
 
-def main_container(soup: BeautifulSoup) -> Tag:
-    """Return the element holding the report: a known container, else the densest block."""
-    for selector in MAIN_SELECTORS:
-        for element in soup.select(selector):
-            if len(normalize(element.get_text())) >= 20 or element.find("table"):
-                return element
-    best: Tag | None = None
-    best_length = 0
-    for element in soup.find_all(["div", "td", "section", "article"]):
-        if _is_noise(element):
-            continue
-        length = sum(
-            len(normalize(p.get_text()))
-            for p in element.find_all(["p", "section"], recursive=False)
-            if p.find("a") is None or len(normalize(p.get_text())) > 40
-        )
-        if length > best_length:
-            best, best_length = element, length
-    body = soup.body or soup
-    return best if best is not None and best_length >= 50 else body  # type: ignore[return-value]
+@dataclass
+class _Scan:
+    """What one pass over the page finds: container candidates, publisher name, breadcrumb."""
+
+    candidates: list[list[Element]]  # per MAIN_SELECTORS entry, in document order
+    named_source: str | None
+    breadcrumb: str
+
+    def main_container(self, root: Element) -> Element:
+        """Return the element holding the report: a known container, else the densest block."""
+        for elements in self.candidates:
+            for element in elements:
+                if len(normalize(text_of(element))) >= 20 or _has(element, "table"):
+                    return element
+        best: Element | None = None
+        best_length = 0
+        for element in root.iter(*_DENSE_TAGS):
+            if _is_noise(element):
+                continue
+            length = 0
+            for child in element:
+                if child.tag != "p" and child.tag != "section":
+                    continue
+                text_length = len(normalize(text_of(child)))
+                if not _has(child, "a") or text_length > 40:
+                    length += text_length
+            if length > best_length:
+                best, best_length = element, length
+        return best if best is not None and best_length >= 50 else body_of(root)
 
 
-def _is_noise(element: Tag) -> bool:
-    names = " ".join([element.get("id") or "", *(element.get("class") or [])])  # type: ignore[list-item]
-    return bool(names and NOISE.search(names)) or element.name in ("nav", "footer", "header")
+def _scan(root: Element) -> _Scan:
+    # Only elements with an id or a class (or an <article>) can match a selector: libxml2
+    # picks them out, Python looks at those few.
+    candidates: list[list[Element]] = [[] for _ in MAIN_SELECTORS]
+    named: list[Element | None] = [None] * len(_SOURCE_SELECTORS)
+    crumb: Element | None = None
+    for element in _NAMED_ELEMENTS(root):
+        tag = element.tag
+        if tag in _MAIN_TAGS:
+            candidates[_MAIN_TAGS[tag]].append(element)
+        ident = element.get("id")
+        if ident is not None:
+            if ident in _MAIN_IDS:
+                candidates[_MAIN_IDS[ident]].append(element)
+            if ident in _SOURCE_IDS and named[_SOURCE_IDS[ident]] is None:
+                named[_SOURCE_IDS[ident]] = element
+        classes = element.get("class")
+        if classes is not None:
+            tokens = classes.split()
+            for index in sorted({_MAIN_CLASSES[t] for t in tokens if t in _MAIN_CLASSES}):
+                candidates[index].append(element)
+            for token in tokens:
+                if token in _SOURCE_CLASSES and named[_SOURCE_CLASSES[token]] is None:
+                    named[_SOURCE_CLASSES[token]] = element
+            if crumb is None and _CRUMB.search(classes):
+                crumb = element
+    named_source = None
+    for element in named:
+        if element is not None and (text := clean_text(text_of(element))):
+            named_source = text
+            break
+    breadcrumb = normalize(text_of(crumb, " ")) if crumb is not None else ""
+    return _Scan(candidates, named_source, breadcrumb)
 
 
-def is_noise(element: Tag) -> bool:
+def _has(element: Element, tag: str) -> bool:
+    return next(element.iterdescendants(tag), None) is not None
+
+
+def _is_noise(element: Element) -> bool:
+    if element.tag in ("nav", "footer", "header"):
+        return True
+    ident = element.get("id") or ""
+    classes = element.get("class") or ""
+    return bool((ident or classes.strip()) and NOISE.search(f"{ident} {classes}"))
+
+
+def is_noise(element: Element) -> bool:
     """Return True when `element` or an ancestor is navigation, footer, sharing or related links."""
-    node: Tag | None = element
-    while node is not None and node.name not in ("body", "[document]"):
+    node: Element | None = element
+    while node is not None and node.tag != "body":
         if _is_noise(node):
             return True
-        node = node.parent
+        node = node.getparent()
     return False
 
 
-def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
+def _meta_tags(root: Element) -> dict[str, str]:
     out: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in root.iter("meta"):
         key = tag.get("name") or tag.get("property") or tag.get("itemprop")
         content = tag.get("content")
-        if isinstance(key, str) and isinstance(content, str) and content.strip():
+        if key and content is not None and content.strip():
             out.setdefault(key.strip().lower(), clean_text(content))
     return out
 
 
-def _title(soup: BeautifulSoup, meta: dict[str, str]) -> str:
+def _title(root: Element, meta: dict[str, str]) -> str:
     for key in ("articletitle", "og:title", "title"):
         if meta.get(key):
             return meta[key]
-    page_title = clean_text(soup.title.get_text()) if soup.title else ""
+    title_element = next(root.iter("title"), None)
+    page_title = clean_text(text_of(title_element)) if title_element is not None else ""
     short_title = _TITLE_SPLIT.split(page_title)[0] if page_title else ""
     headings = [
         text
-        for h in soup.find_all(["h1", "h2", "h3"])
+        for h in root.iter("h1", "h2", "h3")
         if not is_noise(h) and 4 <= len(text := own_text(h)) <= 100
     ]
     # A heading the <title> repeats is the article's; a lone h1 may be the site's logo.
@@ -199,7 +319,7 @@ def _title(soup: BeautifulSoup, meta: dict[str, str]) -> str:
     return headings[0] if headings else short_title
 
 
-def _published(soup: BeautifulSoup, meta: dict[str, str]) -> tuple[date | None, time | None]:
+def _published(root: Element, meta: dict[str, str]) -> tuple[date | None, time | None]:
     for key in (
         "pubdate",
         "publishdate",
@@ -214,7 +334,7 @@ def _published(soup: BeautifulSoup, meta: dict[str, str]) -> tuple[date | None, 
             dates = find_dates(meta[key])
             if dates:
                 return dates[0], _clock(meta[key][match.end() :] if match else "")
-    text = normalize((soup.body or soup).get_text(" "))
+    text = normalize(text_of(body_of(root), " "))
     for pattern in (_PUBLISHED_LABEL, _TIMESTAMP):
         match = pattern.search(text)
         if match:
@@ -234,11 +354,12 @@ def _clock(text: str) -> time | None:
     return time(hour, minute, second)
 
 
-def _labelled_source(soup: BeautifulSoup) -> str | None:
-    for node in soup.find_all(string=re.compile("来源")):
-        block = node.parent
-        while block is not None and block.name not in BLOCKS:
-            block = block.parent
+def _labelled_source(root: Element) -> str | None:
+    for node in _SOURCE_TEXTS(root):
+        parent = node.getparent()
+        block = parent.getparent() if node.is_tail else parent
+        while block is not None and block.tag not in BLOCK_SET:
+            block = block.getparent()
         if block is None:
             continue
         text = normalize(own_text(block))
@@ -246,17 +367,3 @@ def _labelled_source(soup: BeautifulSoup) -> str | None:
         if match and len(text) < 200:
             return match.group(1)
     return None
-
-
-def _named_source(soup: BeautifulSoup) -> str | None:
-    for selector in _SOURCE_SELECTORS:
-        element = soup.select_one(selector)
-        if element is not None and (text := clean_text(element.get_text())):
-            return text
-    return None
-
-
-def _breadcrumb(soup: BeautifulSoup) -> str:
-    for element in soup.find_all(class_=re.compile("position|crumb|location|path", re.I)):
-        return normalize(element.get_text(" "))
-    return ""

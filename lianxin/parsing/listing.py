@@ -11,10 +11,9 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from bs4 import Tag
-
-from lianxin.parsing.document import Document, is_noise
+from lianxin.parsing.document import Document
 from lianxin.parsing.text import clean_text
+from lianxin.parsing.tree import Element, text_of
 
 MIN_TITLE_CHARS = 6  # shorter link texts are navigation (首页, 政务公开 …)
 _NEXT_WORDS = ("下一页", "下页", "后一页", "下一頁", "next", "›", "»", ">")
@@ -41,55 +40,59 @@ class ListingView:
 
 def read_listing(doc: Document) -> ListingView:
     """Return the report links, the next page and how much the page looks like a listing."""
-    groups: dict[int, list[Tag]] = {}
-    containers: dict[int, Tag] = {}
-    for anchor in doc.soup.find_all("a", href=True):
-        if not _is_report_link(anchor):
+    groups: dict[Element, list[Element]] = {}
+    for anchor in doc.root.iter("a"):
+        if anchor.get("href") is None or not _is_report_link(anchor, doc):
             continue
-        container = anchor.find_parent(["ul", "ol", "dl", "table", "tbody"]) or anchor.parent
+        container = next(anchor.iterancestors(*_LIST_TAGS), None)
+        if container is None:
+            container = anchor.getparent()
         if container is None:
             continue
-        groups.setdefault(id(container), []).append(anchor)
-        containers[id(container)] = container
+        groups.setdefault(container, []).append(anchor)
     view = ListingView()
-    best_key = max(groups, key=lambda k: len(groups[k]), default=None)
-    best = containers[best_key] if best_key is not None else None
-    if best_key is not None:
-        for anchor in groups[best_key]:
-            url = urljoin(doc.url, str(anchor["href"]).strip())
+    best = max(groups, key=lambda k: len(groups[k]), default=None)
+    if best is not None:
+        for anchor in groups[best]:
+            url = urljoin(doc.url, str(anchor.get("href")).strip())
             if url not in view.links:
                 view.links.append(url)
     view.next_page, view.pager_seen = _next_page(doc)
+    inside = set(best.iterdescendants("p")) if best is not None else set()
     view.prose_chars = sum(
-        len(clean_text(p.get_text()))
-        for p in doc.soup.find_all("p")
-        if not is_noise(p) and (best is None or best not in p.parents)
+        len(clean_text(text_of(p)))
+        for p in doc.root.iter("p")
+        if p not in inside and not doc.is_noise(p)
     )
     return view
 
 
-def _is_report_link(anchor: Tag) -> bool:
-    href = str(anchor.get("href", "")).strip()
+_LIST_TAGS = ("ul", "ol", "dl", "table", "tbody")
+
+
+def _is_report_link(anchor: Element, doc: Document) -> bool:
+    href = (anchor.get("href") or "").strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
         return False
     title = anchor.get("title")
-    text = clean_text(anchor.get_text()) or (clean_text(title) if isinstance(title, str) else "")
+    text = clean_text(text_of(anchor)) or (clean_text(title) if title else "")
     if len(text) < MIN_TITLE_CHARS or _PAGER_TEXT.search(text):
         return False
-    return not is_noise(anchor)
+    return not doc.is_noise(anchor)
 
 
 def _next_page(doc: Document) -> tuple[str | None, bool]:
-    pager_seen = bool(_PAGER_TEXT.search(doc.soup.get_text(" ")))
-    for anchor in doc.soup.find_all("a", href=True):
-        text = clean_text(anchor.get_text()).lower()
-        href = str(anchor["href"]).strip()
+    pager_seen = bool(_PAGER_TEXT.search(text_of(doc.root, " ")))
+    for anchor in doc.root.iter("a"):
+        if anchor.get("href") is None:
+            continue
+        text = clean_text(text_of(anchor)).lower()
+        href = str(anchor.get("href")).strip()
         if text in _NEXT_WORDS or text.startswith("下一页"):
             if href and not href.startswith(("#", "javascript:")):
                 url = urljoin(doc.url, href)
                 return (None if url == doc.url else url), True
-    for script in doc.soup.find_all("script"):
-        source = script.get_text()
+    for source in doc.scripts:
         match = _CREATE_PAGE.search(source)
         if not match:
             continue

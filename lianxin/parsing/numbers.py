@@ -268,7 +268,7 @@ def parse_income(text: str | None, *, maximum: int = MAX_MONTHLY_INCOME_YUAN) ->
     yuan = parse_yuan(text)
     if yuan is not None and yuan > maximum:
         raise ValueError(
-            f"income of {yuan} yuan in one month is above {maximum}: "
+            f"implausible monthly income: {yuan} yuan is above {maximum}, "
             f"a typo or a yearly figure? ({normalize_number_text(text)!r})"
         )
     return yuan

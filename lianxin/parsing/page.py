@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cache, partial
 
 from lianxin.archive import content_hash
 from lianxin.parsing.article import body_paragraphs, read_byline
@@ -116,7 +117,7 @@ def _parse(
         )
     doc = _document(content, url, http_charset, forced)
     vocabulary = load_vocabulary()
-    tables = list(find_tables(doc.main, vocabulary)) or list(find_tables(doc.soup, vocabulary))
+    tables = list(find_tables(doc.main, vocabulary)) or list(find_tables(doc.root, vocabulary))
     part_errors: list[Quarantined] = []
     for part_content, part_url, part_charset in parts[1:]:
         try:
@@ -129,7 +130,7 @@ def _parse(
         reason = not_a_report(doc)
         if reason:
             raise _PageFailure(reason, forced or ReportKind.article)
-    listing = read_listing(doc)
+    listing = cache(partial(read_listing, doc))  # read only when the kind depends on it
     detection = detect(doc, tables, listing, vocabulary)
     if forced is not None and forced is not detection.kind:
         detection = _forced(forced, tables, vocabulary)
@@ -149,7 +150,8 @@ def _parse(
     )
     result = ParseResult(report=report, quarantined=part_errors)
     if detection.kind is ReportKind.listing:
-        result.links, result.next_page = listing.links, listing.next_page
+        view = listing()
+        result.links, result.next_page = view.links, view.next_page
     elif detection.kind is ReportKind.checkin_table:
         _checkins(result, doc, tables, detection)
     elif detection.kind is ReportKind.roster:
@@ -230,7 +232,7 @@ def _problems(result: ParseResult, doc: Document, tables: list[Table], d: Detect
     url = result.report.url
     problem_tables = _tables_of(ReportKind.problem_list, tables, d)
     if problem_tables:
-        wide = notice_wide_deadline(problem_lines(doc.main), doc.year)
+        wide = notice_wide_deadline(problem_lines(doc.main, doc), doc.year)
         for table in problem_tables:
             problems, quarantined = problems_from_table(table, doc, url, wide)
             result.problems.extend(problems)
@@ -239,7 +241,7 @@ def _problems(result: ParseResult, doc: Document, tables: list[Table], d: Detect
         problems, quarantined, _ = problems_from_text(doc, url)
         result.problems.extend(problems)
         result.quarantined.extend(quarantined)
-    result.report.body = "\n".join(problem_lines(doc.main))
+    result.report.body = "\n".join(problem_lines(doc.main, doc))
     result.facts = facts_in(result.report.body)
 
 

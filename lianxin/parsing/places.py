@@ -134,9 +134,17 @@ _NOT_NAME_START = frozenset(
 _NOT_NAME_CHAR = frozenset("县市区镇乡村")
 # A unit followed by these is a word, not a place (乡村, 村民, 镇政府 is fine, 市场 is not).
 _NOT_AFTER = {"乡": "村镇亲下土", "村": "民委级干组集里庄落务", "市": "场民面值", "区": "域别间"}
-_LEVELS = (("社区", "village"), ("村", "village"), ("街道", "town"), ("镇", "town"),
-           ("乡", "town"), ("自治县", "county"), ("县", "county"), ("市", "county"),
-           ("区", "county"))
+_LEVELS = (
+    ("社区", "village"),
+    ("村", "village"),
+    ("街道", "town"),
+    ("镇", "town"),
+    ("乡", "town"),
+    ("自治县", "county"),
+    ("县", "county"),
+    ("市", "county"),
+    ("区", "county"),
+)
 
 
 def places_in_prose(text: str) -> list[tuple[str, str]]:
@@ -146,8 +154,10 @@ def places_in_prose(text: str) -> list[tuple[str, str]]:
     for match in _PROSE_PLACE.finditer(value):
         name, unit = match.group(1), match.group(2)
         after = value[match.end() : match.end() + 1]
-        if name[0] in _NOT_NAME_START or name[1] in "全各该本每此" or any(
-            c in _NOT_NAME_CHAR for c in name
+        if (
+            name[0] in _NOT_NAME_START
+            or name[1] in "全各该本每此"
+            or any(c in _NOT_NAME_CHAR for c in name)
         ):
             continue
         if after and after in _NOT_AFTER.get(unit, ""):

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from bs4 import Tag
 from pydantic import ValidationError
 
 from lianxin.parsing.deadlines import read_deadline
@@ -26,6 +25,7 @@ from lianxin.parsing.text import (
     parse_date,
     parse_problem_status,
 )
+from lianxin.parsing.tree import Element, text_of
 from lianxin.records import Problem, Quarantined
 
 _CN = "一二三四五六七八九十"
@@ -52,6 +52,7 @@ _CUT = re.compile(
 _WIDE_DEADLINE = re.compile(r"((?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:前|之前|以前)")
 _SIGNATURE = re.compile(r"(督查组|办公室|人民政府|委员会|领导小组|指挥部|局|中心)$")
 _BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "td", "section")
+_BLOCK_SET = frozenset(_BLOCKS)
 
 
 @dataclass
@@ -79,19 +80,29 @@ class Item:
         return False
 
 
-def text_lines(root: Tag) -> list[str]:
+def text_lines(root: Element, doc: Document | None = None) -> list[str]:
     """Return the text of each leaf block (paragraph, list item, heading) in document order."""
+    noise = doc.is_noise if doc is not None else is_noise
+    blocks = [element for element in root.iter(*_BLOCKS) if element is not root]
+    # A block holding another block is not a leaf: mark every block's block ancestors once.
+    inner: set[Element] = set()
+    for element in blocks:
+        parent = element.getparent()
+        while parent is not None and parent is not root and parent not in inner:
+            if parent.tag in _BLOCK_SET:
+                inner.add(parent)
+            parent = parent.getparent()
     lines: list[str] = []
-    for element in root.find_all(_BLOCKS):
-        if element.find(_BLOCKS) is not None or is_noise(element):
+    for element in blocks:
+        if element in inner or noise(element):
             continue
-        if element.find_parent("table") is not None:
+        if next(element.iterancestors("table"), None) is not None:
             continue
-        text = clean_text(element.get_text(""))
+        text = clean_text(text_of(element))
         if text:
             lines.append(text)
     if not lines:
-        lines = [clean_text(line) for line in root.get_text("\n").splitlines() if line.strip()]
+        lines = [clean_text(line) for line in text_of(root, "\n").splitlines() if line.strip()]
     return lines
 
 
@@ -123,7 +134,7 @@ def problems_from_text(
     doc: Document, url: str
 ) -> tuple[list[Problem], list[Quarantined], date | None]:
     """Return the problems numbered in the notice's text, quarantined items, wide deadline."""
-    lines = text_lines(doc.main)
+    lines = text_lines(doc.main, doc)
     roots, outside = numbered_items(lines)
     leaves = [leaf for root in roots for leaf in _leaves(root)]
     wide_lines = outside + [

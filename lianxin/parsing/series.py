@@ -17,6 +17,7 @@ from lianxin.parsing.decode import UndecodableError, decode_page
 from lianxin.parsing.document import load_document
 from lianxin.parsing.page import parse_parts
 from lianxin.parsing.text import clean_text
+from lianxin.parsing.tree import text_of
 from lianxin.records import ParseResult, ReportPart
 
 _PART = re.compile(r"^(?P<stem>.+?)(?:_(?P<n>\d{1,3}))?\.(?P<ext>s?html?|jsp|php|aspx?)$", re.I)
@@ -43,8 +44,11 @@ def content_pages(content: bytes, url: str, http_charset: str | None = None) -> 
     if match:
         current = int(match.group("n") or 0)
         stem, ext = match.group("stem"), match.group("ext")
-        for anchor in doc.soup.find_all("a", href=True):
-            link = urlsplit(urljoin(url, str(anchor["href"]).strip()))
+        for anchor in doc.root.iter("a"):
+            href = anchor.get("href")
+            if href is None:
+                continue
+            link = urlsplit(urljoin(url, href.strip()))
             part = _PART.match(link.path)
             if (link.scheme, link.netloc) != (here.scheme, here.netloc) or part is None:
                 continue
@@ -53,15 +57,16 @@ def content_pages(content: bytes, url: str, http_charset: str | None = None) -> 
                 if number > current:
                     numbered[number] = urlunsplit(link._replace(fragment=""))
         base = stem.rsplit("/", 1)[-1]
-        for script in doc.soup.find_all("script"):
-            pager = _CREATE_PAGE.search(script.get_text())
+        for script in doc.scripts:
+            pager = _CREATE_PAGE.search(script)
             if pager and pager.group(3) == base:
                 for number in range(max(current + 1, 1), int(pager.group(1))):
                     numbered[number] = urljoin(url, f"{base}_{number}.{pager.group(4)}")
     found = [numbered[n] for n in sorted(numbered)]
-    for anchor in doc.main.find_all("a", href=True):
-        if clean_text(anchor.get_text()).startswith(_NEXT_WORDS):
-            target = urljoin(url, str(anchor["href"]).strip()).split("#")[0]
+    for anchor in doc.main.iterdescendants("a"):
+        href = anchor.get("href")
+        if href is not None and clean_text(text_of(anchor)).startswith(_NEXT_WORDS):
+            target = urljoin(url, href.strip()).split("#")[0]
             if target != url and target not in found and not target.startswith("javascript"):
                 found.append(target)
     return found

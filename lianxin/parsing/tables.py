@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
-from bs4 import BeautifulSoup, Tag
 from pydantic import ValidationError
 
 from lianxin.parsing.columns import Vocabulary, header_key
 from lianxin.parsing.text import clean_text
+from lianxin.parsing.tree import Element, text_of
 from lianxin.records import Quarantined, Severity
 
 T = TypeVar("T")
@@ -30,8 +30,7 @@ _NOTE_START = re.compile(
 _GROUP_SUFFIX = re.compile(r"(情况|信息|明细)$")
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):  # a tuple: built once per grid slot of a 5,000-row table
     text: str
     origin: int  # identity of the HTML cell this slot comes from (shared by merged slots)
     header: bool  # a <th>
@@ -54,7 +53,7 @@ class Table:
     fields: list[str | None]  # field per column (None: unmapped or ignored)
     rows: list[Row]
     titles: list[str]  # caption and merged title rows above the header
-    element: Tag
+    element: Element
     context: list[str] = field(default_factory=list)  # short lines just above the table
 
     @property
@@ -62,34 +61,52 @@ class Table:
         return {f for f in self.fields if f}
 
 
-def leaf_tables(root: BeautifulSoup | Tag) -> list[Tag]:
-    """Return the tables that hold no other table (layout tables wrap the data ones)."""
-    return [t for t in root.find_all("table") if t.find("table") is None]
+def leaf_tables(root: Element) -> list[Element]:
+    """Return the tables under `root` holding no other table (layout tables wrap data ones)."""
+    return [
+        t
+        for t in root.iter("table")
+        if t is not root and next(t.iterdescendants("table"), None) is None
+    ]
 
 
-def cell_text(cell: Tag) -> str:
+def cell_text(cell: Element) -> str:
     """Return a cell's text, normalised, with <br> and paragraphs read as spaces."""
-    for br in cell.find_all("br"):
-        br.replace_with(" ")
-    return clean_text(cell.get_text(" "))
+    # Every text node is joined with a space, so a <br> or a block between two runs of text
+    # separates them as a space would.
+    if len(cell) == 0:
+        return clean_text(cell.text)
+    return clean_text(" ".join(cell.itertext()))
 
 
-def build_grid(table: Tag) -> list[list[Cell]]:
+def build_grid(table: Element) -> list[list[Cell]]:
     """Return the table as a rectangular grid with every rowspan and colspan expanded."""
     grid: list[list[Cell | None]] = []
     origin = 0
-    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    rows = table_rows(table)
     for r, tr in enumerate(rows):
         while len(grid) <= r:
             grid.append([])
+        row = grid[r]
         c = 0
-        for td in tr.find_all(["td", "th"], recursive=False):
-            while c < len(grid[r]) and grid[r][c] is not None:
+        for td in tr:
+            tag = td.tag
+            if tag != "td" and tag != "th":
+                continue
+            while c < len(row) and row[c] is not None:
                 c += 1
-            rowspan = _span(td.get("rowspan"))
-            colspan = _span(td.get("colspan"))
-            cell = Cell(cell_text(td), origin, td.name == "th")
+            cell = Cell(cell_text(td), origin, tag == "th")
             origin += 1
+            rowspan_text, colspan_text = td.get("rowspan"), td.get("colspan")
+            if rowspan_text is None and colspan_text is None:  # the common, unmerged cell
+                if c == len(row):
+                    row.append(cell)
+                else:
+                    row[c] = cell
+                c += 1
+                continue
+            rowspan = _span(rowspan_text)
+            colspan = _span(colspan_text)
             for dr in range(rowspan):
                 while len(grid) <= r + dr:
                     grid.append([])
@@ -107,7 +124,16 @@ def build_grid(table: Tag) -> list[list[Cell]]:
     ]
 
 
-def read_table(table: Tag, vocabulary: Vocabulary) -> Table | None:
+def table_rows(table: Element) -> list[Element]:
+    """Return the <tr> rows of `table` itself, not those of tables nested in it."""
+    return [tr for tr in table.iter("tr") if _table_of(tr) is table]
+
+
+def _table_of(element: Element) -> Element | None:
+    return next(element.iterancestors("table"), None)
+
+
+def read_table(table: Element, vocabulary: Vocabulary) -> Table | None:
     """Return the table with its header found and rows read; None when no header maps."""
     grid = build_grid(table)
     if not grid or not grid[0]:
@@ -115,7 +141,7 @@ def read_table(table: Tag, vocabulary: Vocabulary) -> Table | None:
     header_at = _find_header(grid, vocabulary)
     if header_at is None:
         return None
-    caption = table.find("caption")
+    caption = next(table.iter("caption"), None)
     # A header cell merged down into the next row makes both rows one header: widen the
     # block up and down from the row that named the most fields.
     end = header_at
@@ -124,7 +150,7 @@ def read_table(table: Tag, vocabulary: Vocabulary) -> Table | None:
     while end + 1 < len(grid) and _merged(grid[end], grid[end + 1]):
         end += 1
     titles = [row[0].text for row in grid[:header_at] if row[0].text and _single_origin(row)]
-    if caption is not None and caption.find_parent("table") is table:
+    if caption is not None and _table_of(caption) is table:
         titles.insert(0, cell_text(caption))
     depth = end - header_at + 1
     headers, fields = _combine_headers(grid[header_at : end + 1], vocabulary)
@@ -149,32 +175,33 @@ def read_rows(
     return rows
 
 
-def context_above(table: Tag, limit: int = 3) -> list[str]:
+def context_above(table: Element, limit: int = 3) -> list[str]:
     """Return up to `limit` short text lines just above the table, nearest first.
 
     Pages with one table per village often name the village in a line above the table
     (二、桥头村) rather than in a caption.
     """
     lines: list[str] = []
-    node: Tag | None = table
-    while node is not None and node.name not in ("body", "[document]") and len(lines) < limit:
-        for sibling in node.find_previous_siblings():
-            if not isinstance(sibling, Tag) or sibling.name in ("script", "style"):
+    node: Element | None = table
+    while node is not None and node.tag != "body" and len(lines) < limit:
+        for sibling in node.itersiblings(preceding=True):
+            tag = sibling.tag
+            if not isinstance(tag, str) or tag in ("script", "style"):
                 continue
-            if sibling.name == "table" or sibling.find("table") is not None:
+            if tag == "table" or next(sibling.iter("table"), None) is not None:
                 return lines
-            text = clean_text(sibling.get_text(" "))
+            text = clean_text(text_of(sibling, " "))
             if text and len(text) <= 30:
                 lines.append(text)
             elif text:
                 return lines
             if len(lines) >= limit:
                 return lines
-        node = node.parent if isinstance(node.parent, Tag) else None
+        node = node.getparent()
     return lines
 
 
-def find_tables(root: BeautifulSoup | Tag, vocabulary: Vocabulary) -> Iterator[Table]:
+def find_tables(root: Element, vocabulary: Vocabulary) -> Iterator[Table]:
     """Yield every leaf table of `root` that has a header naming known fields."""
     for element in leaf_tables(root):
         table = read_table(element, vocabulary)
@@ -182,7 +209,9 @@ def find_tables(root: BeautifulSoup | Tag, vocabulary: Vocabulary) -> Iterator[T
             yield table
 
 
-def _span(value: object) -> int:
+def _span(value: str | None) -> int:
+    if value is None:
+        return 1
     try:
         return max(1, min(MAX_SPAN, int(str(value).strip())))
     except (TypeError, ValueError):
@@ -364,7 +393,7 @@ def records_from_rows(
     return records, quarantined
 
 
-def continue_tables(tables: list[Table], root: Tag, vocabulary: Vocabulary) -> None:
+def continue_tables(tables: list[Table], root: Element, vocabulary: Vocabulary) -> None:
     """Add the tables of a later part of a report to `tables`, continuing where they stop.
 
     A part that repeats the header continues the table with the same columns; a part without

@@ -61,23 +61,21 @@ __all__ = [
     "spring_festival_deadline",
 ]
 
-_WS = re.compile(r"\s+")
-
 
 def normalize(text: str | None) -> str:
     """Return `text` NFKC-normalised (full-width → ASCII) with whitespace collapsed and trimmed."""
     if not text:
         return ""
-    value = unicodedata.normalize("NFKC", text).replace("\u3000", " ").replace("\xa0", " ")
-    return _WS.sub(" ", value).strip()
+    # str.split() splits on exactly what \s matches (U+3000 and U+00A0 included).
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def clean_text(text: str | None) -> str:
     """Return prose with whitespace collapsed (full-width spaces too) but punctuation kept."""
     if not text:
         return ""
-    value = text.replace("\u3000", " ").replace("\xa0", " ").replace("\u200b", "")
-    return _WS.sub(" ", value).strip()
+    # str.split() splits on exactly what \s matches (U+3000 and U+00A0 included).
+    return " ".join(text.replace("\u200b", "").split())
 
 
 def is_missing(text: str | None) -> bool:
