@@ -143,6 +143,83 @@ def reparse(
 
 
 @app.command()
+def explain(
+    subject: Annotated[
+        str, typer.Argument(help="A worker's name or key, a problem's number or words from it.")
+    ],
+) -> None:
+    """Print each obligation of a worker or problem: why it exists and everything that happened.
+
+    Example: lianxin explain 张伟
+    """
+    from lianxin.inspect import print_stories
+    from lianxin.store.engine import engine_for
+
+    print_stories(console, engine_for(get_settings().database_url), subject)
+
+
+@app.command()
+def preview(
+    as_of: AsOf = None,
+    days: Annotated[int, typer.Option(min=1, max=62, help="How many days to look ahead.")] = 7,
+) -> None:
+    """List who would be reminded or escalated on each of the next days, and why; write nothing.
+
+    Example: lianxin preview --as-of 2026-12-01 --days 14
+    """
+    from lianxin.clock import today_shanghai
+    from lianxin.explain import preview as run_preview
+    from lianxin.inspect import print_preview
+    from lianxin.store.engine import engine_for
+
+    settings = get_settings()
+    start = _day(as_of) or today_shanghai()
+    plan = run_preview(engine_for(settings.database_url), start, days, settings.rules)
+    print_preview(console, plan)
+
+
+@app.command()
+def waive(
+    subject: Annotated[str, typer.Argument(help="A worker's or problem's key (see explain).")],
+    category: Annotated[
+        str,
+        typer.Option(help="returned_for_good, moved_out, deceased or other."),
+    ],
+    reason: Annotated[str, typer.Option(help="Why, in a sentence.")],
+    by: Annotated[str, typer.Option(help="Who decides (name and role).")],
+    on: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Day of the decision.")
+    ] = None,
+    kind: Annotated[str, typer.Option(help="Only this obligation kind; * for all.")] = "*",
+) -> None:
+    """Waive a subject's follow-up with a reason and who gave it; the next evaluation applies it.
+
+    Example: lianxin waive '青山村|张伟|1111' --category returned_for_good \
+        --reason '回乡创业' --by '王芳（村支书）'
+    """
+    from lianxin.clock import today_shanghai, utc_now
+    from lianxin.rules.waivers import add_waiver
+    from lianxin.store.engine import engine_for
+
+    with engine_for(get_settings().database_url).begin() as conn:
+        try:
+            add_waiver(
+                conn,
+                subject,
+                category,
+                reason,
+                by,
+                _day(on) or today_shanghai(),
+                utc_now(),
+                kind=kind,
+            )
+        except ValueError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(code=2) from exc
+    console.print(f"Waived {subject} ({category}); run `lianxin run followups` to apply it.")
+
+
+@app.command()
 def status() -> None:
     """Show what the store holds: counts, the last runs, overdue check-ins by cadre, quarantine.
 

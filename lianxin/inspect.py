@@ -133,6 +133,15 @@ def print_status(console: Console, engine: Engine) -> None:
         )
     console.print(runs)
 
+    kinds = Table(title="Follow-ups by kind", title_justify="left")
+    statuses = ("open", "overdue", "escalated", "done", "waived")
+    kinds.add_column("kind")
+    for col in statuses:
+        kinds.add_column(col, justify="right")
+    for row in reads.obligations_by_kind(engine):
+        kinds.add_row(row["kind"], *(str(row.get(s) or 0) for s in statuses))
+    console.print(kinds)
+
     cadres = Table(title="Open check-ins by cadre (most overdue first)", title_justify="left")
     for col in ("cadre", "village", "overdue", "open"):
         cadres.add_column(col)
@@ -186,3 +195,50 @@ def print_reparse(console: Console, report: ReparseReport, applied: bool) -> Non
         console.print(f"  {change.change:<8} {change.kind:<8} {change.key}{fields}")
     if len(report.changes) > 200:
         console.print(f"  … and {len(report.changes) - 200} more")
+
+
+def print_stories(console: Console, engine: Engine, text: str) -> None:
+    """Print every obligation of the subjects `text` names, with their history."""
+    from lianxin.explain import find_subjects, stories
+
+    with engine.connect() as conn:
+        subjects = find_subjects(conn, text)
+        if not subjects:
+            console.print(f"No worker or problem matches {text!r}.")
+            return
+        for subject in subjects[:10]:
+            console.rule(subject)
+            told = stories(conn, subject)
+            if not told:
+                console.print("no obligations")
+            for story in told:
+                ob = story.obligation
+                console.print(
+                    f"[bold]{ob['kind']}[/bold] {ob['period'] or ''}  status: {ob['status']}"
+                    f"  level: {ob['level']}  window: {ob['window_start']} → due {ob['due']}"
+                    f"  owner: {ob['owner'] or '-'}"
+                )
+                if ob["detail"]:
+                    console.print(f"  why: {ob['detail']}")
+                for ev in story.events:
+                    console.print(
+                        f"  {ev['as_of']}  {ev['old_status'] or '∅'} → {ev['new_status']}"
+                        f"  [{ev['actor']}] {ev['reason']}"
+                    )
+        if len(subjects) > 10:
+            console.print(f"… and {len(subjects) - 10} more subjects match")
+
+
+def print_preview(console: Console, plan: list[Any]) -> None:
+    """Print, day by day, the reminders and escalations an evaluation would produce."""
+    for day in plan:
+        console.rule(str(day.day))
+        if not day.reminders and not day.escalations:
+            console.print("nothing would be sent")
+        for cadre, stage, n in day.reminders:
+            console.print(f"  remind {cadre}: {stage} digest, {n} workers not yet called")
+        for target, n in day.escalations.items():
+            console.print(f"  escalate {n} late obligations {target}")
+        if day.created:
+            made = ", ".join(f"{n} {kind}" for kind, n in sorted(day.created.items()))
+            console.print(f"  new obligations: {made}")

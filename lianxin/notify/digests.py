@@ -77,7 +77,13 @@ def build_checkin_digests(conn: Connection, as_of: date, rules: RulesSettings) -
         .join(c, c.c.key == o.c.owner, isouter=True)
         .where(
             o.c.kind == ObligationKind.monthly_checkin.value,
-            o.c.status.in_((ObligationStatus.open.value, ObligationStatus.overdue.value)),
+            o.c.status.in_(
+                (
+                    ObligationStatus.open.value,
+                    ObligationStatus.overdue.value,
+                    ObligationStatus.escalated.value,
+                )
+            ),
             o.c.window_start <= as_of,
         )
         .order_by(o.c.owner, o.c.period, w.c.village, w.c.name, o.c.id)

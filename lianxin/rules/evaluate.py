@@ -24,6 +24,7 @@ from lianxin.rules.problem_rules import problem_deadlines, return_visits
 from lianxin.rules.transitions import Step
 from lianxin.rules.worker_rules import assistance, home_visits, income_risk, monthly_checkins
 from lianxin.store import schema as t
+from lianxin.store.reconcile import match_checkins
 
 Mode = Literal["full", "incremental"]
 # Re-reading a few minutes twice is harmless (every step is idempotent); missing a row written
@@ -100,6 +101,9 @@ def evaluate_in(
         rules.move_due_past_holidays,
     )
     step = Step(conn=conn, as_of=as_of, now=now, changed_since=since)
+    # A roster that arrived after its check-in tables, or rows kept from before matching
+    # existed, still need their check-ins matched before any rule reads them.
+    match_checkins(conn)
     monthly_checkins(step, rules, window)
     home_visits(step, rules)
     assistance(step, rules)

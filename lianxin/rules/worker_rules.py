@@ -181,16 +181,16 @@ def assistance(step: Step, rules: RulesSettings) -> None:
     if step.incremental:
         source = source.where(C.c.changed_at > step.changed_since)
     create(step, ASSISTANCE, source, actor)
+    # Each month's call starts a new episode: a later call closes this obligation, and if the
+    # worker is still out of work that call has created the next one.
     later = C.alias("later")
-    back_at_work = exists().where(
+    reassessed = exists().where(
         later.c.matched_key == OBL.c.subject,
         later.c.period > OBL.c.period,
-        later.c.status == WorkStatus.employed.value,
-        later.c.income_yuan > 0,
         or_(later.c.call_date.is_(None), later.c.call_date <= step.as_of),
     )
     _advance_followup(
-        step, ASSISTANCE, back_at_work, "a later call finds the worker employed", actor
+        step, ASSISTANCE, reassessed, "a later call re-assessed the worker's employment", actor
     )
 
 

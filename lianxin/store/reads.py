@@ -161,3 +161,22 @@ def findings(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
     )
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def obligations_by_kind(engine: Engine) -> list[dict[str, Any]]:
+    """Return every kind of obligation counted by status, and the income-risk flags."""
+    o = t.obligations
+    statuses = ("open", "overdue", "escalated", "done", "waived")
+    query = (
+        select(
+            o.c.kind,
+            *(func.sum(case((o.c.status == s, 1), else_=0)).label(s) for s in statuses),
+        )
+        .group_by(o.c.kind)
+        .order_by(o.c.kind)
+    )
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+        flags = conn.execute(select(func.count()).select_from(t.risk_flags)).scalar_one()
+    rows.append({"kind": "income_risk flags", "open": flags})
+    return rows
