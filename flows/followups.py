@@ -8,15 +8,22 @@ from typing import Any
 from prefect import flow
 
 from lianxin.clock import today_shanghai, utc_now
+from lianxin.rules.evaluate import Mode
 from tasks.rules import evaluate_rules
 from tasks.store import record_run
 
 
 @flow(name="followups")
-def followups(as_of: date | None = None, dry_run: bool = False) -> dict[str, Any]:
-    """Create and advance the obligations as of `as_of` (default: today in Asia/Shanghai)."""
+def followups(
+    as_of: date | None = None, dry_run: bool = False, mode: Mode = "incremental"
+) -> dict[str, Any]:
+    """Create and advance the obligations as of `as_of` (default: today in Asia/Shanghai).
+
+    `incremental` looks only at what changed since the last run and falls back to `full` for a
+    first run or a replay of an earlier day; `full` re-evaluates every table.
+    """
     started = utc_now()
     day = as_of or today_shanghai()
-    stats = evaluate_rules(day, dry_run=dry_run)
+    stats = evaluate_rules(day, dry_run=dry_run, mode=mode)
     record_run("followups", day, started, stats, dry_run)
     return stats

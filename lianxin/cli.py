@@ -75,6 +75,9 @@ def run(
     source: Annotated[
         list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
     ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="followups: re-evaluate every table, not the changes.")
+    ] = False,
 ) -> None:
     """Run one flow now, on this machine, against the configured store.
 
@@ -82,7 +85,7 @@ def run(
     """
     from lianxin.orchestrate import run_flow
 
-    result = run_flow(flow.value, _day(as_of), dry_run=dry_run, sources=source or None)
+    result = run_flow(flow.value, _day(as_of), dry_run=dry_run, sources=source or None, full=full)
     console.print_json(json.dumps(result, default=str, ensure_ascii=False))
 
 

@@ -10,7 +10,11 @@ from lianxin.prefect_server import local_prefect_server
 
 
 def run_flow(
-    name: str, as_of: date | None, dry_run: bool = False, sources: list[str] | None = None
+    name: str,
+    as_of: date | None,
+    dry_run: bool = False,
+    sources: list[str] | None = None,
+    full: bool = False,
 ) -> dict[str, Any]:
     """Run flow `name` (ingest, followups, remind, daily) once and return its result."""
     from flows.daily import daily
@@ -23,7 +27,7 @@ def run_flow(
         if name == "ingest":
             return ingest(as_of=as_of, sources=sources, dry_run=dry_run)
         if name == "followups":
-            return followups(as_of=as_of, dry_run=dry_run)
+            return followups(as_of=as_of, dry_run=dry_run, mode="full" if full else "incremental")
         if name == "remind":
             return remind(as_of=as_of, dry_run=dry_run)
         return daily(as_of=as_of, sources=sources, dry_run=dry_run)
