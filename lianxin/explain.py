@@ -11,7 +11,8 @@ from sqlalchemy import Connection, Engine, or_, select
 
 from config.settings import RulesSettings
 from lianxin.clock import SHANGHAI
-from lianxin.notify.digests import build_checkin_digests
+from lianxin.notify.digests import Digest, build_checkin_digests
+from lianxin.notify.problem_digests import ProblemDigest, build_problem_digests
 from lianxin.rules.escalation import LEVELS
 from lianxin.rules.evaluate import evaluate_in
 from lianxin.store import schema as t
@@ -88,12 +89,16 @@ def preview(engine: Engine, start: date, days: int, rules: RulesSettings) -> lis
                 morning = datetime.combine(day, time(8, 30), SHANGHAI).astimezone(UTC)
                 stats = evaluate_in(conn, day, rules, morning)
                 planned = PreviewDay(day=day, created=dict(stats.created_by_kind))
-                for digest in build_checkin_digests(conn, day, rules):
+                digests: list[Digest | ProblemDigest] = [
+                    *build_checkin_digests(conn, day, rules),
+                    *build_problem_digests(conn, day, rules),
+                ]
+                for digest in digests:
                     if digest.key in sent:
                         continue
                     sent.add(digest.key)
                     planned.reminders.append(
-                        (digest.cadre_name, digest.stage.value, len(digest.items))
+                        (digest.cadre_name, str(digest.stage), len(digest.items))
                     )
                 planned.escalations = _escalations(stats.transitions, conn, morning)
                 out.append(planned)

@@ -236,7 +236,7 @@ def print_preview(console: Console, plan: list[Any]) -> None:
         if not day.reminders and not day.escalations:
             console.print("nothing would be sent")
         for cadre, stage, n in day.reminders:
-            console.print(f"  remind {cadre}: {stage} digest, {n} workers not yet called")
+            console.print(f"  remind {cadre}: {stage} digest, {n} items")
         for target, n in day.escalations.items():
             console.print(f"  escalate {n} late obligations {target}")
         if day.created:

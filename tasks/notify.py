@@ -9,16 +9,20 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from lianxin.clock import utc_now
-from lianxin.notify.deliver import deliver
-from lianxin.notify.digests import Digest, build_checkin_digests
+from lianxin.notify.deliver import AnyDigest, deliver
+from lianxin.notify.digests import build_checkin_digests
+from lianxin.notify.problem_digests import build_problem_digests
 from tasks.common import engine, settings
 
 
 @task(name="build-digests", cache_policy=NO_CACHE)
-def build_digests(as_of: date) -> list[Digest]:
-    """Return one digest per cadre and stage with open check-in obligations as of `as_of`."""
+def build_digests(as_of: date) -> list[AnyDigest]:
+    """Return the digests due as of `as_of`: per cadre and stage, per unit and problem stage."""
     with engine().connect() as conn:
-        digests = build_checkin_digests(conn, as_of, settings().rules)
+        digests: list[AnyDigest] = [
+            *build_checkin_digests(conn, as_of, settings().rules),
+            *build_problem_digests(conn, as_of, settings().rules),
+        ]
     get_run_logger().info(
         "%d digests for %d workers", len(digests), sum(len(d.items) for d in digests)
     )
@@ -26,7 +30,7 @@ def build_digests(as_of: date) -> list[Digest]:
 
 
 @task(name="send-digests", cache_policy=NO_CACHE)
-def send_digests(digests: list[Digest], dry_run: bool = False) -> dict[str, Any]:
+def send_digests(digests: list[AnyDigest], dry_run: bool = False) -> dict[str, Any]:
     """Deliver the digests that the ledger has not seen sent; return the delivery counts."""
     stats = deliver(engine(), digests, settings().notify, utc_now(), dry_run=dry_run)
     get_run_logger().info(

@@ -118,3 +118,48 @@ def test_it_keeps_going_past_a_route_apprise_cannot_use(engine: Engine, tmp_path
     stats = deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
     assert (stats.sent, stats.failed) == (1, 1)  # 周敏 via the outbox; 李建国's route refused
     assert "Apprise does not understand" in stats.errors[0]
+
+
+def test_problem_stages_fire_seven_three_and_one_day_before_then_daily() -> None:
+    from lianxin.notify.problem_digests import problem_stage
+
+    due = date(2026, 11, 30)
+    stages = {d: problem_stage(date(2026, 11, d), due, [7, 3, 1]) for d in range(22, 31)}
+    assert {d: s for d, s in stages.items() if s} == {23: "7_days", 27: "3_days", 29: "1_days"}
+    assert problem_stage(date(2026, 12, 1), due, [7, 3, 1]) == "overdue"
+
+
+def test_a_responsible_unit_gets_a_problem_digest_each_late_day(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from lianxin.notify.problem_digests import build_problem_digests
+    from lianxin.records import Problem
+
+    page = roster()
+    page.workers, page.cadres = [], []
+    page.problems = [
+        Problem(
+            number="1",
+            place="青山村",
+            description="饮水工程水量不稳定",
+            responsible_unit="石桥镇人民政府",
+            deadline=date(2026, 11, 30),
+        )
+    ]
+    save_results(engine, [page], NOW)
+    notify = NotifySettings(outbox_dir=tmp_path / "outbox")
+    sent = []
+    for as_of in (
+        date(2026, 11, 23),
+        date(2026, 11, 24),
+        date(2026, 12, 1),
+        date(2026, 12, 1),
+        date(2026, 12, 2),
+    ):
+        evaluate(engine, as_of, RULES, NOW)
+        with engine.connect() as conn:
+            digests = build_problem_digests(conn, as_of, RULES)
+        sent.append(deliver(engine, digests, notify, NOW).by_stage)
+    assert sent == [{"7_days": 1}, {}, {"overdue": 1}, {}, {"overdue": 1}]
+    letters = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "outbox").iterdir())
+    assert "整改已逾期" in letters and "石桥镇人民政府" in letters and "饮水工程" in letters

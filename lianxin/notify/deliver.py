@@ -20,11 +20,14 @@ from config.settings import NotifySettings
 from lianxin.errors import ChannelError
 from lianxin.notify.channels import Channel, Message, make_channel
 from lianxin.notify.digests import Digest
+from lianxin.notify.problem_digests import ProblemDigest
 from lianxin.notify.render import Renderer
 from lianxin.store import schema as t
 from lianxin.store.upsert import upsert
 
 log = logging.getLogger(__name__)
+
+AnyDigest = Digest | ProblemDigest
 
 
 @dataclass
@@ -42,7 +45,7 @@ class DeliveryStats:
         return dict(self.__dict__)
 
 
-def routes_for(digest: Digest, notify: NotifySettings) -> list[str]:
+def routes_for(digest: AnyDigest, notify: NotifySettings) -> list[str]:
     """Return the routes of a digest's cadre: their own, then by name, village and town."""
     routes = list(digest.routes)
     for name in (digest.cadre_name, digest.village, digest.town):
@@ -53,7 +56,7 @@ def routes_for(digest: Digest, notify: NotifySettings) -> list[str]:
 
 def deliver(
     engine: Engine,
-    digests: Sequence[Digest],
+    digests: Sequence[AnyDigest],
     notify: NotifySettings,
     now: datetime,
     dry_run: bool = False,
@@ -109,13 +112,14 @@ def deliver(
             continue
         _settle(engine, key, "sent", detail, now)
         stats.sent += 1
-        stats.by_stage[digest.stage.value] = stats.by_stage.get(digest.stage.value, 0) + 1
+        stage = str(digest.stage)
+        stats.by_stage[stage] = stats.by_stage.get(stage, 0) + 1
         if label.startswith("outbox://"):
             stats.files.append(detail)
     return stats
 
 
-def _claim(engine: Engine, key: str, digest: Digest, channel: str, now: datetime) -> None:
+def _claim(engine: Engine, key: str, digest: AnyDigest, channel: str, now: datetime) -> None:
     with engine.begin() as conn:
         upsert(
             conn,
@@ -123,7 +127,7 @@ def _claim(engine: Engine, key: str, digest: Digest, channel: str, now: datetime
             [
                 {
                     "idempotency_key": key,
-                    "stage": digest.stage.value,
+                    "stage": str(digest.stage),
                     "recipient": digest.cadre_key,
                     "channel": channel,
                     "obligations": digest.obligation_ids,

@@ -6,6 +6,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from config.settings import TEMPLATES_DIR
 from lianxin.notify.digests import Digest
+from lianxin.notify.problem_digests import ProblemDigest
 from lianxin.privacy import mask_phone
 
 
@@ -23,9 +24,10 @@ class Renderer:
         )
         self.env.filters["mask_phone"] = mask_phone
 
-    def render(self, digest: Digest) -> tuple[str, str]:
+    def render(self, digest: Digest | ProblemDigest) -> tuple[str, str]:
         """Return (title, body) of `digest` in the configured language."""
-        template = self.env.get_template(f"checkin_digest.{self.language}.j2")
+        name = getattr(digest, "template", "checkin_digest")
+        template = self.env.get_template(f"{name}.{self.language}.j2")
         shown = digest.items[: self.max_listed]
         module = template.make_module(
             {"d": digest, "items": shown, "more": len(digest.items) - len(shown)}
