@@ -12,9 +12,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Connection,
+    Integer,
+    MetaData,
     Select,
+    String,
+    Table,
+    Text,
     and_,
     case,
     exists,
@@ -99,6 +105,28 @@ def _dialect_insert(conn: Connection) -> Any:
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(OBL)
 
 
+# Moves are computed once into a per-connection scratch table, then recorded and applied from
+# it: the rule's CASE/EXISTS expression is evaluated once per obligation instead of three times.
+MOVES = Table(
+    "lianxin_moves",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("old", String(16)),
+    Column("new", String(16), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _scratch(conn: Connection) -> None:
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS lianxin_moves (id INTEGER PRIMARY KEY, "
+        "old VARCHAR(16), new VARCHAR(16) NOT NULL, level INTEGER NOT NULL, reason TEXT NOT NULL)"
+    )
+    conn.execute(MOVES.delete())
+
+
 def move(
     step: Step,
     scope: ColumnElement[bool],
@@ -109,38 +137,49 @@ def move(
 ) -> dict[str, int]:
     """Move every obligation in `scope` to `new_status` (and `new_level`), with history rows.
 
-    Only rows whose status or level really changes are touched. Return counts by "old→new".
+    Only rows whose status or level really changes are touched. Return counts by
+    "kind:old→new".
     """
     level = new_level if new_level is not None else OBL.c.level
     changing = and_(scope, (OBL.c.status != new_status) | (OBL.c.level != level))
+    conn = step.conn
+    _scratch(conn)
+    conn.execute(
+        MOVES.insert().from_select(
+            ["id", "old", "new", "level", "reason"],
+            select(OBL.c.id, OBL.c.status, new_status, level, reason).where(changing),
+        )
+    )
     counts: dict[str, int] = {
         str(label): int(n)
-        for label, n in step.conn.execute(
+        for label, n in conn.execute(
             select(
-                OBL.c.kind + literal(":") + OBL.c.status + literal("→") + new_status, func.count()
+                OBL.c.kind + literal(":") + MOVES.c.old + literal("→") + MOVES.c.new, func.count()
             )
-            .where(changing)
-            .group_by(OBL.c.kind, OBL.c.status, new_status)
+            .join(OBL, OBL.c.id == MOVES.c.id)
+            .group_by(OBL.c.kind, MOVES.c.old, MOVES.c.new)
         ).all()
     }
     if not counts:
         return {}
-    step.conn.execute(
+    conn.execute(
         t.obligation_events.insert().from_select(
             EVENT_COLUMNS,
             select(
-                OBL.c.id,
+                MOVES.c.id,
                 literal(step.now),
                 literal(step.as_of),
-                OBL.c.status,
-                new_status,
+                MOVES.c.old,
+                MOVES.c.new,
                 literal(actor),
-                reason,
-            ).where(changing),
+                MOVES.c.reason,
+            ),
         )
     )
-    step.conn.execute(
-        OBL.update().where(changing).values(status=new_status, level=level, changed_at=step.now)
+    conn.execute(
+        OBL.update()
+        .where(OBL.c.id == MOVES.c.id)
+        .values(status=MOVES.c.new, level=MOVES.c.level, changed_at=step.now)
     )
     for label, n in counts.items():
         step.transitions[label] = step.transitions.get(label, 0) + n
