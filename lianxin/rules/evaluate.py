@@ -93,6 +93,10 @@ def evaluate_in(
     conn: Connection, as_of: date, rules: RulesSettings, now: datetime, mode: Mode = "full"
 ) -> EvaluationStats:
     """Apply every rule on `conn` (the caller owns the transaction); see `evaluate`."""
+    if conn.dialect.name == "sqlite":
+        # Planner statistics: without them SQLite may pick a quadratic plan at scale.
+        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+        conn.exec_driver_sql("PRAGMA optimize")
     since = _watermark(conn, as_of) if mode == "incremental" else None
     window = checkin_window(
         period_of(as_of),

@@ -23,7 +23,6 @@ from sqlalchemy import (
     Text,
     and_,
     case,
-    exists,
     func,
     literal,
     select,
@@ -57,6 +56,11 @@ class Step:
         return self.changed_since is not None
 
 
+# New rows are inserted with this level, given their birth history row, then set to level 0:
+# that finds exactly the rows this statement created without an anti-join on the history.
+NEWBORN = -1
+
+
 def create(step: Step, kind: str, source: Select[Any], actor: str) -> int:
     """Insert an open obligation of `kind` per row of `source` unless one exists; return how many.
 
@@ -77,12 +81,11 @@ def create(step: Step, kind: str, source: Select[Any], actor: str) -> int:
                 literal(ObligationStatus.open.value),
                 literal(actor),
                 func.coalesce(OBL.c.detail, literal(kind)),
-            ).where(
-                OBL.c.kind == kind,
-                OBL.c.created_at == step.now,
-                ~exists().where(t.obligation_events.c.obligation_id == OBL.c.id),
-            ),
+            ).where(OBL.c.kind == kind, OBL.c.level == NEWBORN),
         ),
+    )
+    step.conn.execute(
+        OBL.update().where(OBL.c.kind == kind, OBL.c.level == NEWBORN).values(level=0)
     )
     if born:
         step.created[kind] = step.created.get(kind, 0) + born
@@ -95,7 +98,7 @@ def _with_defaults(kind: str, source: Select[Any], step: Step) -> Select[Any]:
         literal(kind),
         *(sub.c[name] for name in SOURCE_COLUMNS),
         literal(ObligationStatus.open.value),
-        literal(0),
+        literal(NEWBORN),
         literal(step.now),
         literal(step.now),
     ).where(true())  # SQLite needs a WHERE before ON CONFLICT to parse INSERT … SELECT

@@ -26,7 +26,7 @@ from lianxin.records import ObligationKind, WorkStatus, period_index
 from lianxin.rules.checkin import CheckinWindow
 from lianxin.rules.transitions import LIVE, OBL, Step, create, due_status, move
 from lianxin.store import schema as t
-from lianxin.store.sqlfuncs import add_days
+from lianxin.store.sqlfuncs import add_days, month_count
 from lianxin.store.upsert import execute_counting
 
 C, W = t.checkins, t.workers
@@ -73,8 +73,12 @@ def monthly_checkins(step: Step, rules: RulesSettings, window: CheckinWindow) ->
         if step.incremental and _period_started(step, window.period):
             source = source.where(W.c.changed_at > step.changed_since)
         create(step, CHECKIN, source, actor)
+    # Compare month counts, not period strings: (matched_key, period_index) is the index a
+    # planner without statistics must still find.
     called = exists().where(
-        C.c.matched_key == OBL.c.subject, C.c.period == OBL.c.period, called_by(step.as_of)
+        C.c.matched_key == OBL.c.subject,
+        C.c.period_index == month_count(OBL.c.period),
+        called_by(step.as_of),
     )
     scope = and_(OBL.c.kind == CHECKIN, OBL.c.status.in_(LIVE), OBL.c.window_start <= step.as_of)
     if step.incremental:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Date, func, literal
+from sqlalchemy import Connection, Date, Integer, cast, func, literal
 from sqlalchemy.sql.expression import ColumnElement
 
 
@@ -13,3 +13,10 @@ def add_days(conn: Connection, day: ColumnElement[Any], days: int) -> ColumnElem
     if conn.dialect.name == "sqlite":
         return func.date(day, f"{days:+d} days", type_=Date)
     return (day + literal(days)).cast(Date)  # PostgreSQL: date + integer is a date
+
+
+def month_count(period: ColumnElement[Any]) -> ColumnElement[int]:
+    """Return the SQL for a YYYY-MM period's month count (year*12 + month-1), as `period_index`."""
+    year = cast(func.substr(period, 1, 4), Integer)
+    month = cast(func.substr(period, 6, 2), Integer)
+    return year * 12 + month - 1
