@@ -33,5 +33,12 @@ lint: $(VENV)/.installed-dev
 test: lint
 	$(BIN)/pytest
 
+# Benchmarks: JSON lines on stdout ({"name", "value", "unit"}); `make bench SCALE=province`.
+SCALE ?= county
+.PHONY: bench
+bench: $(VENV)/.installed-dev
+	@if [ -f benchmarks/parse_bench.py ]; then $(BIN)/python benchmarks/parse_bench.py; fi
+	$(BIN)/python benchmarks/engine_bench.py --scale $(SCALE)
+
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
