@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 from config.settings import Settings
 from lianxin.cli import app
 from lianxin.portal import build_site
+from lianxin.store import reads
 from lianxin.store.engine import engine_for
 from lianxin.store.writes import save_results
 from personas import FETCHED, roster
@@ -62,3 +63,64 @@ def test_parse_reads_a_sample_portal_page_as_a_table(tmp_path: Path) -> None:
     result = runner.invoke(app, ["parse", str(page)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "kind: roster" in result.output and "workers (" in result.output
+
+
+def _evaluated(settings: Settings, day: int) -> None:
+    from datetime import UTC, date, datetime
+
+    from lianxin.rules.evaluate import evaluate
+
+    engine = engine_for(settings.database_url)
+    save_results(engine, [roster()], FETCHED)
+    evaluate(engine, date(2026, 11, day), settings.rules, datetime(2026, 11, day, tzinfo=UTC))
+
+
+def test_explain_tells_why_a_worker_owes_a_call_and_what_happened(settings: Settings) -> None:
+    _evaluated(settings, 12)
+    result = runner.invoke(app, ["explain", "张伟"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "monthly_checkin 2026-11" in result.output
+    assert "∅ → open" in result.output and "open → overdue" in result.output
+    assert "no call recorded by the due date" in result.output
+
+
+def test_preview_lists_the_coming_digests_and_escalations_without_writing(
+    settings: Settings,
+) -> None:
+    _evaluated(settings, 9)
+    before = reads.counts(engine_for(settings.database_url))
+    result = runner.invoke(
+        app, ["preview", "--as-of", "2026-11-10", "--days", "5"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "remind 李建国: last_day digest, 2 items" in result.output
+    assert "remind 李建国: overdue digest" in result.output
+    assert "escalate" in result.output and "to the village lead" in result.output
+    assert reads.counts(engine_for(settings.database_url)) == before
+
+
+def test_waive_needs_a_known_category_and_records_who_decided(settings: Settings) -> None:
+    _evaluated(settings, 12)
+    bad = runner.invoke(
+        app, ["waive", "青山村|张伟|1111", "--category", "bored", "--reason", "x", "--by", "王芳"]
+    )
+    assert bad.exit_code != 0
+    good = runner.invoke(
+        app,
+        [
+            "waive",
+            "青山村|张伟|1111",
+            "--category",
+            "moved_out",
+            "--reason",
+            "全家迁往长沙",
+            "--by",
+            "王芳（村支书）",
+            "--on",
+            "2026-11-12",
+        ],
+    )
+    assert good.exit_code == 0, good.output
+    _evaluated(settings, 13)
+    explained = runner.invoke(app, ["explain", "张伟"], env={"COLUMNS": "200"})
+    assert "waived by 王芳（村支书） (moved_out): 全家迁往长沙" in explained.output
