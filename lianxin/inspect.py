@@ -18,6 +18,7 @@ from lianxin.privacy import mask_id_number, mask_phone
 from lianxin.records import ParseResult
 from lianxin.reparse import ReparseReport
 from lianxin.store import reads
+from lianxin.summary import followups_table
 
 PERSONAL = {"phone": mask_phone, "worker_phone": mask_phone, "id_number": mask_id_number}
 
@@ -133,14 +134,7 @@ def print_status(console: Console, engine: Engine) -> None:
         )
     console.print(runs)
 
-    kinds = Table(title="Follow-ups by kind", title_justify="left")
-    statuses = ("open", "overdue", "escalated", "done", "waived")
-    kinds.add_column("kind")
-    for col in statuses:
-        kinds.add_column(col, justify="right")
-    for row in reads.obligations_by_kind(engine):
-        kinds.add_row(row["kind"], *(str(row.get(s) or 0) for s in statuses))
-    console.print(kinds)
+    console.print(followups_table(engine))
 
     cadres = Table(title="Open check-ins by cadre (most overdue first)", title_justify="left")
     for col in ("cadre", "village", "overdue", "open"):

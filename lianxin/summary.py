@@ -72,14 +72,7 @@ def run_summary(
     villages.add_row("", "[bold]total[/bold]", *(f"[bold]{totals[k]}[/bold]" for k in totals))
     console.print(villages)
 
-    kinds = Table(title="Follow-ups by kind (all periods)", title_justify="left")
-    statuses = ("open", "overdue", "escalated", "done", "waived")
-    kinds.add_column("kind")
-    for col in statuses:
-        kinds.add_column(col, justify="right")
-    for row in reads.obligations_by_kind(engine):
-        kinds.add_row(row["kind"], *(str(row.get(s) or 0) for s in statuses))
-    console.print(kinds)
+    console.print(followups_table(engine))
 
     console.print(
         f"Reminders: {remind['sent']} written, {remind['already_sent']} already sent earlier, "
@@ -91,3 +84,15 @@ def run_summary(
 
 def _stages(by_stage: dict[str, int]) -> str:
     return ", ".join(f"{stage}: {n}" for stage, n in sorted(by_stage.items())) or "no new stage"
+
+
+def followups_table(engine: Engine) -> Table:
+    """Return every kind of obligation counted by status, with the income-risk flags."""
+    kinds = Table(title="Follow-ups by kind (all periods)", title_justify="left")
+    statuses = ("open", "overdue", "escalated", "done", "waived")
+    kinds.add_column("kind")
+    for col in statuses:
+        kinds.add_column(col, justify="right")
+    for row in reads.obligations_by_kind(engine):
+        kinds.add_row(row["kind"], *(str(row.get(s) or 0) for s in statuses))
+    return kinds

@@ -102,6 +102,33 @@ def _period_started(step: Step, period: str) -> bool:
     return step.conn.execute(query).first() is not None
 
 
+def _from_checkins(
+    step: Step, kind: str, due_days: int, detail: ColumnElement[str], *conditions: Any
+) -> Select[Any]:
+    """Return the obligations a rule owes for the check-ins matching `conditions`.
+
+    Each starts on the call's day and is due `due_days` later, owed by the worker's cadre.
+    """
+    start = func.coalesce(C.c.call_date, literal(step.as_of))
+    source = (
+        select(
+            C.c.matched_key.label("subject"),
+            func.coalesce(W.c.cadre_key, "").label("owner"),
+            C.c.period.label("period"),
+            start.label("window_start"),
+            add_days(step.conn, start, due_days).label("due"),
+            W.c.village,
+            W.c.town,
+            detail.label("detail"),
+        )
+        .join(W, W.c.key == C.c.matched_key)
+        .where(called_by(step.as_of), not_waived(C.c.matched_key, kind, step.as_of), *conditions)
+    )
+    if step.incremental:
+        source = source.where(C.c.changed_at > step.changed_since)
+    return source
+
+
 def home_visits(step: Step, rules: RulesSettings) -> None:
     """Owe a home visit (入户走访) when calls went unanswered N months running."""
     actor = "rule:home_visit"
@@ -117,32 +144,18 @@ def home_visits(step: Step, rules: RulesSettings) -> None:
         )
         .scalar_subquery()
     )
-    start = func.coalesce(C.c.call_date, literal(step.as_of))
-    source = (
-        select(
-            C.c.matched_key.label("subject"),
-            func.coalesce(W.c.cadre_key, "").label("owner"),
-            C.c.period.label("period"),
-            start.label("window_start"),
-            add_days(step.conn, start, rules.home_visit_due_days).label("due"),
-            W.c.village,
-            W.c.town,
-            literal(
-                f"unreachable by phone {months} months running (连续{months}个月未接通): "
-                "visit the household"
-            ).label("detail"),
-        )
-        .join(W, W.c.key == C.c.matched_key)
-        .where(
-            C.c.reached == false(),
-            called_by(step.as_of),
-            C.c.period_index <= period_index(f"{step.as_of:%Y-%m}"),
-            run == months,
-            not_waived(C.c.matched_key, HOME_VISIT, step.as_of),
-        )
+    source = _from_checkins(
+        step,
+        HOME_VISIT,
+        rules.home_visit_due_days,
+        literal(
+            f"unreachable by phone {months} months running (连续{months}个月未接通): "
+            "visit the household"
+        ),
+        C.c.reached == false(),
+        C.c.period_index <= period_index(f"{step.as_of:%Y-%m}"),
+        run == months,
     )
-    if step.incremental:
-        source = source.where(C.c.changed_at > step.changed_since)
     create(step, HOME_VISIT, source, actor)
     later = C.alias("later")
     reached_later = exists().where(
@@ -158,32 +171,21 @@ def assistance(step: Step, rules: RulesSettings) -> None:
     """Owe employment assistance within N days when a worker lost the job or earned nothing."""
     actor = "rule:employment_assistance"
     lost = or_(C.c.income_yuan == 0, C.c.status == WorkStatus.looking.value)
-    start = func.coalesce(C.c.call_date, literal(step.as_of))
-    source = (
-        select(
-            C.c.matched_key.label("subject"),
-            func.coalesce(W.c.cadre_key, "").label("owner"),
-            C.c.period.label("period"),
-            start.label("window_start"),
-            add_days(step.conn, start, rules.assistance_due_days).label("due"),
-            W.c.village,
-            W.c.town,
-            case(
-                (
-                    C.c.income_yuan == 0,
-                    literal(
-                        "no income last month: offer job information, "
-                        "training or a public-welfare post"
-                    ),
+    source = _from_checkins(
+        step,
+        ASSISTANCE,
+        rules.assistance_due_days,
+        case(
+            (
+                C.c.income_yuan == 0,
+                literal(
+                    "no income last month: offer job information, training or a public-welfare post"
                 ),
-                else_=literal("looking for work: offer job information and training"),
-            ).label("detail"),
-        )
-        .join(W, W.c.key == C.c.matched_key)
-        .where(lost, called_by(step.as_of), not_waived(C.c.matched_key, ASSISTANCE, step.as_of))
+            ),
+            else_=literal("looking for work: offer job information and training"),
+        ),
+        lost,
     )
-    if step.incremental:
-        source = source.where(C.c.changed_at > step.changed_since)
     create(step, ASSISTANCE, source, actor)
     # Each month's call starts a new episode: a later call closes this obligation, and if the
     # worker is still out of work that call has created the next one.
