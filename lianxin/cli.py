@@ -222,6 +222,56 @@ def waive(
     console.print(f"Waived {subject} ({category}); run `lianxin run followups` to apply it.")
 
 
+checkin_app = typer.Typer(help="Record monthly phone calls (每月上旬电话回访) by hand.")
+app.add_typer(checkin_app, name="checkin")
+
+
+@checkin_app.command("record")
+def checkin_record(
+    worker: Annotated[str, typer.Argument(help="The worker's name or key (see explain).")],
+    on: Annotated[datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="Day of the call.")],
+    reached: Annotated[
+        bool, typer.Option("--reached/--unreached", help="Did the call get through?")
+    ] = True,
+    income: Annotated[int | None, typer.Option(min=0, help="Last month's income in yuan.")] = None,
+    work_status: Annotated[
+        str | None,
+        typer.Option("--status", help="employed, looking, returned or other."),
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="What was said: demands, policy, …")] = None,
+    by: Annotated[str, typer.Option(help="Who made the call.")] = "cli",
+) -> None:
+    """Record a call; the worker's reminders stop and escalations are withdrawn at once.
+
+    Example: lianxin checkin record 张伟 --date 2026-11-12 --reached --income 4200
+    """
+    from lianxin.calls import UnknownWorker, record_call
+    from lianxin.clock import utc_now
+    from lianxin.records import WorkStatus
+    from lianxin.store.engine import engine_for
+
+    settings = get_settings()
+    try:
+        status_value = WorkStatus(work_status) if work_status else None
+        done = record_call(
+            engine_for(settings.database_url),
+            worker,
+            on.date(),
+            reached,
+            settings.rules,
+            utc_now(),
+            income_yuan=income,
+            status=status_value,
+            note=note,
+            by=by,
+        )
+    except (UnknownWorker, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from exc
+    moved = ", ".join(f"{n} {label}" for label, n in sorted(done.stats.transitions.items()))
+    console.print(f"Recorded the {done.period} call of {done.worker_key}. {moved or ''}".strip())
+
+
 @app.command()
 def status() -> None:
     """Show what the store holds: counts, the last runs, overdue check-ins by cadre, quarantine.

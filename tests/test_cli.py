@@ -124,3 +124,35 @@ def test_waive_needs_a_known_category_and_records_who_decided(settings: Settings
     _evaluated(settings, 13)
     explained = runner.invoke(app, ["explain", "张伟"], env={"COLUMNS": "200"})
     assert "waived by 王芳（村支书） (moved_out): 全家迁往长沙" in explained.output
+
+
+def test_recording_a_call_closes_the_overdue_obligation_at_once(settings: Settings) -> None:
+    _evaluated(settings, 16)  # six days late: escalated to the village lead
+    result = runner.invoke(
+        app,
+        [
+            "checkin",
+            "record",
+            "张伟",
+            "--date",
+            "2026-11-16",
+            "--reached",
+            "--income",
+            "4200",
+            "--note",
+            "工资按时发放",
+            "--by",
+            "李建国",
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "monthly_checkin:escalated→done" in result.output
+    explained = runner.invoke(app, ["explain", "张伟"], env={"COLUMNS": "200"})
+    assert "escalated → done" in explained.output
+
+
+def test_recording_a_call_for_nobody_known_says_so(settings: Settings) -> None:
+    _evaluated(settings, 12)
+    result = runner.invoke(app, ["checkin", "record", "无名氏", "--date", "2026-11-12"])
+    assert result.exit_code == 2 and "no roster worker" in result.output
