@@ -83,6 +83,8 @@ class NotifySettings(BaseModel):
     default_routes: list[str] = Field(default_factory=lambda: ["outbox://"])
     # Extra routes by cadre name ("王芳") or by village/town name ("青山村"): Apprise URLs.
     routes: dict[str, list[str]] = Field(default_factory=dict)
+    # Routes by role, for escalations: "village:青山村", "town:石桥镇", "county" → Apprise URLs.
+    roles: dict[str, list[str]] = Field(default_factory=dict)
     language: str = "zh"  # zh | en
     max_listed: int = Field(default=30, ge=1)  # workers listed in one digest, then "and N more"
 

@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from lianxin.clock import utc_now
 from lianxin.notify.deliver import AnyDigest, deliver
 from lianxin.notify.digests import build_checkin_digests
+from lianxin.notify.escalation_digests import build_escalation_digests
 from lianxin.notify.problem_digests import build_problem_digests
 from tasks.common import engine, settings
 
@@ -22,6 +23,7 @@ def build_digests(as_of: date) -> list[AnyDigest]:
         digests: list[AnyDigest] = [
             *build_checkin_digests(conn, as_of, settings().rules),
             *build_problem_digests(conn, as_of, settings().rules),
+            *build_escalation_digests(conn, as_of, settings().notify),
         ]
     get_run_logger().info(
         "%d digests for %d workers", len(digests), sum(len(d.items) for d in digests)

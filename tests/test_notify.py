@@ -163,3 +163,30 @@ def test_a_responsible_unit_gets_a_problem_digest_each_late_day(
     assert sent == [{"7_days": 1}, {}, {"overdue": 1}, {}, {"overdue": 1}]
     letters = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "outbox").iterdir())
     assert "整改已逾期" in letters and "石桥镇人民政府" in letters and "饮水工程" in letters
+
+
+def test_escalations_reach_the_village_lead_then_the_town_by_their_role_routes(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from lianxin.notify.escalation_digests import build_escalation_digests
+
+    save_results(engine, [roster()], NOW)
+    with webhook_sink() as sink:
+        notify = NotifySettings(
+            outbox_dir=tmp_path / "outbox", roles={"village:青山村": [sink.url]}
+        )
+        evaluate(engine, date(2026, 11, 14), RULES, NOW)  # 4 days late: village leads
+        with engine.connect() as conn:
+            digests = build_escalation_digests(conn, date(2026, 11, 14), notify)
+        assert sorted(d.cadre_key for d in digests) == ["village:河湾村", "village:青山村"]
+        deliver(engine, digests, notify, NOW)
+        evaluate(engine, date(2026, 11, 18), RULES, NOW)  # 8 days late: the town
+        with engine.connect() as conn:
+            later = build_escalation_digests(conn, date(2026, 11, 18), notify)
+    assert [d.cadre_key for d in later] == ["town:石桥镇"]
+    (message,) = sink.received
+    assert "青山村村委（村支书）" in message["title"]
+    assert "李建国：电话回访 2 项" in message["message"]
+    assert "138" not in message["message"]  # counts only, no personal data
+    outbox = [p.read_text(encoding="utf-8") for p in (tmp_path / "outbox").iterdir()]
+    assert len(outbox) == 1 and "周敏：电话回访 1 项" in outbox[0]  # no role route: outbox

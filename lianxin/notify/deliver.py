@@ -20,6 +20,7 @@ from config.settings import NotifySettings
 from lianxin.errors import ChannelError
 from lianxin.notify.channels import Channel, Message, make_channel
 from lianxin.notify.digests import Digest
+from lianxin.notify.escalation_digests import EscalationDigest
 from lianxin.notify.problem_digests import ProblemDigest
 from lianxin.notify.render import Renderer
 from lianxin.store import schema as t
@@ -27,7 +28,7 @@ from lianxin.store.upsert import upsert
 
 log = logging.getLogger(__name__)
 
-AnyDigest = Digest | ProblemDigest
+AnyDigest = Digest | ProblemDigest | EscalationDigest
 
 
 @dataclass

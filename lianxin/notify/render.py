@@ -6,6 +6,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from config.settings import TEMPLATES_DIR
 from lianxin.notify.digests import Digest
+from lianxin.notify.escalation_digests import EscalationDigest
 from lianxin.notify.problem_digests import ProblemDigest
 from lianxin.privacy import mask_phone
 
@@ -24,7 +25,7 @@ class Renderer:
         )
         self.env.filters["mask_phone"] = mask_phone
 
-    def render(self, digest: Digest | ProblemDigest) -> tuple[str, str]:
+    def render(self, digest: Digest | ProblemDigest | EscalationDigest) -> tuple[str, str]:
         """Return (title, body) of `digest` in the configured language."""
         name = getattr(digest, "template", "checkin_digest")
         template = self.env.get_template(f"{name}.{self.language}.j2")
