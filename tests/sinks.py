@@ -1,12 +1,15 @@
-"""Real receivers on 127.0.0.1 for tests: an HTTP webhook sink that records what it is sent."""
+"""Real receivers on 127.0.0.1 for tests: an HTTP webhook sink and an SMTP server."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -46,3 +49,33 @@ def webhook_sink() -> Iterator[WebhookSink]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class SmtpSink:
+    url: str  # an Apprise mailto:// URL that delivers here
+    received: list[EmailMessage] = field(default_factory=list)
+
+
+@contextmanager
+def smtp_sink(to: str = "cadre@example.org") -> Iterator[SmtpSink]:
+    """Run an SMTP server (aiosmtpd) on a free loopback port; collect the messages it gets."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = SmtpSink(url=f"mailto://127.0.0.1:{port}?mode=insecure&from=lianxin@example.org&to={to}")
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            sink.received.append(message)  # type: ignore[arg-type]
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()

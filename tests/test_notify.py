@@ -190,3 +190,20 @@ def test_escalations_reach_the_village_lead_then_the_town_by_their_role_routes(
     assert "138" not in message["message"]  # counts only, no personal data
     outbox = [p.read_text(encoding="utf-8") for p in (tmp_path / "outbox").iterdir()]
     assert len(outbox) == 1 and "周敏：电话回访 1 项" in outbox[0]  # no role route: outbox
+
+
+def test_it_delivers_a_digest_by_email_to_a_real_smtp_server(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from sinks import smtp_sink
+
+    _prepared(engine, date(2026, 11, 8))
+    with smtp_sink(to="lijianguo@example.org") as sink:
+        notify = NotifySettings(outbox_dir=tmp_path / "outbox", routes={"李建国": [sink.url]})
+        stats = deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
+    assert stats.sent == 2  # 李建国 by e-mail, 周敏 to the outbox
+    (mail,) = sink.received
+    assert mail["To"] == "lijianguo@example.org"
+    assert "电话回访还剩2天" in str(mail["Subject"])
+    body = mail.get_body(("plain", "html")).get_content()
+    assert "刘洋" in body and "138****2222" in body and "[checkin/2026-11/days_left/" in body
