@@ -1,5 +1,6 @@
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -207,3 +208,30 @@ def test_it_delivers_a_digest_by_email_to_a_real_smtp_server(
     assert "电话回访还剩2天" in str(mail["Subject"])
     body = mail.get_body(("plain", "html")).get_content()
     assert "刘洋" in body and "138****2222" in body and "[checkin/2026-11/days_left/" in body
+
+
+def test_a_route_takes_its_secret_from_the_environment_not_the_file() -> None:
+    import pytest
+
+    from lianxin.errors import PermanentChannelError
+    from lianxin.notify.channels import expand_secrets
+
+    route = "mailto://lianxin:${SMTP_PASSWORD}@mail.example.org?to=a@example.org"
+    assert expand_secrets(route, {"SMTP_PASSWORD": "p@ss/word"}) == (
+        "mailto://lianxin:p%40ss%2Fword@mail.example.org?to=a@example.org"
+    )
+    with pytest.raises(PermanentChannelError, match="SMTP_PASSWORD is not set"):
+        expand_secrets(route, {})
+
+
+def test_a_missing_secret_fails_that_route_only_and_never_logs_it(
+    engine: Engine, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.delenv("WEBHOOK_TOKEN", raising=False)
+    _prepared(engine, date(2026, 11, 8))
+    notify = NotifySettings(
+        outbox_dir=tmp_path / "outbox", routes={"李建国": ["json://127.0.0.1:9/${WEBHOOK_TOKEN}"]}
+    )
+    stats = deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
+    assert (stats.sent, stats.failed) == (1, 1)
+    assert "WEBHOOK_TOKEN is not set" in stats.errors[0]

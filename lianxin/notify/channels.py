@@ -6,11 +6,14 @@ at one boundary and records it in the ledger.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import quote
 
 import apprise
 
@@ -83,12 +86,33 @@ class AppriseChannel:
         return self.label
 
 
+_SECRET = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+
+
+def expand_secrets(route: str, environ: Mapping[str, str] | None = None) -> str:
+    """Return `route` with each ${NAME} replaced from the environment, so that files never hold
+    passwords or bot keys; raise PermanentChannelError naming a variable that is not set."""
+    env = os.environ if environ is None else environ
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise PermanentChannelError(
+                _redact(route), f"the environment variable {name} is not set (export it)"
+            )
+        return quote(env[name], safe="")
+
+    return _SECRET.sub(value, route)
+
+
 def make_channel(route: str, outbox: Path) -> Channel:
     """Return the channel for `route`; raise PermanentChannelError for an unusable one."""
     if route.startswith(OUTBOX_SCHEME):
         rest = route[len(OUTBOX_SCHEME) :]
         return OutboxChannel(Path(rest) if rest else outbox)
-    return AppriseChannel(route)
+    channel = AppriseChannel(expand_secrets(route))
+    channel.label = _redact(route)  # the template, never the secret
+    return channel
 
 
 def _redact(url: str) -> str:
