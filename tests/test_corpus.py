@@ -57,7 +57,9 @@ def _records(order: list[int], wording: list[int]) -> list[dict[str, object]]:
     from lianxin.parsing.corpus import FETCHED_AT
 
     result = parse_page(
-        _table_page(order, wording), "http://corpus.example/t.html", source="t",
+        _table_page(order, wording),
+        "http://corpus.example/t.html",
+        source="t",
         fetched_at=FETCHED_AT,
     )
     assert result.report.kind.value == "checkin_table"

@@ -49,19 +49,25 @@ def _xlsx() -> bytes:
 
 def _pages() -> dict[str, tuple[bytes, str]]:
     html = "text/html; charset=utf-8"
-    listing = HEAD.format(title="村务公开") + "<ul class='list'>" + "".join(
-        f"<li><a href='{href}'>{text}</a><span>2026-11-0{i + 1}</span></li>"
-        for i, (href, text) in enumerate(
-            [
-                ("/cwgk/t1.html", "青山村2026年11月外出务工人员电话回访情况公示"),
-                ("/cwgk/t2.html", "河湾村2026年11月外出务工人员电话回访情况公示"),
-            ]
+    listing = (
+        HEAD.format(title="村务公开")
+        + "<ul class='list'>"
+        + "".join(
+            f"<li><a href='{href}'>{text}</a><span>2026-11-0{i + 1}</span></li>"
+            for i, (href, text) in enumerate(
+                [
+                    ("/cwgk/t1.html", "青山村2026年11月外出务工人员电话回访情况公示"),
+                    ("/cwgk/t2.html", "河湾村2026年11月外出务工人员电话回访情况公示"),
+                ]
+            )
         )
-    ) + "</ul><div class='page'>共1页 首页 上一页 下一页 尾页</div></body></html>"
+        + "</ul><div class='page'>共1页 首页 上一页 下一页 尾页</div></body></html>"
+    )
     first = (
         HEAD.format(title="青山村2026年11月外出务工人员电话回访情况公示")
         + "<h1>青山村2026年11月外出务工人员电话回访情况公示</h1><div id='zoom'><table>"
-        + HEADER + "".join(_row(n, name, 3) for n, name in enumerate(["张伟", "刘洋"], 1))
+        + HEADER
+        + "".join(_row(n, name, 3) for n, name in enumerate(["张伟", "刘洋"], 1))
         + "</table><p><a href='/cwgk/t1_1.html'>下一页</a></p></div></body></html>"
     )
     second = (

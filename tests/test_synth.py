@@ -142,8 +142,9 @@ def test_it_bulk_loads_sqlite_and_postgresql_alike(engine: Engine) -> None:
     with engine.connect() as conn:
         checkins = conn.execute(select(func.count()).select_from(t.checkins)).scalar_one()
         matched = conn.execute(
-            select(func.count())
-            .select_from(t.checkins.join(t.workers, t.workers.c.key == t.checkins.c.matched_key))
+            select(func.count()).select_from(
+                t.checkins.join(t.workers, t.workers.c.key == t.checkins.c.matched_key)
+            )
         ).scalar_one()
         indexes = conn.execute(
             text("SELECT count(*) FROM pg_indexes WHERE tablename = 'checkins'")
