@@ -9,6 +9,7 @@ nested with `__`, e.g. `LIANXIN_RULES__CHECKIN_LAST_DAY=12`), the TOML file name
 from __future__ import annotations
 
 import os
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,12 @@ class NotifySettings(BaseModel):
     roles: dict[str, list[str]] = Field(default_factory=dict)
     language: str = "zh"  # zh | en
     max_listed: int = Field(default=30, ge=1)  # workers listed in one digest, then "and N more"
+    # Quiet hours (Asia/Shanghai): nothing is sent; the next run outside them catches up.
+    quiet_start: time = time(22, 0)
+    quiet_end: time = time(7, 0)
+    daily_cap: int = Field(default=20, ge=1)  # messages per recipient per Shanghai day
+    retries: int = Field(default=2, ge=0, le=10)  # more tries within a run, with backoff
+    retry_backoff_s: float = Field(default=2.0, ge=0)  # doubled after each failed try
 
 
 class Settings(BaseSettings):

@@ -101,7 +101,9 @@ def test_it_records_a_failed_channel_and_retries_it_next_run(
 ) -> None:
     _prepared(engine, date(2026, 11, 8))
     with webhook_sink() as sink:
-        notify = NotifySettings(outbox_dir=tmp_path / "outbox", default_routes=[sink.url])
+        notify = NotifySettings(
+            outbox_dir=tmp_path / "outbox", default_routes=[sink.url], retries=0
+        )
         sink.fail_with = 503
         first = deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
         sink.fail_with = None
@@ -235,3 +237,50 @@ def test_a_missing_secret_fails_that_route_only_and_never_logs_it(
     stats = deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
     assert (stats.sent, stats.failed) == (1, 1)
     assert "WEBHOOK_TOKEN is not set" in stats.errors[0]
+
+
+def test_a_refused_send_is_retried_with_doubling_waits_before_giving_up(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _prepared(engine, date(2026, 11, 8))
+    waits: list[float] = []
+    with webhook_sink() as sink:
+        notify = NotifySettings(
+            outbox_dir=tmp_path / "outbox",
+            default_routes=[sink.url],
+            retries=2,
+            retry_backoff_s=1.5,
+        )
+        sink.fail_with = 503
+        stats = deliver(
+            engine, _digests(engine, date(2026, 11, 8)), notify, NOW, sleep=waits.append
+        )
+    assert stats.failed == 2 and waits == [1.5, 3.0, 1.5, 3.0]
+
+
+def test_quiet_hours_defer_group_and_personal_messages_but_not_the_outbox(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    _prepared(engine, date(2026, 11, 8))
+    night = datetime(2026, 11, 8, 15, 30, tzinfo=UTC)  # 23:30 in Asia/Shanghai
+    with webhook_sink() as sink:
+        notify = NotifySettings(outbox_dir=tmp_path / "outbox", routes={"李建国": [sink.url]})
+        at_night = deliver(engine, _digests(engine, date(2026, 11, 8)), notify, night)
+        morning = deliver(
+            engine, _digests(engine, date(2026, 11, 8)), notify, night + timedelta(hours=8)
+        )  # 07:30 the next morning
+    assert (at_night.sent, at_night.deferred) == (1, 1)  # 周敏's outbox file only
+    assert (morning.sent, morning.already_sent) == (1, 1) and len(sink.received) == 1
+
+
+def test_a_recipient_gets_no_more_than_the_daily_cap(engine: Engine, tmp_path: Path) -> None:
+    _prepared(engine, date(2026, 11, 8))
+    notify = NotifySettings(
+        outbox_dir=tmp_path / "outbox",
+        daily_cap=1,
+        routes={"李建国": ["outbox://", f"outbox://{tmp_path}/copy"]},
+    )
+    first = deliver(engine, _digests(engine, date(2026, 11, 8)), notify, NOW)
+    assert (first.sent, first.deferred) == (2, 1)  # 李建国's second route waits a day
