@@ -6,7 +6,7 @@ from collections import Counter
 
 from lianxin.parsing.document import Document
 from lianxin.parsing.places import places_in
-from lianxin.parsing.tables import Row, Table, leftovers, records_from_rows
+from lianxin.parsing.tables import Row, Table, leftovers, person_and_village, records_from_rows
 from lianxin.parsing.text import (
     clean_optional,
     clean_phone,
@@ -87,12 +87,9 @@ CHECKIN_FIELDS = frozenset(
 
 def _checkin(row: Row, period: str | None, village: str | None, year: int | None) -> CheckIn:
     values = row.values
-    name = clean_optional(values.get("name"))
-    if not name:
-        raise ValueError("missing worker name (姓名)")
-    row_village = clean_optional(values.get("village")) or village
-    if not row_village:
-        raise ValueError("village unknown: not in the title, the page or a column")
+    name, row_village = person_and_village(
+        row, village, "village unknown: not in the title, the page or a column"
+    )
     if not period:
         raise ValueError("month unknown: no 2026年11月-like title and no call dates")
     call_date = parse_date(values.get("call_date"), year)

@@ -6,7 +6,15 @@ from pydantic import ValidationError
 
 from lianxin.parsing.document import Document
 from lianxin.parsing.places import places_in
-from lianxin.parsing.tables import Row, Table, leftovers, mark_duplicates, reason_of
+from lianxin.parsing.tables import (
+    Row,
+    Table,
+    leftovers,
+    mark_duplicates,
+    person_and_village,
+    reason_of,
+    skipped_entry,
+)
 from lianxin.parsing.text import (
     clean_optional,
     clean_phone,
@@ -32,15 +40,7 @@ def roster_from_table(
     mark_duplicates(table.rows)
     for row in table.rows:
         if row.skip_reason:
-            quarantined.append(
-                Quarantined(
-                    url=url,
-                    row=row.number,
-                    reason=row.skip_reason,
-                    severity=Severity.skipped,
-                    raw=row.raw,
-                )
-            )
+            quarantined.append(skipped_entry(row, url))
             continue
         try:
             worker = _worker(row, town, village, doc.year)
@@ -127,12 +127,9 @@ ROSTER_FIELDS = frozenset(
 
 def _worker(row: Row, town: str | None, village: str | None, year: int | None) -> Worker:
     values = row.values
-    name = clean_optional(values.get("name"))
-    if not name:
-        raise ValueError("missing worker name (姓名)")
-    row_village = clean_optional(values.get("village")) or village
-    if not row_village:
-        raise ValueError("village unknown: no 所在村 column and none in the title")
+    name, row_village = person_and_village(
+        row, village, "village unknown: no 所在村 column and none in the title"
+    )
     employer = clean_optional(values.get("employer"))
     status = parse_work_status(values.get("status"))
     if status is None:

@@ -15,7 +15,7 @@ from typing import NamedTuple, TypeVar
 from pydantic import ValidationError
 
 from lianxin.parsing.columns import Vocabulary, header_key
-from lianxin.parsing.text import clean_text
+from lianxin.parsing.text import clean_optional, clean_text
 from lianxin.parsing.tree import Element, text_of
 from lianxin.records import Quarantined, Severity
 
@@ -365,6 +365,32 @@ def empty_table(table: Table, url: str) -> list[Quarantined]:
     return [Quarantined(url=url, reason=reason, severity=Severity.warning)]
 
 
+def person_and_village(row: Row, village: str | None, unknown_village: str) -> tuple[str, str]:
+    """Return the row's worker name and village (its own column, else `village`).
+
+    Raise ValueError with the reason when either is missing; `unknown_village` says where the
+    village could have come from on this kind of table.
+    """
+    name = clean_optional(row.values.get("name"))
+    if not name:
+        raise ValueError("missing worker name (姓名)")
+    row_village = clean_optional(row.values.get("village")) or village
+    if not row_village:
+        raise ValueError(unknown_village)
+    return name, row_village
+
+
+def skipped_entry(row: Row, url: str) -> Quarantined:
+    """Return the quarantine entry of a row that is not data (totals, notes, repeats)."""
+    return Quarantined(
+        url=url,
+        row=row.number,
+        reason=row.skip_reason or "",
+        severity=Severity.skipped,
+        raw=row.raw,
+    )
+
+
 def records_from_rows(
     table: Table, url: str, build: Callable[[Row], T]
 ) -> tuple[list[T], list[Quarantined]]:
@@ -374,15 +400,7 @@ def records_from_rows(
     mark_duplicates(table.rows)
     for row in table.rows:
         if row.skip_reason:
-            quarantined.append(
-                Quarantined(
-                    url=url,
-                    row=row.number,
-                    reason=row.skip_reason,
-                    severity=Severity.skipped,
-                    raw=row.raw,
-                )
-            )
+            quarantined.append(skipped_entry(row, url))
             continue
         try:
             records.append(build(row))
