@@ -22,6 +22,7 @@ from config.settings import NotifySettings
 from lianxin.clock import SHANGHAI, today_shanghai
 from lianxin.errors import ChannelError
 from lianxin.notify.channels import OUTBOX_SCHEME, Channel, Message, make_channel
+from lianxin.notify.compose import compose
 from lianxin.notify.digests import Digest
 from lianxin.notify.escalation_digests import EscalationDigest
 from lianxin.notify.problem_digests import ProblemDigest
@@ -110,10 +111,7 @@ def deliver(
             channels[route] = channel
         label = channel.channel if isinstance(channel, ChannelError) else channel.label
         _claim(engine, key, digest, label, now)
-        title, body = renderer.render(digest)
-        message = Message(
-            key=key, recipient=digest.cadre_name, title=title, body=body, created_at=now
-        )
+        message = compose(renderer, digest, route, key, now, notify)
         try:
             if isinstance(channel, ChannelError):
                 raise channel
