@@ -43,6 +43,7 @@ class Digest:
     town: str | None
     routes: list[str]
     items: list[DigestItem] = field(default_factory=list)
+    cadre_phone: str | None = None  # for @-mentions in group bots; never shown in full
 
     @property
     def obligation_ids(self) -> list[int]:
@@ -72,6 +73,7 @@ def build_checkin_digests(conn: Connection, as_of: date, rules: RulesSettings) -
             c.c.village.label("cadre_village"),
             c.c.town.label("cadre_town"),
             c.c.routes,
+            c.c.phone.label("cadre_phone"),
         )
         .join(w, w.c.key == o.c.subject)
         .join(c, c.c.key == o.c.owner, isouter=True)
@@ -108,6 +110,7 @@ def build_checkin_digests(conn: Connection, as_of: date, rules: RulesSettings) -
                 village=first.cadre_village or first.village,
                 town=first.cadre_town or first.town,
                 routes=list(first.routes or []),
+                cadre_phone=first.cadre_phone,
                 items=[
                     DigestItem(
                         obligation_id=r.id,
