@@ -12,8 +12,9 @@ import os
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from limits import parse as parse_rate
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -87,6 +88,16 @@ class NotifySettings(BaseModel):
     # Routes by role, for escalations: "village:青山村", "town:石桥镇", "county" → Apprise URLs.
     roles: dict[str, list[str]] = Field(default_factory=dict)
     language: str = "zh"  # zh | en
+    # The words (README "Templates, channel kinds and mentions"): a folder of the operator's
+    # templates, looked up before the shipped config/templates/; a route's kind by scheme
+    # ("json") or by the whole route as written, overriding the built-in guess.
+    templates_dir: Path | None = None
+    channel_kinds: dict[str, Literal["group", "personal", "sms", "outbox"]] = Field(
+        default_factory=dict
+    )
+    # A personal message (mail, SMS) may show workers' phones in full; a group never does.
+    personal_full_phone: bool = False
+    group_mentions: bool = True  # @ the responsible cadre by phone in DingTalk and WeCom groups
     max_listed: int = Field(default=30, ge=1)  # workers listed in one digest, then "and N more"
     # Quiet hours (Asia/Shanghai): nothing is sent; the next run outside them catches up.
     quiet_start: time = time(22, 0)
@@ -94,6 +105,78 @@ class NotifySettings(BaseModel):
     daily_cap: int = Field(default=20, ge=1)  # messages per recipient per Shanghai day
     retries: int = Field(default=2, ge=0, le=10)  # more tries within a run, with backoff
     retry_backoff_s: float = Field(default=2.0, ge=0)  # doubled after each failed try
+    # Sends in flight at once, across different routes (each route keeps its own pace).
+    concurrency: int = Field(default=8, ge=1, le=64)
+    # Pace per route, by URL scheme, as "N/second|minute|hour" (the `limits` notation). Group
+    # bots accept about 20 messages a minute each; a scheme not listed is not paced.
+    pacing: dict[str, str] = Field(
+        default_factory=lambda: {
+            "wecombot": "20/minute",
+            "dingtalk": "20/minute",
+            "feishu": "20/minute",
+            "lark": "20/minute",
+        }
+    )
+
+    @field_validator("pacing")
+    @classmethod
+    def _pacing_parses(cls, value: dict[str, str]) -> dict[str, str]:
+        for scheme, rate in value.items():
+            try:
+                parse_rate(rate)
+            except ValueError as exc:
+                raise ValueError(
+                    f"notify.pacing.{scheme} = {rate!r}: write it like \"20/minute\""
+                ) from exc
+        return value
+
+
+class FlowCadence(BaseModel):
+    """When a flow is expected to have run: every so many minutes, or once a day by a time."""
+
+    enabled: bool = True
+    every_minutes: int | None = Field(default=None, ge=1)  # a run at least this often …
+    grace_minutes: int = Field(default=15, ge=0)  # … give or take this much
+    daily_by: time | None = None  # or a run each Shanghai day, started by this time
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> FlowCadence:
+        if (self.every_minutes is None) == (self.daily_by is None):
+            raise ValueError(
+                "watchdog.cadence.<flow> takes either every_minutes or daily_by, not both "
+                "and not neither (e.g. every_minutes = 60, or daily_by = \"09:30:00\")"
+            )
+        return self
+
+
+class WatchdogSettings(BaseModel):
+    """The watchdog on Lianxin itself: missed schedules, drifting sources, failed runs."""
+
+    # The operator's own routes (Apprise URLs or outbox://), never a cadre's.
+    operator_routes: list[str] = Field(default_factory=lambda: ["outbox://"])
+    # By flow name as recorded in the runs table. The daily flow records its three steps, so
+    # its schedule is watched through its last step, remind.
+    cadence: dict[str, FlowCadence] = Field(
+        default_factory=lambda: {
+            "ingest": FlowCadence(every_minutes=60, grace_minutes=30),
+            "remind": FlowCadence(daily_by=time(9, 30)),
+        }
+    )
+    # A source that yielded records on its last N runs and yields none now: selector drift.
+    drift_after_runs: int = Field(default=2, ge=1)
+    drift_window_runs: int = Field(default=48, ge=2)  # recent ingest runs looked at
+    failed_within_hours: int = Field(default=24, ge=1)  # failed runs reported this far back
+    # Operator alerts wake people: by default they ignore notify's quiet hours.
+    respect_quiet_hours: bool = False
+
+    @model_validator(mode="after")
+    def _window_holds_the_streak(self) -> WatchdogSettings:
+        if self.drift_window_runs <= self.drift_after_runs:
+            raise ValueError(
+                "watchdog.drift_window_runs must be larger than watchdog.drift_after_runs "
+                f"(got {self.drift_window_runs} and {self.drift_after_runs})"
+            )
+        return self
 
 
 class Settings(BaseSettings):
@@ -110,6 +193,7 @@ class Settings(BaseSettings):
     sources: list[SourceSettings] = Field(default_factory=list)
     rules: RulesSettings = Field(default_factory=RulesSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    watchdog: WatchdogSettings = Field(default_factory=WatchdogSettings)
 
     @field_validator("database_url")
     @classmethod

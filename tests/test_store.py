@@ -87,3 +87,13 @@ def test_it_drops_the_records_a_changed_page_no_longer_lists(engine: Engine) -> 
     with engine.connect() as conn:
         names = conn.execute(select(t.workers.c.name).order_by(t.workers.c.name)).scalars().all()
     assert sorted(names) == sorted(["张伟", "刘洋"])
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_declares(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        differences = compare_metadata(context, t.metadata)
+    assert differences == []

@@ -216,6 +216,10 @@ obligations = Table(
     Column("village", String(64)),  # where the subject lives, for escalation and dashboards
     Column("town", String(64)),
     Column("detail", Text),  # why it exists, in a line (the rule's words)
+    # Reminders delivered about it: written in the same transaction as the ledger's "sent".
+    Column("reminders_sent", Integer, nullable=False, server_default="0"),
+    Column("last_reminded_at", DateTime(timezone=True)),
+    Column("last_reminder", String(32)),  # the stage of the last reminder delivered
     UniqueConstraint("kind", "subject", "period"),
     Index("ix_obligations_owner_status", "owner", "status"),
     Index("ix_obligations_status_due", "status", "due"),
@@ -294,6 +298,7 @@ reminders = Table(
     Column("sent_at", DateTime(timezone=True)),
     Column("outcome", String(16), nullable=False),
     Column("detail", Text),
+    Column("attempts", Integer, nullable=False, server_default="0"),  # runs that tried it
 )
 
 quarantine = Table(
