@@ -35,6 +35,7 @@ def store_results(
         "listing_pages": sum(c.listings for c in done),
         "fetch_errors": [e for c in done for e in c.errors],
         "records_parsed": sum(r.record_count for r in results),
+        "records_by_source": records_by_source(done, results),
         "rows_quarantined": sum(len(r.quarantined) for r in results),
     }
     if dry_run:
@@ -62,6 +63,18 @@ def store_results(
         for row in quarantined[:5]:
             log.info("Quarantined %s × %s: %s", row["rows"], row["severity"], row["reason"])
     return summary
+
+
+def records_by_source(crawls: Sequence[CrawlResult], results: list[ParseResult]) -> dict[str, int]:
+    """Return the records parsed per source, 0 for a source fetched but yielding nothing.
+
+    Kept in the run's stats, so the watchdog can tell a source that stopped yielding
+    (selector drift) from one that never did. A source whose fetch failed is left out.
+    """
+    counts = dict.fromkeys((c.source for c in crawls), 0)
+    for r in results:
+        counts[r.report.source] = counts.get(r.report.source, 0) + r.record_count
+    return counts
 
 
 @task(name="reconcile-tables", cache_policy=NO_CACHE)
