@@ -2,25 +2,101 @@
 
 A channel raises `ChannelError` (or `PermanentChannelError`) on failure; `deliver` catches it
 at one boundary and records it in the ledger.
+
+Each route has a kind (`channel_kind`): a group chat, one person, one person's phone by SMS,
+or the outbox. The kind picks the template and how much personal data the words may show.
+Where the platform allows, a message also carries its idempotency key in a header and
+@-mentions the responsible cadre in a group (DingTalk by `atMobiles`, WeCom by
+`mentioned_mobile_list`).
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
 import apprise
+import requests
+from apprise.plugins import url_to_dict
+from apprise.plugins.wecombot import NotifyWeComBot
 
+from config.settings import NotifySettings
 from lianxin.archive import content_hash
 from lianxin.errors import ChannelError, PermanentChannelError
 
 OUTBOX_SCHEME = "outbox://"
+
+ChannelKind = Literal["group", "personal", "sms", "outbox"]
+
+# Group bots post to a chat many people read (企业微信, 钉钉, 飞书 groups).
+GROUP_SCHEMES = frozenset({"wecombot", "dingtalk", "feishu", "lark"})
+# SMS gateways Apprise speaks: one person's phone, and room for a few lines only.
+SMS_SCHEMES = frozenset(
+    {
+        "twilio",
+        "sns",
+        "clicksend",
+        "vonage",
+        "nexmo",
+        "plivo",
+        "sinch",
+        "bulksms",
+        "httpsms",
+        "seven",
+        "smseagle",
+        "smseagles",
+        "kavenegar",
+        "msg91",
+        "d7sms",
+        "burstsms",
+        "msgbird",
+        "clickatell",
+        "telnyx",
+        "smpp",
+        "smpps",
+    }
+)
+# The header that carries the idempotency key, by scheme, where Apprise lets us add one.
+KEY_HEADERS = {
+    **dict.fromkeys(("json", "jsons", "form", "forms", "xml", "xmls"), "Idempotency-Key"),
+    **dict.fromkeys(("mailto", "mailtos"), "X-Lianxin-Key"),
+}
+
+
+def scheme_of(route: str) -> str:
+    """Return the lower-case scheme of a route ("" when it has none)."""
+    return route.split("://", 1)[0].lower() if "://" in route else ""
+
+
+def channel_kind(route: str, notify: NotifySettings) -> ChannelKind:
+    """Return the kind of a route: "group", "personal", "sms" or "outbox".
+
+    `notify.channel_kinds` wins, by the whole route as written (before secrets are expanded),
+    then by scheme; else group bots are "group", SMS gateways "sms", the outbox "outbox" and
+    everything else (mail, webhooks, app messages) "personal".
+    """
+    scheme = scheme_of(route)
+    chosen = notify.channel_kinds.get(route) or notify.channel_kinds.get(scheme)
+    if chosen:
+        return chosen
+    if route.startswith(OUTBOX_SCHEME):
+        return "outbox"
+    if scheme in GROUP_SCHEMES:
+        return "group"
+    return "sms" if scheme in SMS_SCHEMES else "personal"
+
+
+def key_header_value(key: str) -> str:
+    """Return an idempotency key as an ASCII header value: UTF-8 percent-encoded, reversible."""
+    return quote(key, safe="/@|:+-_.~")
 
 
 @dataclass(frozen=True)
@@ -30,6 +106,8 @@ class Message:
     title: str
     body: str
     created_at: datetime
+    kind: ChannelKind = "personal"
+    mentions: tuple[str, ...] = ()  # phones to @ in a group, where the platform can
 
 
 class Channel(Protocol):
@@ -70,20 +148,101 @@ class OutboxChannel:
 
 
 class AppriseChannel:
-    """Send through one Apprise URL (mailto://, json://, wecombot://, dingtalk://, …)."""
+    """Send through one Apprise URL (mailto://, json://, wecombot://, dingtalk://, …).
+
+    The URL is parsed once; each message gets an Apprise service of its own, built from the
+    parsed URL plus that message's key header and mentions, so sends from several threads
+    never share one.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.label = _redact(url)
-        self._apprise = apprise.Apprise()
-        if not self._apprise.add(url):
+        self.scheme = scheme_of(url)
+        parsed = url_to_dict(url)
+        if not parsed or self._service(parsed, None) is None:
             raise PermanentChannelError(self.label, "Apprise does not understand this URL")
+        self._parsed: dict[str, Any] = parsed
 
     def send(self, message: Message) -> str:
-        body = f"{message.body}\n\n[{message.key}]"
-        if not self._apprise.notify(title=message.title, body=body):
+        service = self._service(copy.deepcopy(self._parsed), message)
+        sender = apprise.Apprise()
+        if service is None or not sender.add(service):
+            raise PermanentChannelError(self.label, "Apprise does not understand this URL")
+        if not sender.notify(title=message.title, body=self._text(message)):
             raise ChannelError(self.label, "the receiver did not accept the message")
         return self.label
+
+    def _text(self, message: Message) -> str:
+        parts = [message.body]
+        if self.scheme == "dingtalk" and message.mentions:
+            # DingTalk highlights an atMobiles member only where the text says @<phone>.
+            parts.append(" ".join(f"@{phone}" for phone in message.mentions))
+        parts.append(f"[{message.key}]")  # last line: the key, for receivers without headers
+        return "\n\n".join(parts)
+
+    def _service(self, args: dict[str, Any], message: Message | None) -> Any:
+        # `args` are the keyword arguments of the Apprise plugin, as parsed from the URL.
+        mentions = message.mentions if message else ()
+        header = KEY_HEADERS.get(self.scheme)
+        if message and header:
+            args["headers"] = {**(args.get("headers") or {}), header: key_header_value(message.key)}
+        if self.scheme == "dingtalk" and mentions:
+            args["targets"] = [*(args.get("targets") or []), *mentions]
+        if self.scheme == "wecombot":
+            args.update(asset=apprise.AppriseAsset(), tag=set(), mentions=mentions)
+            try:
+                return WeComBotWithMentions(**args)
+            except Exception:  # noqa: BLE001 - Apprise signals a bad URL by any exception
+                return None
+        return apprise.Apprise.instantiate(args)
+
+
+class WeComBotWithMentions(NotifyWeComBot):  # type: ignore[misc]
+    """WeCom group bot (企业微信群机器人) that @-mentions members by mobile number.
+
+    Apprise's plugin posts a text without `mentioned_mobile_list`; this one adds it, and
+    also reads WeCom's `errcode`, which reports a refused message with HTTP 200.
+    """
+
+    def __init__(self, key: str, mentions: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(key, **kwargs)
+        self.mentions = [phone for phone in mentions if phone]
+
+    def send(
+        self,
+        body: str,
+        title: str = "",
+        notify_type: apprise.NotifyType = apprise.NotifyType.INFO,
+        **kwargs: Any,
+    ) -> bool:
+        text: dict[str, Any] = {"content": body}
+        if self.mentions:
+            text["mentioned_mobile_list"] = self.mentions
+        self.throttle()
+        try:
+            response = requests.post(
+                self.api_url,
+                data=json.dumps({"msgtype": "text", "text": text}).encode("utf-8"),
+                headers={"User-Agent": self.app_id, "Content-Type": "application/json"},
+                verify=self.verify_certificate,
+                timeout=self.request_timeout,
+                allow_redirects=self.redirects,
+            )
+        except requests.RequestException as exc:
+            self.logger.warning("WeCom Bot could not be reached: %s", exc)
+            return False
+        if response.status_code != requests.codes.ok:
+            self.logger.warning("WeCom Bot refused the message: HTTP %s", response.status_code)
+            return False
+        try:
+            errcode = int(response.json().get("errcode", 0))
+        except (ValueError, AttributeError, TypeError):
+            errcode = 0  # no JSON answer: take the HTTP status at its word
+        if errcode:
+            self.logger.warning("WeCom Bot refused the message: errcode %s", errcode)
+            return False
+        return True
 
 
 _SECRET = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
