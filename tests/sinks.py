@@ -19,6 +19,9 @@ class WebhookSink:
     url: str
     received: list[dict[str, Any]] = field(default_factory=list)
     fail_with: int | None = None  # answer every request with this status, when set
+    headers: list[dict[str, str]] = field(default_factory=list)  # one per received body
+    paths: list[str] = field(default_factory=list)  # path and query, one per received body
+    base: str = ""  # http://127.0.0.1:PORT, for plugins that post to a fixed API address
 
 
 @contextmanager
@@ -34,6 +37,8 @@ def webhook_sink() -> Iterator[WebhookSink]:
                 self.end_headers()
                 return
             sink.received.append(json.loads(body.decode("utf-8")))
+            sink.headers.append(dict(self.headers.items()))
+            sink.paths.append(self.path)
             self.send_response(200)
             self.end_headers()
 
@@ -42,6 +47,7 @@ def webhook_sink() -> Iterator[WebhookSink]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     sink.url = f"json://127.0.0.1:{server.server_address[1]}/hook"
+    sink.base = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
