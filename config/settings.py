@@ -144,7 +144,7 @@ class FlowCadence(BaseModel):
         if (self.every_minutes is None) == (self.daily_by is None):
             raise ValueError(
                 "watchdog.cadence.<flow> takes either every_minutes or daily_by, not both "
-                "and not neither (e.g. every_minutes = 60, or daily_by = \"09:30:00\")"
+                'and not neither (e.g. every_minutes = 60, or daily_by = "09:30:00")'
             )
         return self
 

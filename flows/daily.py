@@ -11,9 +11,10 @@ from flows.followups import followups
 from flows.ingest import ingest
 from flows.remind import remind
 from lianxin.clock import today_shanghai
+from tasks.watchdog import notify_failure
 
 
-@flow(name="daily")
+@flow(name="daily", on_failure=[notify_failure], on_crashed=[notify_failure])
 def daily(
     as_of: date | None = None, sources: list[str] | None = None, dry_run: bool = False
 ) -> dict[str, Any]:

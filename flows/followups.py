@@ -11,9 +11,10 @@ from lianxin.clock import today_shanghai, utc_now
 from lianxin.rules.evaluate import Mode
 from tasks.rules import evaluate_rules
 from tasks.store import record_run
+from tasks.watchdog import notify_failure
 
 
-@flow(name="followups")
+@flow(name="followups", on_failure=[notify_failure], on_crashed=[notify_failure])
 def followups(
     as_of: date | None = None, dry_run: bool = False, mode: Mode = "incremental"
 ) -> dict[str, Any]:

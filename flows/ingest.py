@@ -11,9 +11,10 @@ from lianxin.clock import utc_now
 from tasks.fetch import fetch_source, select_sources
 from tasks.parse import parse_pages
 from tasks.store import reconcile_tables, record_run, store_results
+from tasks.watchdog import notify_failure
 
 
-@flow(name="ingest", log_prints=True)
+@flow(name="ingest", log_prints=True, on_failure=[notify_failure], on_crashed=[notify_failure])
 def ingest(
     as_of: date | None = None, sources: list[str] | None = None, dry_run: bool = False
 ) -> dict[str, Any]:

@@ -1,10 +1,11 @@
-"""The `lianxin` command: demo, run, parse and status.
+"""The `lianxin` command: demo, run, parse, status and watchdog.
 
 Examples:
     lianxin demo                       # the whole job against the bundled sample portal
     lianxin run daily --as-of 2026-12-08
     lianxin parse page.html --json
     lianxin status
+    lianxin watchdog                   # exit 1 and alert the operator if a run failed or was missed
 """
 
 from __future__ import annotations
@@ -282,6 +283,43 @@ def status() -> None:
     from lianxin.store.engine import engine_for
 
     print_status(console, engine_for(get_settings().database_url))
+
+
+@app.command()
+def watchdog(
+    now: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+            help="Check as of this moment on the Asia/Shanghai clock; default now.",
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check, send nothing.")] = False,
+) -> None:
+    """Check Lianxin's own runs and sources, alert the operator; exit 1 if anything is wrong.
+
+    Prints one line per alert: kind, subject, detail. Example: lianxin watchdog
+    """
+    from lianxin.clock import SHANGHAI, utc_now
+    from lianxin.store.engine import engine_for
+    from lianxin.watchdog import check, send_alerts
+
+    settings = get_settings()
+    at = now.replace(tzinfo=SHANGHAI) if now else utc_now()
+    engine = engine_for(settings.database_url)
+    alerts = check(engine, at, settings)
+    for alert in alerts:
+        typer.echo(alert.line())
+    if alerts and not dry_run:
+        sent = send_alerts(engine, alerts, settings, at)
+        typer.echo(
+            f"operator alerted: {sent.sent} sent, {sent.already_sent} already sent, "
+            f"{sent.failed} failed, {sent.deferred} deferred",
+            err=True,
+        )
+    if alerts:
+        raise typer.Exit(code=1)
+    typer.echo("all well: no missed runs, no drifting sources, no failed runs", err=True)
 
 
 def main(argv: list[str] | None = None) -> Any:

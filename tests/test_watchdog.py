@@ -1,0 +1,325 @@
+"""The watchdog on Lianxin itself: missed runs, sources that stop yielding, failed runs, each
+sent to the operator once a day; the flows' failure hook; `lianxin watchdog`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect import flow
+from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import Engine, select
+from typer.testing import CliRunner
+
+from config.settings import FlowCadence, Settings, WatchdogSettings, reset_settings
+from lianxin.cli import app
+from lianxin.fetching import CrawlResult
+from lianxin.store import reads
+from lianxin.store import schema as t
+from lianxin.store.engine import engine_for
+from lianxin.watchdog import AlertKind, check, send_alerts
+from personas import roster
+from sinks import webhook_sink
+from tasks.store import records_by_source
+from tasks.watchdog import notify_failure
+
+# 2026-12-08 10:00 in Asia/Shanghai: past the 09:30 the daily run is due by.
+NOW = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
+# Sources as the county configures them: a village disclosure page and supervision notices.
+QINGSHAN = "青山村村务公开"
+NOTICES = "县督查组通报"
+BAISHI = "白石村村务公开"
+
+
+def _settings(tmp_path: Path, **watchdog: Any) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path}/unused.db",
+        notify={"outbox_dir": tmp_path / "outbox"},
+        watchdog=WatchdogSettings(**watchdog),
+    )
+
+
+def _run(
+    engine: Engine,
+    flow_name: str,
+    started: datetime,
+    status: str = "completed",
+    stats: dict[str, Any] | None = None,
+    run_id: str | None = None,
+) -> None:
+    reads.record_run(
+        engine,
+        flow_name,
+        started.date(),
+        started,
+        started + timedelta(minutes=3),
+        status,
+        stats or {},
+        run_id,
+    )
+
+
+def _ingests(engine: Engine, history: list[dict[str, int]], every: timedelta) -> None:
+    """Record one completed ingest per entry, oldest first, the last one 10 minutes ago."""
+    for age, by_source in enumerate(reversed(history)):
+        started = NOW - timedelta(minutes=10) - age * every
+        stats = {"records_parsed": sum(by_source.values()), "records_by_source": by_source}
+        _run(engine, "ingest", started, stats=stats)
+
+
+# missed runs
+
+
+def test_an_hourly_ingest_silent_for_two_hours_is_a_missed_run(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _run(engine, "ingest", NOW - timedelta(hours=2))
+    _run(engine, "remind", NOW - timedelta(minutes=45))
+
+    alerts = check(engine, NOW, _settings(tmp_path))
+
+    assert [(a.kind, a.subject) for a in alerts] == [(AlertKind.missed_run, "ingest")]
+    assert "every 60 min" in alerts[0].detail and "2026-12-08 08:00" in alerts[0].detail
+    assert alerts[0].key == "watchdog/2026-12-08/missed_run/ingest"
+
+
+def test_runs_on_time_raise_nothing(engine: Engine, tmp_path: Path) -> None:
+    _run(engine, "ingest", NOW - timedelta(minutes=70))  # within 60 min + 30 grace
+    _run(engine, "remind", NOW - timedelta(minutes=45))  # today, 09:15 in Shanghai
+
+    assert check(engine, NOW, _settings(tmp_path)) == []
+
+
+def test_the_daily_run_is_missed_only_after_its_time(engine: Engine, tmp_path: Path) -> None:
+    yesterday = NOW - timedelta(days=1)
+    _run(engine, "remind", yesterday)
+    settings = _settings(tmp_path, cadence={"remind": FlowCadence(daily_by=time(9, 30))})
+
+    before = check(engine, NOW - timedelta(hours=1), settings)  # 09:00 in Shanghai
+    after = check(engine, NOW, settings)
+
+    assert before == []
+    assert [(a.kind, a.subject) for a in after] == [(AlertKind.missed_run, "remind")]
+
+
+def test_a_flow_that_never_ran_is_not_expected_yet(engine: Engine, tmp_path: Path) -> None:
+    assert check(engine, NOW, _settings(tmp_path)) == []
+
+
+def test_a_disabled_cadence_is_not_watched(engine: Engine, tmp_path: Path) -> None:
+    _run(engine, "ingest", NOW - timedelta(days=3))
+    off = FlowCadence(every_minutes=60, enabled=False)
+
+    assert check(engine, NOW, _settings(tmp_path, cadence={"ingest": off})) == []
+
+
+def test_a_cadence_needs_exactly_one_kind() -> None:
+    with pytest.raises(ValueError, match="either every_minutes or daily_by"):
+        FlowCadence()
+
+
+# selector drift
+
+
+def test_a_source_that_yielded_and_now_yields_nothing_is_drift(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _ingests(
+        engine,
+        [
+            {QINGSHAN: 312, NOTICES: 18, BAISHI: 0},
+            {QINGSHAN: 315, NOTICES: 18, BAISHI: 0},
+            {QINGSHAN: 0, NOTICES: 18, BAISHI: 0},  # 青山村 changed its page template
+        ],
+        every=timedelta(hours=1),
+    )
+
+    alerts = check(engine, NOW, _settings(tmp_path))
+
+    assert [(a.kind, a.subject) for a in alerts] == [(AlertKind.source_drift, QINGSHAN)]
+    assert "0 records in the last 1 ingest run" in alerts[0].detail
+    assert "315 in the run of 2026-12-08 08:50" in alerts[0].detail
+
+
+def test_drift_keeps_being_reported_while_the_source_stays_empty(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _ingests(
+        engine,
+        [{QINGSHAN: 312}, {QINGSHAN: 315}, {QINGSHAN: 0}, {QINGSHAN: 0}, {QINGSHAN: 0}],
+        every=timedelta(hours=1),
+    )
+
+    alerts = check(engine, NOW, _settings(tmp_path))
+
+    assert [a.subject for a in alerts] == [QINGSHAN]
+    assert "last 3 ingest run" in alerts[0].detail
+
+
+def test_healthy_and_never_yielding_sources_are_not_drift(engine: Engine, tmp_path: Path) -> None:
+    _ingests(
+        engine,
+        [
+            {QINGSHAN: 312, NOTICES: 0, BAISHI: 7},
+            {QINGSHAN: 315, NOTICES: 0, BAISHI: 0},  # one good run is not a habit (N=2)
+            {QINGSHAN: 315, NOTICES: 0, BAISHI: 0},
+        ],
+        every=timedelta(hours=1),
+    )
+
+    assert check(engine, NOW, _settings(tmp_path)) == []
+
+
+def test_a_source_left_out_of_the_latest_ingest_is_not_judged(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # The latest run fetched only the notices (lianxin run ingest --source …) or 青山村 failed.
+    _ingests(
+        engine,
+        [{QINGSHAN: 312, NOTICES: 18}, {QINGSHAN: 315, NOTICES: 18}, {NOTICES: 18}],
+        every=timedelta(hours=1),
+    )
+
+    assert check(engine, NOW, _settings(tmp_path)) == []
+
+
+def test_each_ingest_keeps_the_records_of_every_source_it_fetched() -> None:
+    page = roster()  # a roster page of source "test": two cadres and their workers
+    crawls = [CrawlResult(source="test"), CrawlResult(source=QINGSHAN)]
+
+    counts = records_by_source(crawls, [page])
+
+    assert counts == {"test": page.record_count, QINGSHAN: 0}
+    assert page.record_count > 0
+
+
+# failed runs
+
+
+def test_a_failed_run_is_reported_and_an_old_one_is_not(engine: Engine, tmp_path: Path) -> None:
+    _run(engine, "ingest", NOW - timedelta(minutes=20))
+    _run(engine, "remind", NOW - timedelta(minutes=30))
+    error = {"error": "Flow run encountered an exception: OperationalError: disk I/O error"}
+    _run(engine, "followups", NOW - timedelta(hours=3), "failed", error, "4f1c")
+    _run(engine, "followups", NOW - timedelta(days=3), "failed", error, "0a2b")
+
+    alerts = check(engine, NOW, _settings(tmp_path))
+
+    assert [(a.kind, a.subject) for a in alerts] == [(AlertKind.failed_run, "followups:4f1c")]
+    assert "disk I/O error" in alerts[0].detail
+    assert alerts[0].key == "watchdog/2026-12-08/failed_run/followups:4f1c"
+
+
+# the ledger
+
+
+def test_each_alert_goes_to_the_operator_once_a_day(engine: Engine, tmp_path: Path) -> None:
+    _run(engine, "ingest", NOW - timedelta(hours=2))
+    settings = _settings(tmp_path, operator_routes=["outbox://"])
+
+    first = send_alerts(engine, check(engine, NOW, settings), settings, NOW)
+    later = NOW + timedelta(hours=1)
+    again = send_alerts(engine, check(engine, later, settings), settings, later)
+    tomorrow = NOW + timedelta(days=1)
+    next_day = send_alerts(engine, check(engine, tomorrow, settings), settings, tomorrow)
+
+    assert (first.sent, again.sent, again.already_sent, next_day.sent) == (1, 0, 1, 1)
+    letters = sorted((tmp_path / "outbox").iterdir())
+    assert len(letters) == 2
+    text = letters[0].read_text(encoding="utf-8")
+    assert "【连心运维】计划运行未发生：ingest" in text and "没有按计划运行" in text
+
+
+def test_operator_alerts_ignore_quiet_hours_unless_asked(engine: Engine, tmp_path: Path) -> None:
+    night = datetime(2026, 12, 8, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
+    with webhook_sink() as sink:
+        _run(engine, "ingest", night - timedelta(hours=3))
+        loud = _settings(tmp_path, operator_routes=[sink.url])
+        quiet = _settings(tmp_path, operator_routes=[sink.url], respect_quiet_hours=True)
+
+        waited = send_alerts(engine, check(engine, night, quiet), quiet, night)
+        sent = send_alerts(engine, check(engine, night, loud), loud, night)
+
+    assert (waited.deferred, sent.sent, len(sink.received)) == (1, 1, 1)
+
+
+# the failure hook, on a real Prefect server
+
+
+@pytest.fixture(scope="module")
+def prefect_server() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@flow(name="ingest", on_failure=[notify_failure], on_crashed=[notify_failure])
+def _broken_ingest(as_of: str | None = None) -> None:
+    raise RuntimeError("portal answered 502 Bad Gateway\nfor every page")
+
+
+def test_a_failing_flow_alerts_the_operator_at_once_and_keeps_its_error(
+    prefect_server: None, settings: Settings
+) -> None:
+    with webhook_sink() as sink:
+        config = Path(str(settings.data_dir)) / "lianxin.toml"
+        with config.open("a", encoding="utf-8") as f:
+            f.write(f'[watchdog]\noperator_routes = ["{sink.url}"]\n')
+        settings = reset_settings()
+
+        with pytest.raises(RuntimeError, match="502 Bad Gateway"):
+            _broken_ingest(as_of="2026-12-08")
+
+        assert len(sink.received) == 1
+        message = sink.received[0]
+        assert "运行失败" in message["title"] and "ingest:" in message["title"]
+        assert "502 Bad Gateway for every page" in message["message"]
+
+        engine = engine_for(settings.database_url)
+        with engine.connect() as conn:
+            row = conn.execute(select(t.runs)).one()
+        assert (row.flow, row.status, str(row.as_of)) == ("ingest", "failed", "2026-12-08")
+        assert row.prefect_flow_run_id in message["title"]
+
+        # The watchdog sees the same failure later and knows the operator heard of it.
+        later = datetime.now(UTC)
+        again = send_alerts(engine, check(engine, later, settings), settings, later)
+        assert (again.sent, again.already_sent, len(sink.received)) == (0, 1, 1)
+
+
+def test_the_hook_never_raises_even_when_it_cannot_alert(
+    prefect_server: None, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_store() -> Engine:
+        raise OSError("database is unreachable")
+
+    monkeypatch.setattr("tasks.watchdog.engine", no_store)
+
+    with pytest.raises(RuntimeError, match="502 Bad Gateway"):
+        _broken_ingest()
+
+
+# the command
+
+
+def _watchdog_at_ten(settings: Settings, last_ingest: timedelta) -> Any:
+    """Run `lianxin watchdog` at 10:00 in Shanghai, the last ingest `last_ingest` before."""
+    _run(engine_for(settings.database_url), "ingest", NOW - last_ingest)
+    return CliRunner().invoke(app, ["watchdog", "--now", "2026-12-08T10:00"])
+
+
+def test_the_command_prints_each_alert_and_exits_non_zero(settings: Settings) -> None:
+    result = _watchdog_at_ten(settings, last_ingest=timedelta(hours=2))
+
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0].startswith("missed_run\tingest\texpected every 60 min")
+    assert len(list(settings.notify.outbox_dir.iterdir())) == 1
+
+
+def test_the_command_exits_zero_when_all_is_well(settings: Settings) -> None:
+    result = _watchdog_at_ten(settings, last_ingest=timedelta(minutes=20))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
