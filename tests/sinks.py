@@ -28,6 +28,7 @@ class WebhookSink:
 def webhook_sink() -> Iterator[WebhookSink]:
     """Serve a JSON webhook on a free loopback port until the block ends."""
     sink = WebhookSink(url="")
+    lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
@@ -36,9 +37,10 @@ def webhook_sink() -> Iterator[WebhookSink]:
                 self.send_response(sink.fail_with)
                 self.end_headers()
                 return
-            sink.received.append(json.loads(body.decode("utf-8")))
-            sink.headers.append(dict(self.headers.items()))
-            sink.paths.append(self.path)
+            with lock:  # requests arrive on several threads; keep the three lists in step
+                sink.received.append(json.loads(body.decode("utf-8")))
+                sink.headers.append(dict(self.headers.items()))
+                sink.paths.append(self.path)
             self.send_response(200)
             self.end_headers()
 
