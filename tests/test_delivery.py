@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from config.settings import NotifySettings, RulesSettings
-from lianxin.notify.channels import Message
+from lianxin.notify.channels import Message, make_channel
 from lianxin.notify.deliver import deliver
 from lianxin.notify.digests import Digest, build_checkin_digests
 from lianxin.rules.checkin import Stage
@@ -122,8 +122,13 @@ def test_a_sent_reminder_is_counted_on_its_obligations_with_the_ledger(
     with engine.connect() as conn:
         digests = build_checkin_digests(conn, AS_OF, RulesSettings())
     ids = {i for d in digests for i in d.obligation_ids}
-    deliver(engine, digests, NotifySettings(outbox_dir=tmp_path), NOW)
-    deliver(engine, digests, NotifySettings(outbox_dir=tmp_path), NOW)  # nothing new to send
+    # Each digest on two routes, settled in one batch: each obligation is counted twice.
+    notify = NotifySettings(outbox_dir=tmp_path, default_routes=["outbox://", "rec://x"])
+    recorder = Recorder()
+    channels = {"rec://x": recorder}
+    factory = lambda route, outbox: channels.get(route) or make_channel(route, outbox)  # noqa: E731
+    deliver(engine, digests, notify, NOW, channel_factory=factory)
+    deliver(engine, digests, notify, NOW, channel_factory=factory)  # nothing new to send
     o = t.obligations
     with engine.connect() as conn:
         rows = conn.execute(
@@ -132,9 +137,9 @@ def test_a_sent_reminder_is_counted_on_its_obligations_with_the_ledger(
         ledger = conn.execute(select(t.reminders.c.outcome, t.reminders.c.attempts)).all()
     reminded = {r.id: r for r in rows if r.reminders_sent}
     assert set(reminded) == ids
-    assert {(r.reminders_sent, r.last_reminder) for r in reminded.values()} == {(1, "days_left")}
+    assert {(r.reminders_sent, r.last_reminder) for r in reminded.values()} == {(2, "days_left")}
     assert all(r.last_reminded_at is not None for r in reminded.values())
-    assert sorted(ledger) == [("sent", 1)] * len(digests)
+    assert sorted(ledger) == [("sent", 1)] * len(digests) * 2 and len(recorder.arrivals) == 2
 
 
 def test_a_message_an_interrupted_run_claimed_is_sent_on_the_next(
@@ -167,9 +172,7 @@ def test_a_message_an_interrupted_run_claimed_is_sent_on_the_next(
     stats = deliver(engine, digests, notify, NOW, channel_factory=lambda r, o: recorder)
     assert (stats.sent, stats.resumed) == (3, 2)
     with engine.connect() as conn:
-        attempts = dict(
-            conn.execute(select(t.reminders.c.recipient, t.reminders.c.attempts)).all()
-        )
+        attempts = dict(conn.execute(select(t.reminders.c.recipient, t.reminders.c.attempts)).all())
         sending = conn.execute(
             select(func.count()).where(t.reminders.c.outcome != "sent")
         ).scalar_one()

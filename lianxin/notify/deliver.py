@@ -14,16 +14,17 @@ What a kill at any point leaves behind, and what the next run does with it:
   that a receiver can drop the copy; the outbox overwrites its own file.
 - settled: `sent`; never sent again.
 
-Sends run on `notify.concurrency` threads. A paced route (group bots) is one lane that sends in
-order at its pace; messages on an unpaced route each go their own way.
+Sends run on `notify.concurrency` threads. A paced route (group bots) sends one message at a
+time, in order, at its pace; messages on an unpaced route go side by side.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import queue
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -140,19 +141,13 @@ def deliver(
     channels = _open_channels({p.route for p in todo}, notify, channel_factory)
     pacer = Pacer(notify.pacing, sleep)
     sender = _Sender(Renderer(notify.language, notify.max_listed), notify, now, pacer, sleep)
-    results: queue.Queue[_Result] = queue.Queue()
-    lanes = _lanes(todo, pacer)
-    with ThreadPoolExecutor(max_workers=min(notify.concurrency, len(lanes))) as pool:
-        futures = [pool.submit(sender.run_lane, lane, channels, results) for lane in lanes]
-        _settle_as_they_come(engine, results, futures, len(todo), stats, now)
-    for future in futures:
-        future.result()  # a bug in a lane surfaces here; its keys stay `sending` for next run
-    stats.paced_wait_s = round(pacer.waited_s, 3)
+    _Dispatcher(engine, todo, channels, sender, pacer, notify.concurrency, now, stats).run()
+    stats.paced_wait_s = round(stats.paced_wait_s + pacer.waited_s, 3)
     return stats
 
 
 class _Sender:
-    """Composes and sends the messages of one lane, with retries and the route's pace."""
+    """Composes and sends one message, with retries (each one within the route's pace)."""
 
     def __init__(
         self,
@@ -165,32 +160,24 @@ class _Sender:
         self.renderer, self.notify, self.now = renderer, notify, now
         self.pacer, self.sleep = pacer, sleep
 
-    def run_lane(
-        self,
-        lane: list[Planned],
-        channels: dict[str, Channel | ChannelError],
-        results: queue.Queue[_Result],
-    ) -> None:
-        for item in lane:
-            channel = channels[item.route]
-            try:
-                if isinstance(channel, ChannelError):
-                    raise channel
-                message = compose(
-                    self.renderer, item.digest, item.route, item.key, self.now, self.notify
-                )
-                detail = self._send_with_retries(channel, item.route, message)
-            except ChannelError as exc:
-                results.put(_Result(item, None, exc))
-                continue
-            results.put(_Result(item, detail, None))
+    def send(self, item: Planned, channel: Channel | ChannelError) -> _Result:
+        try:
+            if isinstance(channel, ChannelError):
+                raise channel
+            message = compose(
+                self.renderer, item.digest, item.route, item.key, self.now, self.notify
+            )
+            return _Result(item, self._with_retries(channel, item.route, message), None)
+        except ChannelError as exc:
+            return _Result(item, None, exc)
 
-    def _send_with_retries(self, channel: Channel, route: str, message: Message) -> str:
+    def _with_retries(self, channel: Channel, route: str, message: Message) -> str:
         # A permanent error (bad URL, missing secret) is not retried; a refused or lost send is,
         # with the wait doubling each time. What still fails is retried on the next run.
         wait = self.notify.retry_backoff_s
         for attempt in range(self.notify.retries + 1):
-            self.pacer.wait(route)
+            if attempt:
+                self.pacer.wait(route)  # the first try was admitted by the dispatcher
             try:
                 return channel.send(message)
             except ChannelError as exc:
@@ -202,17 +189,112 @@ class _Sender:
         raise AssertionError("unreachable")
 
 
-def _lanes(todo: list[Planned], pacer: Pacer) -> list[list[Planned]]:
-    # A paced route sends in order from one lane; an unpaced one lets every message go alone.
-    by_route: dict[str, list[Planned]] = defaultdict(list)
-    lanes: list[list[Planned]] = []
-    for item in todo:
-        if pacer.paced(item.route):
-            by_route[item.route].append(item)
-        else:
-            lanes.append([item])
-    # Paced lanes first: they take longest, so they should start at once.
-    return [*by_route.values(), *lanes]
+class _Dispatcher:
+    """Hands messages to the sending threads as their routes allow; settles what comes back.
+
+    Routes take turns. A paced route has at most one message in flight, so it keeps its order,
+    and when its pace says wait, it steps aside until then while other routes go on: waiting
+    never holds a thread. At most `concurrency` messages are in flight.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        todo: list[Planned],
+        channels: dict[str, Channel | ChannelError],
+        sender: _Sender,
+        pacer: Pacer,
+        concurrency: int,
+        now: datetime,
+        stats: DeliveryStats,
+    ) -> None:
+        self.engine, self.channels, self.sender, self.pacer = engine, channels, sender, pacer
+        self.concurrency, self.now, self.stats = concurrency, now, stats
+        self.total = len(todo)
+        self.queues: dict[str, deque[Planned]] = defaultdict(deque)
+        for item in todo:
+            self.queues[item.route].append(item)
+        self.ready: deque[str] = deque(self.queues)  # routes whose turn may come
+        self.later: list[tuple[float, str]] = []  # (monotonic time, route) held for pace
+        self.results: queue.Queue[_Result] = queue.Queue()
+        self.in_flight = 0
+
+    def run(self) -> None:
+        settled, last_report = 0, time.monotonic()
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            while settled < self.total:
+                self._dispatch(pool)
+                batch = self._drain(self._next_wake())
+                if not batch:
+                    continue
+                with self.engine.begin() as conn:
+                    _settle(conn, batch, self.now)
+                for result in batch:
+                    self._done(result)
+                    _count(self.stats, result)
+                settled += len(batch)
+                if time.monotonic() - last_report >= PROGRESS_EVERY_S:
+                    log.info(
+                        "Delivered %d of %d messages (%d failed so far)",
+                        settled,
+                        self.total,
+                        self.stats.failed,
+                    )
+                    last_report = time.monotonic()
+
+    def _dispatch(self, pool: ThreadPoolExecutor) -> None:
+        clock = time.monotonic()
+        while self.later and self.later[0][0] <= clock:
+            self.ready.append(heapq.heappop(self.later)[1])
+        while self.ready and self.in_flight < self.concurrency:
+            route = self.ready.popleft()
+            wait = self.pacer.take(route)
+            if wait > 0:
+                heapq.heappush(self.later, (clock + wait, route))
+                self.stats.paced_wait_s += wait
+                continue
+            item = self.queues[route].popleft()
+            future = pool.submit(self.sender.send, item, self.channels[route])
+            future.add_done_callback(self._collect(item))
+            self.in_flight += 1
+            if self.queues[route] and not self.pacer.paced(route):
+                self.ready.append(route)  # an unpaced route may have several in flight
+
+    def _collect(self, item: Planned) -> Callable[[Future[_Result]], None]:
+        def put(future: Future[_Result]) -> None:
+            error = future.exception()
+            if error is None:
+                self.results.put(future.result())
+            else:  # a bug, not a channel's refusal: settle it as failed, retried next run
+                reason = f"{type(error).__name__}: {error}"
+                self.results.put(_Result(item, None, ChannelError(item.route, reason)))
+
+        return put
+
+    def _done(self, result: _Result) -> None:
+        self.in_flight -= 1
+        route = result.item.route
+        if self.pacer.paced(route) and self.queues[route]:
+            self.ready.append(route)  # its next message may go (the pace decides when)
+
+    def _next_wake(self) -> float:
+        if self.ready and self.in_flight < self.concurrency:
+            return 0.0
+        if self.later:
+            return min(0.2, max(0.0, self.later[0][0] - time.monotonic()))
+        return 0.2
+
+    def _drain(self, timeout: float) -> list[_Result]:
+        # Wait up to `timeout` for one result, then take whatever else is ready.
+        try:
+            batch = [self.results.get(timeout=timeout) if timeout else self.results.get_nowait()]
+        except queue.Empty:
+            return []
+        while True:
+            try:
+                batch.append(self.results.get_nowait())
+            except queue.Empty:
+                return batch
 
 
 def _open_channels(
@@ -225,44 +307,6 @@ def _open_channels(
         except ChannelError as exc:
             channels[route] = exc  # every message on it fails with this reason, the rest go
     return channels
-
-
-def _settle_as_they_come(
-    engine: Engine,
-    results: queue.Queue[_Result],
-    futures: list[Future[None]],
-    total: int,
-    stats: DeliveryStats,
-    now: datetime,
-) -> None:
-    settled, last_report = 0, time.monotonic()
-    while settled < total:
-        batch = _drain(results)
-        if not batch:
-            if all(f.done() for f in futures) and results.empty():
-                return  # a lane died of a bug; what it claimed stays `sending`
-            continue
-        with engine.begin() as conn:
-            _settle(conn, batch, now)
-        for result in batch:
-            _count(stats, result)
-        settled += len(batch)
-        if time.monotonic() - last_report >= PROGRESS_EVERY_S:
-            log.info("Delivered %d of %d messages (%d failed so far)", settled, total, stats.failed)
-            last_report = time.monotonic()
-
-
-def _drain(results: queue.Queue[_Result]) -> list[_Result]:
-    # Wait briefly for one result, then take whatever else is ready: one transaction each.
-    try:
-        batch = [results.get(timeout=0.2)]
-    except queue.Empty:
-        return []
-    while True:
-        try:
-            batch.append(results.get_nowait())
-        except queue.Empty:
-            return batch
 
 
 def _count(stats: DeliveryStats, result: _Result) -> None:
@@ -377,18 +421,24 @@ def _settle(conn: Connection, batch: list[_Result], now: datetime) -> None:
             for res in batch
         ],
     )
-    by_stage: dict[str, list[int]] = defaultdict(list)
+    # One message can list an obligation that another message of the batch lists too (a digest
+    # on three routes): count each, grouped by how many times, so IN (...) adds them all.
+    per_stage: dict[str, Counter[int]] = defaultdict(Counter)
     for res in batch:
         if res.error is None:
-            by_stage[str(res.item.digest.stage)].extend(res.item.digest.obligation_ids)
-    for stage, ids in by_stage.items():
+            per_stage[str(res.item.digest.stage)[:32]].update(res.item.digest.obligation_ids)
+    increments: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for stage, counter in per_stage.items():
+        for oid, n in counter.items():
+            increments[(stage, n)].append(oid)
+    for (stage, n), ids in increments.items():
         for start in range(0, len(ids), _CHUNK):
             conn.execute(
                 update(o)
                 .where(o.c.id.in_(ids[start : start + _CHUNK]))
                 .values(
-                    reminders_sent=o.c.reminders_sent + 1,
+                    reminders_sent=o.c.reminders_sent + n,
                     last_reminded_at=now,
-                    last_reminder=stage[:32],
+                    last_reminder=stage,
                 )
             )

@@ -31,6 +31,13 @@ class Pacer:
     def paced(self, route: str) -> bool:
         return scheme_of(route) in self._items
 
+    def take(self, route: str) -> float:
+        """Count one message on `route` and return 0.0, or return the seconds until one fits."""
+        item = self._items.get(scheme_of(route))
+        if item is None or self._limiter.hit(item, route):
+            return 0.0
+        return max(0.01, self._limiter.get_window_stats(item, route).reset_time - time.time())
+
     def wait(self, route: str) -> None:
         """Return once `route` may send one more message, counting that message."""
         item = self._items.get(scheme_of(route))
