@@ -153,10 +153,11 @@ def describe(cadence: FlowCadence) -> str:
 
 
 def drifting_sources(conn: Connection, now: datetime, watch: WatchdogSettings) -> list[Alert]:
-    """Return a `source_drift` alert per source that yields no records in the latest ingest
-    but yielded some on each of the `drift_after_runs` runs before its zero streak began.
+    """Return a `source_drift` alert per source whose records stopped in the latest ingest.
 
-    The alert lasts as long as the drift does (once a day); a source left out of the latest
+    Stopped: no records in the latest ingest, and records on each of the `drift_after_runs`
+    runs before its streak of empty runs began (a source that never yielded is not drift). The
+    alert lasts as long as the drift does (once a day); a source left out of the latest
     ingest (its fetch failed, or another source was chosen) is not judged by it.
     """
     r = t.runs
