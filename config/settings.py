@@ -126,7 +126,7 @@ class NotifySettings(BaseModel):
                 parse_rate(rate)
             except ValueError as exc:
                 raise ValueError(
-                    f"notify.pacing.{scheme} = {rate!r}: write it like \"20/minute\""
+                    f'notify.pacing.{scheme} = {rate!r}: write it like "20/minute"'
                 ) from exc
         return value
 

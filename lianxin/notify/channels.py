@@ -166,10 +166,11 @@ class AppriseChannel:
 
     def send(self, message: Message) -> str:
         service = self._service(copy.deepcopy(self._parsed), message)
-        sender = apprise.Apprise()
-        if service is None or not sender.add(service):
+        if service is None:
             raise PermanentChannelError(self.label, "Apprise does not understand this URL")
-        if not sender.notify(title=message.title, body=self._text(message)):
+        # The plugin itself, not an Apprise() around it, which would start a thread pool for
+        # each message: the deliverer already sends side by side.
+        if not service.notify(title=message.title, body=self._text(message)):
             raise ChannelError(self.label, "the receiver did not accept the message")
         return self.label
 
