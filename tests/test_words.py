@@ -117,11 +117,12 @@ def test_the_most_specific_template_wins_stage_and_kind_then_kind_then_stage_the
     ]
     for name in names:
         (tmp_path / name).write_text(f"{name}\n", encoding="utf-8")
-    renderer = Renderer("zh", templates_dir=tmp_path)
     for name in names:
-        _, body = renderer.render(_problem("7_days"), kind="personal")
+        # A renderer (one per run) sees the templates as they were when it first looked.
+        _, body = Renderer("zh", templates_dir=tmp_path).render(_problem("7_days"), kind="personal")
         assert body == name
         (tmp_path / name).unlink()
+    renderer = Renderer("zh", templates_dir=tmp_path)
     _, shipped = renderer.render(_problem("7_days"), kind="personal")
     assert shipped.startswith("石桥镇卫生院：\n以下 1 个问题整改时限将到")
 

@@ -18,11 +18,12 @@ sees incomes either.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template
 
 from config.settings import TEMPLATES_DIR
 from lianxin.errors import ConfigError
@@ -57,6 +58,7 @@ class Renderer:
         self.language = language
         self.max_listed = max_listed
         self.templates_dir = templates_dir
+        self._templates: dict[tuple[Any, ...], Template] = {}
 
     def render(
         self,
@@ -71,10 +73,14 @@ class Renderer:
         masked phones. `templates_dir`, when given, replaces the one the renderer was made with.
         """
         full = full_phone and kind in PERSONAL_KINDS
-        env = _environment(templates_dir or self.templates_dir, full)
         name = getattr(digest, "template", "checkin_digest")
         stage = str(getattr(digest.stage, "value", digest.stage))
-        template = env.select_template(template_names(name, stage, kind, self.language))
+        key = (templates_dir or self.templates_dir, full, name, stage, kind, self.language)
+        template = self._templates.get(key)
+        if template is None:  # found once per renderer (one per run): misses cost disk lookups
+            env = _environment(key[0], full)
+            template = env.select_template(template_names(name, stage, kind, self.language))
+            self._templates[key] = template
         shown_digest = _private(digest, mask_phones=not full, drop_income=kind == "group")
         shown = shown_digest.items[: self.max_listed]
         more = len(digest.items) - len(shown)
@@ -113,21 +119,57 @@ def _private(value: Any, mask_phones: bool, drop_income: bool) -> Any:
     """Return a copy of a digest (or item, or list of them) with personal data masked.
 
     ID numbers are always masked; phones unless `mask_phones` is False; incomes are dropped
-    when `drop_income` (a group chat).
+    when `drop_income` (a group chat). Lists are masked item by item as a template reads them,
+    so a digest of 500 workers that lists 30 masks 30.
     """
     if isinstance(value, list):
-        return [_private(v, mask_phones, drop_income) for v in value]
+        return _MaskedList(value, mask_phones, drop_income)
     if not dataclasses.is_dataclass(value) or isinstance(value, type):
         return value
     changes: dict[str, Any] = {}
-    for f in dataclasses.fields(value):
-        current = getattr(value, f.name)
-        if f.name in _PHONES and mask_phones and isinstance(current, str):
-            changes[f.name] = mask_phone(current)
-        elif f.name in _ID_NUMBERS and isinstance(current, str):
-            changes[f.name] = mask_id_number(current)
-        elif drop_income and "income" in f.name:
-            changes[f.name] = None
-        elif isinstance(current, list):
-            changes[f.name] = _private(current, mask_phones, drop_income)
+    for name, what in _sensitive_fields(type(value)):
+        current = getattr(value, name)
+        if what == "phone" and mask_phones and isinstance(current, str):
+            changes[name] = mask_phone(current)
+        elif what == "id" and isinstance(current, str):
+            changes[name] = mask_id_number(current)
+        elif what == "income" and drop_income:
+            changes[name] = None
+        elif what == "list" and isinstance(current, list):
+            changes[name] = _private(current, mask_phones, drop_income)
     return dataclasses.replace(value, **changes) if changes else value
+
+
+@lru_cache(maxsize=64)
+def _sensitive_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    # Which fields of a dataclass need a look, and why: worked out once per class.
+    found = []
+    for f in dataclasses.fields(cls):
+        if f.name in _PHONES:
+            found.append((f.name, "phone"))
+        elif f.name in _ID_NUMBERS:
+            found.append((f.name, "id"))
+        elif "income" in f.name:
+            found.append((f.name, "income"))
+        else:
+            found.append((f.name, "list"))  # checked at run time: only lists are walked
+    return tuple(found)
+
+
+class _MaskedList(Sequence[Any]):
+    """A list whose items are masked when read; its length is the original's."""
+
+    def __init__(self, items: list[Any], mask_phones: bool, drop_income: bool) -> None:
+        self._items, self._mask, self._drop = items, mask_phones, drop_income
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [_private(v, self._mask, self._drop) for v in self._items[index]]
+        return _private(self._items[index], self._mask, self._drop)
