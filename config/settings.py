@@ -190,6 +190,30 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     user_agent: str = "Lianxin/0.1 (+https://github.com/lianxin/lianxin)"
     fetch_timeout_s: float = Field(default=20.0, gt=0)
+    fetch_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries of a source's fetch task when it fails."
+    )
+    fetch_retry_backoff_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="First wait before a fetch retry; it doubles each time (with jitter).",
+    )
+    fetch_task_timeout_s: float = Field(
+        default=900.0, gt=0, description="A source's whole crawl is stopped after this long."
+    )
+    fetch_per_host: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="Sources fetched at once from one web host (a Prefect concurrency limit), "
+        "to be gentle with small government sites.",
+    )
+    parse_cache_days: int = Field(
+        default=7,
+        ge=0,
+        description="Parse results are cached by the pages' content hashes for this many days "
+        "(0: no cache); a page that did not change is not parsed again.",
+    )
     sources: list[SourceSettings] = Field(default_factory=list)
     rules: RulesSettings = Field(default_factory=RulesSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)

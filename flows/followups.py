@@ -9,6 +9,7 @@ from prefect import flow
 
 from lianxin.clock import today_shanghai, utc_now
 from lianxin.rules.evaluate import Mode
+from tasks.artifacts import publish_followups_summary
 from tasks.rules import evaluate_rules
 from tasks.store import record_run
 from tasks.watchdog import notify_failure
@@ -27,4 +28,5 @@ def followups(
     day = as_of or today_shanghai()
     stats = evaluate_rules(day, dry_run=dry_run, mode=mode)
     record_run("followups", day, started, stats, dry_run)
+    publish_followups_summary(day, stats)
     return stats

@@ -6,10 +6,14 @@ from datetime import date
 from typing import Any
 
 from prefect import flow
+from prefect.futures import as_completed
 
 from lianxin.clock import utc_now
-from tasks.fetch import fetch_source, select_sources
-from tasks.parse import parse_pages
+from lianxin.fetching import CrawlResult
+from lianxin.records import ParseResult
+from tasks.artifacts import Progress, publish_ingest_summary
+from tasks.fetch import fetch_task, limit_hosts, select_sources
+from tasks.parse import parse_task
 from tasks.store import reconcile_tables, record_run, store_results
 from tasks.watchdog import notify_failure
 
@@ -18,13 +22,39 @@ from tasks.watchdog import notify_failure
 def ingest(
     as_of: date | None = None, sources: list[str] | None = None, dry_run: bool = False
 ) -> dict[str, Any]:
-    """Fetch every configured source (or the named ones), parse the pages and store the records."""
+    """Fetch every configured source (or the named ones), parse the pages and store the records.
+
+    Sources are fetched side by side (at most `fetch_per_host` per web host) with retries; each
+    source is parsed as soon as it arrives, from the cache when its pages did not change.
+    """
     started = utc_now()
     chosen = select_sources(sources)
-    crawls = fetch_source.map(chosen).result(raise_on_failure=False)
-    results = parse_pages(crawls)
-    stats = store_results(crawls, results, dry_run=dry_run)
+    limit_hosts(chosen)
+    progress = Progress(
+        "ingest-progress", 2 * len(chosen) + 1, f"Fetching and parsing {len(chosen)} sources"
+    )
+    fetch, parse = fetch_task(), parse_task()
+    fetching = {fetch.submit(source): i for i, source in enumerate(chosen)}
+    crawls: list[CrawlResult | BaseException | None] = [None] * len(chosen)
+    parsing = []
+    for future in as_completed(list(fetching)):
+        i = fetching[future]
+        crawls[i] = crawl = future.result(raise_on_failure=False)
+        progress.advance(note=f"Fetched {chosen[i].name}")
+        parsing.append((i, parse.submit(crawl)))
+    parsed: list[list[ParseResult]] = [[] for _ in chosen]
+    for i, pending in parsing:
+        parsed[i] = pending.result()
+        progress.advance(note=f"Parsed {chosen[i].name}")
+    done = [c for c in crawls if c is not None]
+    results = [r for per_source in parsed for r in per_source]
+    stats = store_results(done, results, dry_run=dry_run)
     findings = reconcile_tables(stats, dry_run=dry_run)
     summary = {**stats, "findings": findings}
     record_run("ingest", as_of, started, summary, dry_run)
+    publish_ingest_summary(summary)
+    progress.finish(
+        f"{summary['pages_fetched']} pages, {summary['records_parsed']} records, "
+        f"{summary['rows_quarantined']} rows quarantined"
+    )
     return summary

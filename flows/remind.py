@@ -8,6 +8,7 @@ from typing import Any
 from prefect import flow
 
 from lianxin.clock import today_shanghai, utc_now
+from tasks.artifacts import publish_remind_summary
 from tasks.notify import build_digests, send_digests
 from tasks.store import record_run
 from tasks.watchdog import notify_failure
@@ -21,4 +22,5 @@ def remind(as_of: date | None = None, dry_run: bool = False) -> dict[str, Any]:
     digests = build_digests(day)
     stats = send_digests(digests, dry_run=dry_run)
     record_run("remind", day, started, stats, dry_run)
+    publish_remind_summary(day, stats)
     return stats

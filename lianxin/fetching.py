@@ -7,6 +7,7 @@ Listing pages are recognised by the parser, so the crawl follows what the page s
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ import requests
 
 from config.settings import SourceSettings
 from lianxin.archive import content_hash
+from lianxin.errors import FetchError
 from lianxin.parsing.links import page_links
 from lianxin.parsing.series import content_pages
 from lianxin.records import ParseResult, ReportKind
@@ -93,10 +95,39 @@ def fetch_one(session: Any, url: str, source: SourceSettings, timeout: float) ->
     return page
 
 
+class TimeLimit:
+    """A session whose requests all end by a deadline: each one's timeout is what is left.
+
+    A thread cannot be stopped from outside, so a crawl's time limit is kept here, between and
+    within requests, rather than by the task runner.
+    """
+
+    def __init__(self, session: Any, seconds: float, source: SourceSettings) -> None:
+        self.session, self.seconds, self.source = session, seconds, source
+        self.until = time.monotonic() + seconds
+
+    def get(self, url: str, timeout: float, **kwargs: Any) -> Any:
+        left = self.until - time.monotonic()
+        if left <= 0:
+            raise FetchError(
+                self.source.url, f"crawl stopped at its time limit of {self.seconds:g} s"
+            )
+        return self.session.get(url, timeout=min(timeout, left), **kwargs)
+
+
 def crawl(
-    session: Any, source: SourceSettings, parse_listing: ListingParser, timeout: float
+    session: Any,
+    source: SourceSettings,
+    parse_listing: ListingParser,
+    timeout: float,
+    time_limit: float | None = None,
 ) -> CrawlResult:
-    """Fetch `source`; when it is a listing, follow its report links and up to max_pages pages."""
+    """Fetch `source`; when it is a listing, follow its report links and up to max_pages pages.
+
+    `timeout` bounds each request; `time_limit`, when given, the whole crawl (FetchError).
+    """
+    if time_limit is not None:
+        session = TimeLimit(session, time_limit, source)
     result = CrawlResult(source=source.name)
     seen: set[str] = set()
     next_url: str | None = source.url

@@ -1,15 +1,26 @@
-"""Parse fetched pages into records, a whole batch in one task run."""
+"""Parse fetched pages into records: per source, cached by content hash; or a batch at once."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from prefect import get_run_logger, task
+from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.filesystems import LocalFileSystem
+from prefect.settings import PREFECT_API_URL
 
+import config
+import lianxin
+from lianxin.archive import content_hash
 from lianxin.fetching import CrawlResult
 from lianxin.pipeline import parse_fetched
 from lianxin.records import ParseResult
+from tasks.common import settings
 
 
 @task(name="parse-pages", cache_policy=NO_CACHE)
@@ -31,3 +42,73 @@ def parse_pages(crawls: Sequence[CrawlResult | BaseException]) -> list[ParseResu
     records = sum(r.record_count for r in results)
     log.info("Parsed %d pages: %d records, %d quarantined", len(results), records, quarantined)
     return results
+
+
+@lru_cache(maxsize=1)
+def parser_fingerprint() -> str:
+    """Return a hash of the code and column synonyms that turn pages into records.
+
+    Part of every parse cache key: a new parser (or new synonyms) parses every page again.
+    """
+    root = Path(lianxin.__file__).parent
+    files = sorted((root / "parsing").rglob("*.py")) + [
+        root / "pipeline.py",
+        root / "records.py",
+        Path(config.__file__).parent / "columns.toml",
+    ]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def parse_cache_key(context: Any, parameters: dict[str, Any]) -> str | None:
+    """Return the cache key of one source's parse: its pages' content hashes, not fetch times."""
+    crawl = parameters["crawl"]
+    if not isinstance(crawl, CrawlResult):
+        return None  # a failed fetch: nothing to cache
+    digest = hashlib.sha256(parser_fingerprint().encode())
+    for page in crawl.pages:
+        for part in (page, *page.parts):
+            fields = (part.url, part.kind, part.encoding or "", part.charset or "")
+            digest.update("\x1f".join(fields).encode())
+            digest.update(content_hash(part.content).encode())
+        digest.update((page.referrer_title or "").encode())
+    return f"parse-{crawl.source}-{digest.hexdigest()[:32]}"
+
+
+@task(name="parse-source", cache_key_fn=parse_cache_key, persist_result=True)
+def parse_source(crawl: CrawlResult | BaseException) -> list[ParseResult]:
+    """Return the records of one source's pages; cached while its pages' bytes stay the same."""
+    if not isinstance(crawl, CrawlResult):
+        return []
+    results = [parse_fetched(page) for page in crawl.pages if page.ok]
+    get_run_logger().info(
+        "%s: parsed %d pages, %d records, %d quarantined",
+        crawl.source,
+        len(results),
+        sum(r.record_count for r in results),
+        sum(len(r.quarantined) for r in results),
+    )
+    return results
+
+
+def parse_task() -> Task[[CrawlResult | BaseException], list[ParseResult]]:
+    """Return `parse_source` caching to this installation's data folder for `parse_cache_days`."""
+    cfg = settings()
+    if not cfg.parse_cache_days:
+        return parse_source.with_options(cache_policy=NO_CACHE, persist_result=False)
+    return parse_source.with_options(
+        cache_expiration=timedelta(days=cfg.parse_cache_days),
+        result_storage=_cache_storage(
+            str(cfg.data_dir.resolve() / "parse-cache"), PREFECT_API_URL.value() or ""
+        ),
+    )
+
+
+@lru_cache(maxsize=8)
+def _cache_storage(folder: str, api: str) -> str:
+    # Prefect wants result storage saved on the server: one block per cache folder and server.
+    name = f"lianxin-parse-cache-{hashlib.sha256(folder.encode()).hexdigest()[:10]}"
+    LocalFileSystem(basepath=folder).save(name, overwrite=True)
+    return f"local-file-system/{name}"
