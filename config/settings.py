@@ -179,6 +179,58 @@ class WatchdogSettings(BaseModel):
         return self
 
 
+class ScheduleSettings(BaseModel):
+    """When one deployment runs: a cron line read on the Asia/Shanghai clock."""
+
+    cron: str = Field(
+        description='Five cron fields on the Asia/Shanghai clock, e.g. "30 8 * * *" for 08:30.'
+    )
+    enabled: bool = Field(
+        default=True,
+        description="false: the deployment is still served and can be run by hand "
+        "(prefect deployment run), but not on its schedule.",
+    )
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        # Prefect checks each field when the deployment is built; this catches the usual slip.
+        if len(value.split()) != 5:
+            raise ValueError(
+                f'{value!r} is not a cron line: write five fields, e.g. "30 8 * * *" for 08:30'
+            )
+        return value
+
+
+class SchedulesSettings(BaseModel):
+    """When `lianxin serve` runs each deployment (flows/deployments.py; prefect.yaml keeps the
+    same times for `prefect deploy --all`)."""
+
+    ingest_hourly: ScheduleSettings = Field(
+        default=ScheduleSettings(cron="0 * * * *"),
+        description="ingest/hourly: fetch, parse and store every source.",
+    )
+    daily_morning: ScheduleSettings = Field(
+        default=ScheduleSettings(cron="30 8 * * *"),
+        description="daily/morning: a fresh ingest, the follow-ups, then the reminders.",
+    )
+    daily_month_open: ScheduleSettings = Field(
+        default=ScheduleSettings(cron="0 8 1 * *"),
+        description="daily/month-open: the daily job when the check-in window (每月上旬) opens.",
+    )
+    watchdog_quarter_hour: ScheduleSettings = Field(
+        default=ScheduleSettings(cron="*/15 * * * *"),
+        description="watchdog/quarter-hour: missed runs, drifting sources, failed runs.",
+    )
+    concurrent_runs: int = Field(
+        default=1,
+        ge=1,
+        le=32,
+        description="Flow runs `lianxin serve` executes at once. 1 keeps SQLite's writers apart "
+        "(the 08:00 ingest meets the month's opening run); raise it on PostgreSQL.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LIANXIN_",
@@ -218,6 +270,10 @@ class Settings(BaseSettings):
     rules: RulesSettings = Field(default_factory=RulesSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     watchdog: WatchdogSettings = Field(default_factory=WatchdogSettings)
+    schedules: SchedulesSettings = Field(
+        default_factory=SchedulesSettings,
+        description="When each deployment runs under `lianxin serve`, on the Asia/Shanghai clock.",
+    )
 
     @field_validator("database_url")
     @classmethod
