@@ -6,6 +6,8 @@ Examples:
     lianxin parse page.html --json
     lianxin status
     lianxin watchdog                   # exit 1 and alert the operator if a run failed or was missed
+    lianxin serve                      # run the deployments on their schedules, with the UI
+    lianxin backfill --from 2026-11-01 --to 2026-11-10
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class FlowName(StrEnum):
     followups = "followups"
     remind = "remind"
     daily = "daily"
+    watchdog = "watchdog"
 
 
 def _day(value: datetime | None) -> date | None:
@@ -82,12 +85,102 @@ def run(
 ) -> None:
     """Run one flow now, on this machine, against the configured store.
 
+    The watchdog checks the present moment (see `lianxin watchdog --now` for another).
     Example: lianxin run daily --as-of 2026-12-08 --dry-run
     """
     from lianxin.orchestrate import run_flow
 
     result = run_flow(flow.value, _day(as_of), dry_run=dry_run, sources=source or None, full=full)
     console.print_json(json.dumps(result, default=str, ensure_ascii=False))
+
+
+@app.command()
+def serve(
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port of the local Prefect server; default free."),
+    ] = None,
+) -> None:
+    """Run the deployments on their schedules (Asia/Shanghai) until Ctrl-C or SIGTERM.
+
+    ingest/hourly, daily/morning (08:30), daily/month-open (the 1st, 08:00) and
+    watchdog/quarter-hour, as set in [schedules]. Without PREFECT_API_URL a local Prefect
+    server with its UI runs alongside; its address is printed. Trigger a run by hand with
+    prefect deployment run 'daily/morning' -p as_of=2026-12-08
+
+    Example: lianxin serve --port 4200
+    """
+    from lianxin.orchestrate import serve as run_serve
+
+    try:
+        run_serve(port, lambda line: console.print(line, soft_wrap=True, markup=False))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C or SIGTERM before the runner started: the server is already stopped
+    console.print("Stopped.")
+
+
+@app.command()
+def backfill(
+    first: Annotated[
+        datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day to replay.")
+    ],
+    last: Annotated[
+        datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")
+    ],
+    with_ingest: Annotated[
+        bool, typer.Option("--with-ingest", help="Fetch the sources again each day first.")
+    ] = False,
+    remind: Annotated[
+        bool,
+        typer.Option(
+            "--remind/--no-remind",
+            help="Send each day's reminders too. Off by default: a digest for a day long "
+            "past tells cadres about calls they may have made since, and would arrive today.",
+        ),
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute, write nothing.")] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="With --with-ingest: only this source.")
+    ] = None,
+) -> None:
+    """Replay the days from --from to --to in order: follow-ups each day (full on the first).
+
+    One line per day with what changed; a second backfill of the same days changes nothing
+    and sends nothing. Stops at the first day that fails and exits 1.
+    Example: lianxin backfill --from 2026-11-01 --to 2026-11-10
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    # One line per day here; every flow's log stays on its run in the Prefect UI.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    from lianxin.orchestrate import backfill as replay_days
+    from lianxin.orchestrate import days_between
+
+    days = days_between(first.date(), last.date())
+    if not days:
+        console.print("[red]error:[/red] --to comes before --from")
+        raise typer.Exit(code=2)
+    failed = None
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task(f"replaying {days[0]}", total=len(days))
+        for replay in replay_days(
+            days[0],
+            days[-1],
+            with_ingest=with_ingest,
+            remind=remind,
+            dry_run=dry_run,
+            sources=source or None,
+        ):
+            progress.console.print(replay.line(), markup=False, highlight=False)
+            progress.advance(bar)
+            progress.update(bar, description=f"replaying {replay.day}")
+            if replay.error is not None:
+                failed = replay
+    if failed is not None:
+        console.print(f"[red]Backfill stopped:[/red] {failed.day} failed in {failed.failed_step}.")
+        raise typer.Exit(code=1)
+    console.print(f"Replayed {len(days)} days, {days[0]} to {days[-1]}.")
 
 
 @app.command()

@@ -1,12 +1,18 @@
-"""Run a flow now, on this machine, against a properly managed local Prefect server."""
+"""Run flows now, on this machine, against a properly managed local Prefect server."""
 
 from __future__ import annotations
 
-from datetime import date
+import os
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from config.settings import get_settings
-from lianxin.prefect_server import local_prefect_server
+from lianxin.errors import LianxinError
+from lianxin.prefect_server import local_prefect_server, shared_server
 
 
 def run_flow(
@@ -16,11 +22,16 @@ def run_flow(
     sources: list[str] | None = None,
     full: bool = False,
 ) -> dict[str, Any]:
-    """Run flow `name` (ingest, followups, remind, daily) once and return its result."""
+    """Run flow `name` (ingest, followups, remind, daily, watchdog) once and return its result.
+
+    The watchdog checks the present moment and alerts (`lianxin watchdog --now … --dry-run`
+    checks another moment without sending).
+    """
     from flows.daily import daily
     from flows.followups import followups
     from flows.ingest import ingest
     from flows.remind import remind
+    from flows.watchdog import watchdog
 
     home = get_settings().data_dir / "prefect"
     with local_prefect_server(home):
@@ -30,4 +41,143 @@ def run_flow(
             return followups(as_of=as_of, dry_run=dry_run, mode="full" if full else "incremental")
         if name == "remind":
             return remind(as_of=as_of, dry_run=dry_run)
+        if name == "watchdog":
+            return watchdog()
         return daily(as_of=as_of, sources=sources, dry_run=dry_run)
+
+
+@dataclass
+class DayReplay:
+    """One replayed day: what each flow returned, or the error that stopped the backfill."""
+
+    day: date
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    error: BaseException | None = None
+    failed_step: str | None = None
+
+    def line(self) -> str:
+        """Return what changed that day, in one line."""
+        if self.error is not None:
+            return f"{self.day} FAILED in {self.failed_step}: {self.error}"
+        parts = [str(self.day)]
+        if "ingest" in self.results:
+            stored = self.results["ingest"].get("stored") or {}
+            parts.append(
+                f"ingest {stored.get('pages', 0)} new or changed pages "
+                f"({stored.get('unchanged_pages', 0)} unchanged)"
+            )
+        followups = self.results.get("followups", {})
+        moved = followups.get("transitions") or {}
+        parts.append(
+            f"followups ({followups.get('mode', '?')}) {followups.get('created', 0)} new, "
+            + (", ".join(f"{n} {step}" for step, n in sorted(moved.items())) or "no transitions")
+        )
+        if "remind" in self.results:
+            sent = self.results["remind"]
+            parts.append(
+                f"remind {sent.get('sent', 0)} sent, {sent.get('already_sent', 0)} already sent, "
+                f"{sent.get('failed', 0)} failed"
+            )
+        return " · ".join(parts)
+
+
+def days_between(first: date, last: date) -> list[date]:
+    """Return every day from `first` to `last`, both included (none when `last` < `first`)."""
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def backfill(
+    first: date,
+    last: date,
+    with_ingest: bool = False,
+    remind: bool = False,
+    dry_run: bool = False,
+    sources: list[str] | None = None,
+) -> Iterator[DayReplay]:
+    """Replay the days from `first` to `last` in order; yield each day, stop after a failure.
+
+    Each day runs ingest (with `with_ingest`), followups (full on the first day, so the replay
+    starts from whole tables, then incremental) and remind (with `remind`). Replaying a range
+    twice changes nothing the second time: records are upserted, obligations move only when
+    the day says so, and the reminders ledger knows every message already sent.
+    """
+    from flows.followups import followups
+    from flows.ingest import ingest
+    from flows.remind import remind as remind_flow
+
+    home = get_settings().data_dir / "prefect"
+    with local_prefect_server(home):
+        for n, day in enumerate(days_between(first, last)):
+            replay = DayReplay(day)
+            steps: list[tuple[str, Any]] = []
+            if with_ingest:
+                steps.append(
+                    ("ingest", lambda d=day: ingest(as_of=d, sources=sources, dry_run=dry_run))
+                )
+            mode = "full" if n == 0 else "incremental"
+            steps.append(
+                ("followups", lambda d=day, m=mode: followups(as_of=d, dry_run=dry_run, mode=m))
+            )
+            if remind:
+                steps.append(("remind", lambda d=day: remind_flow(as_of=d, dry_run=dry_run)))
+            for step, run in steps:
+                try:
+                    replay.results[step] = run()
+                except Exception as exc:  # the flow's own error, already recorded by its hook
+                    replay.error, replay.failed_step = exc, step
+                    break
+            yield replay
+            if replay.error is not None:
+                return
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    # Until Prefect's runner takes SIGTERM over, stop like Ctrl-C does, so that the local
+    # server is stopped on the way out instead of being left behind.
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def serve(port: int | None, say: Callable[[str], None]) -> None:
+    """Serve every deployment (flows/deployments.py) in this process until SIGINT or SIGTERM.
+
+    Without PREFECT_API_URL, a lasting local server with its UI runs alongside, on `port`
+    (default: a free one); other `lianxin` commands with the same data folder use it too.
+    """
+    from prefect import serve as prefect_serve
+
+    from flows.deployments import TIMEZONE, build_deployments
+
+    settings = get_settings()
+    # Built first: a schedule Prefect refuses stops us before any server starts.
+    deployments = build_deployments(settings.schedules)
+    home = settings.data_dir / "prefect"
+    own = not os.environ.get("PREFECT_API_URL")
+    if own and (running := shared_server(home)):
+        raise LianxinError(f"lianxin serve already runs for {settings.data_dir} at {running}")
+    with _sigterm_as_interrupt(), local_prefect_server(home, ui=True, port=port, share=own) as api:
+        if own:
+            say(f"Prefect UI: {api.removesuffix('/api')}  (server log: {home / 'server.log'})")
+        say(f"To trigger runs from another shell:  export PREFECT_API_URL={api}")
+        for d in deployments:
+            crons = ", ".join(
+                f"{getattr(s.schedule, 'cron', s.schedule)}" + ("" if s.active else " (off)")
+                for s in d.schedules or []
+            )
+            say(f"  {f'{d.flow_name}/{d.name}':<22} {crons:<20} {TIMEZONE}")
+        say(
+            "e.g.  prefect deployment run 'daily/morning' -p as_of=2026-12-08\n"
+            "Serving; Ctrl-C stops."
+        )
+        prefect_serve(
+            *deployments,
+            limit=settings.schedules.concurrent_runs,
+            print_starting_message=False,
+        )

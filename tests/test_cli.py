@@ -28,7 +28,7 @@ def _sample_page(tmp_path: Path, needle: str) -> Path:
 def test_help_explains_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("demo", "run", "parse", "status"):
+    for command in ("demo", "run", "parse", "status", "serve", "backfill"):
         assert command in result.output
 
 
