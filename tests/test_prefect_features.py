@@ -234,3 +234,18 @@ def test_unchanged_pages_are_not_parsed_again_and_every_run_leaves_artifacts(
     assert "already sent: " in str(remind["remind-summary"].data)
     for artifact in (*ingest_artifacts.values(), *followups.values(), *remind.values()):
         assert "****" not in str(artifact.data) or "phone" not in str(artifact.data)
+
+
+def test_a_route_can_take_its_key_from_a_prefect_secret_block(prefect_server: None) -> None:
+    from prefect.blocks.system import Secret
+
+    from lianxin.errors import PermanentChannelError
+    from lianxin.notify.channels import expand_secrets, make_channel
+
+    Secret(value="bot key/with+odd=chars").save("lianxin-test-bot", overwrite=True)
+    route = "json://hooks.example.org/${secret:lianxin-test-bot}"
+    assert expand_secrets(route) == "json://hooks.example.org/bot%20key%2Fwith%2Bodd%3Dchars"
+    channel = make_channel(route, Path("unused"))
+    assert "bot%20key" not in channel.label and "${secret:" in channel.label  # never the value
+    with pytest.raises(PermanentChannelError, match="lianxin-no-such-block"):
+        make_channel("json://hooks.example.org/${secret:lianxin-no-such-block}", Path("x"))

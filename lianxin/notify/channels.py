@@ -16,11 +16,11 @@ import copy
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 from urllib.parse import quote
 
 import apprise
@@ -246,16 +246,33 @@ class WeComBotWithMentions(NotifyWeComBot):  # type: ignore[misc]
         return True
 
 
-_SECRET = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+_SECRET = re.compile(r"\$\{(?:(secret):([a-z0-9][a-z0-9-]*)|([A-Z_][A-Z0-9_]*))\}")
 
 
-def expand_secrets(route: str, environ: Mapping[str, str] | None = None) -> str:
-    """Return `route` with each ${NAME} replaced from the environment, so that files never hold
-    passwords or bot keys; raise PermanentChannelError naming a variable that is not set."""
+def expand_secrets(
+    route: str,
+    environ: Mapping[str, str] | None = None,
+    secret_block: Callable[[str], str] | None = None,
+) -> str:
+    """Return `route` with its placeholders filled, so that files never hold passwords or keys.
+
+    `${NAME}` comes from the environment, `${secret:block-name}` from a Prefect Secret block.
+    Raise PermanentChannelError naming what is missing.
+    """
     env = os.environ if environ is None else environ
+    load = secret_block or prefect_secret
 
     def value(match: re.Match[str]) -> str:
-        name = match.group(1)
+        block, name = match.group(2), match.group(3)
+        if block:
+            try:
+                return quote(load(block), safe="")
+            except Exception as exc:  # noqa: BLE001 - any failure to read it means the same
+                raise PermanentChannelError(
+                    _redact(route),
+                    f"the Prefect Secret block {block!r} cannot be read "
+                    f"({type(exc).__name__}); create it with: prefect block create secret",
+                ) from None
         if name not in env:
             raise PermanentChannelError(
                 _redact(route), f"the environment variable {name} is not set (export it)"
@@ -263,6 +280,14 @@ def expand_secrets(route: str, environ: Mapping[str, str] | None = None) -> str:
         return quote(env[name], safe="")
 
     return _SECRET.sub(value, route)
+
+
+def prefect_secret(name: str) -> str:
+    """Return the value of the Prefect Secret block `name` from the configured Prefect API."""
+    from prefect.blocks.system import Secret  # only routes that name a block need Prefect here
+
+    block = cast(Secret, Secret.load(name))  # a block, as called from synchronous code
+    return str(block.get())
 
 
 def make_channel(route: str, outbox: Path) -> Channel:
