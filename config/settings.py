@@ -31,36 +31,101 @@ TEMPLATES_DIR = CONFIG_DIR / "templates"
 class SourceSettings(BaseModel):
     """A published place Lianxin reads: a listing page (with pagination) or a single report."""
 
-    name: str
-    url: str
-    kind: str = "auto"  # auto | listing | roster | checkin_table | problem_list | article
-    max_pages: int = Field(default=20, ge=1, le=10_000)  # listing pages followed at most
-    encoding: str | None = None  # force a codec when a site lies about its charset
+    name: str = Field(
+        description="A name of its own: records, quarantine and the drift check go by it."
+    )
+    url: str = Field(
+        description="The http(s) page to read: a listing page (栏目列表页), whose reports and "
+        "下一页 pages are followed, or a single report."
+    )
+    kind: str = Field(
+        default="auto",
+        description="What the page is: auto (detect it), listing, roster (就业服务一览表), "
+        "checkin_table, problem_list or article.",
+    )
+    max_pages: int = Field(
+        default=20, ge=1, le=10_000, description="Listing pages followed at most."
+    )
+    encoding: str | None = Field(
+        default=None,
+        description="A codec to force (e.g. gb18030) when a site lies about its charset.",
+    )
 
 
 class RulesSettings(BaseModel):
-    timezone: str = "Asia/Shanghai"  # calendar days are reasoned about here
-    checkin_first_day: int = Field(default=1, ge=1, le=28)  # 每月上旬: window opens
-    checkin_last_day: int = Field(default=10, ge=1, le=28)  # 每月上旬: due date
-    move_due_past_holidays: bool = True  # 10th in a holiday → next working day
-    days_left_stage: int = Field(default=3, ge=1, le=20)  # "3 days left" digest
-    checkin_statuses: list[str] = Field(default_factory=lambda: ["employed", "looking"])
-    # Unreachable (未接通) in this many consecutive months → a home visit (入户走访) is owed.
-    home_visit_after_months: int = Field(default=2, ge=2, le=6)
-    home_visit_due_days: int = Field(default=14, ge=1)
-    # Job lost or zero income → employment assistance (就业帮扶) due within these days.
-    assistance_due_days: int = Field(default=7, ge=1)
-    # Income risk (防返贫监测): below this share of the worker's median over the previous
-    # three reported months, or below the monthly monitoring line, flags the worker.
-    income_risk_share: float = Field(default=0.6, gt=0, lt=1)
-    monitoring_line_yuan: int = Field(default=700, ge=0)
-    # Problem deadlines (整改时限): reminders so many days before, then daily when overdue.
-    problem_reminder_days: list[int] = Field(default_factory=lambda: [7, 3, 1])
-    return_visit_days: int = Field(default=30, ge=1)  # 杀回马枪 within this many days
-    # Escalation after the due date: village lead, then town, then county bureau (days late).
-    escalate_village_after_days: int = Field(default=3, ge=0)
-    escalate_town_after_days: int = Field(default=7, ge=0)
-    escalate_county_after_days: int = Field(default=14, ge=0)
+    """The follow-up rules: who owes what by when, and when lateness escalates."""
+
+    timezone: str = Field(
+        default="Asia/Shanghai", description="The time zone calendar days are reasoned about in."
+    )
+    checkin_first_day: int = Field(
+        default=1,
+        ge=1,
+        le=28,
+        description="每月上旬: the day of the month the check-in window opens.",
+    )
+    checkin_last_day: int = Field(
+        default=10, ge=1, le=28, description="每月上旬: the day of the month the call is due."
+    )
+    move_due_past_holidays: bool = Field(
+        default=True, description="A due date in an official holiday moves to the next working day."
+    )
+    days_left_stage: int = Field(
+        default=3, ge=1, le=20, description='Days before the due date of the "days left" digest.'
+    )
+    checkin_statuses: list[str] = Field(
+        default_factory=lambda: ["employed", "looking"],
+        description="Work statuses whose workers owe a monthly call (employed, looking, "
+        "returned, other).",
+    )
+    home_visit_after_months: int = Field(
+        default=2,
+        ge=2,
+        le=6,
+        description="Unreachable (未接通) in this many consecutive months: a home visit (入户走访) "
+        "is owed.",
+    )
+    home_visit_due_days: int = Field(
+        default=14, ge=1, description="Days within which that home visit is due."
+    )
+    assistance_due_days: int = Field(
+        default=7,
+        ge=1,
+        description="Job lost or zero income: employment assistance (就业帮扶) is due within "
+        "these days.",
+    )
+    income_risk_share: float = Field(
+        default=0.6,
+        gt=0,
+        lt=1,
+        description="Income risk (防返贫监测): an income below this share of the worker's median "
+        "over the previous three reported months flags the worker for the county.",
+    )
+    monitoring_line_yuan: int = Field(
+        default=700, ge=0, description="… as does a monthly income below this line, in yuan."
+    )
+    problem_reminder_days: list[int] = Field(
+        default_factory=lambda: [7, 3, 1],
+        description="Problem deadlines (整改时限): reminders so many days before, then daily "
+        "once overdue.",
+    )
+    return_visit_days: int = Field(
+        default=30,
+        ge=1,
+        description="A problem marked rectified (已整改) gets a return visit (杀回马枪) within "
+        "this many days.",
+    )
+    escalate_village_after_days: int = Field(
+        default=3, ge=0, description="Days past due before the village lead hears of it."
+    )
+    escalate_town_after_days: int = Field(
+        default=7, ge=0, description="Days past due before the town hears of it."
+    )
+    escalate_county_after_days: int = Field(
+        default=14,
+        ge=0,
+        description="Days past due before the county bureau (乡村振兴局) hears of it.",
+    )
 
     @model_validator(mode="after")
     def _ladder_in_order(self) -> RulesSettings:
@@ -80,42 +145,80 @@ class RulesSettings(BaseModel):
 
 
 class NotifySettings(BaseModel):
-    outbox_dir: Path = Path("var/outbox")
-    # Route for a cadre with no route of their own; "outbox://" writes a file per message.
-    default_routes: list[str] = Field(default_factory=lambda: ["outbox://"])
-    # Extra routes by cadre name ("王芳") or by village/town name ("青山村"): Apprise URLs.
-    routes: dict[str, list[str]] = Field(default_factory=dict)
-    # Routes by role, for escalations: "village:青山村", "town:石桥镇", "county" → Apprise URLs.
-    roles: dict[str, list[str]] = Field(default_factory=dict)
-    language: str = "zh"  # zh | en
-    # The words (README "Templates, channel kinds and mentions"): a folder of the operator's
-    # templates, looked up before the shipped config/templates/; a route's kind by scheme
-    # ("json") or by the whole route as written, overriding the built-in guess.
-    templates_dir: Path | None = None
-    channel_kinds: dict[str, Literal["group", "personal", "sms", "outbox"]] = Field(
-        default_factory=dict
+    """Reminders: where they go, in which words, what they may show, at what pace."""
+
+    outbox_dir: Path = Field(
+        default=Path("var/outbox"), description="Where outbox:// writes one file per message."
     )
-    # A personal message (mail, SMS) may show workers' phones in full; a group never does.
-    personal_full_phone: bool = False
-    group_mentions: bool = True  # @ the responsible cadre by phone in DingTalk and WeCom groups
-    max_listed: int = Field(default=30, ge=1)  # workers listed in one digest, then "and N more"
-    # Quiet hours (Asia/Shanghai): nothing is sent; the next run outside them catches up.
-    quiet_start: time = time(22, 0)
-    quiet_end: time = time(7, 0)
-    daily_cap: int = Field(default=20, ge=1)  # messages per recipient per Shanghai day
-    retries: int = Field(default=2, ge=0, le=10)  # more tries within a run, with backoff
-    retry_backoff_s: float = Field(default=2.0, ge=0)  # doubled after each failed try
-    # Sends in flight at once, across different routes (each route keeps its own pace).
-    concurrency: int = Field(default=8, ge=1, le=64)
-    # Pace per route, by URL scheme, as "N/second|minute|hour" (the `limits` notation). Group
-    # bots accept about 20 messages a minute each; a scheme not listed is not paced.
+    default_routes: list[str] = Field(
+        default_factory=lambda: ["outbox://"],
+        description='Routes for a cadre with no route of their own; "outbox://" writes a file '
+        "per message.",
+    )
+    routes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Extra routes by cadre name ("王芳") or by village or town name ("青山村"): '
+        "Apprise URLs; ${NAME} comes from the environment, ${secret:name} from a Prefect Secret "
+        "block.",
+    )
+    roles: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Routes by role, for escalations: "village:青山村", "town:石桥镇" or "county".',
+    )
+    language: str = Field(default="zh", description="The messages' language: zh or en.")
+    # README "Templates, channel kinds and mentions" tells how both are used.
+    templates_dir: Path | None = Field(
+        default=None,
+        description="A folder of your own templates, looked up before the shipped "
+        "config/templates/.",
+    )
+    channel_kinds: dict[str, Literal["group", "personal", "sms", "outbox"]] = Field(
+        default_factory=dict,
+        description='A route\'s kind by scheme ("json") or by the whole route as written, '
+        "overriding the built-in guess; the kind picks the template and what it may show.",
+    )
+    personal_full_phone: bool = Field(
+        default=False,
+        description="A personal message (mail, SMS) to the responsible cadre may show workers' "
+        "phones in full; a group never does.",
+    )
+    group_mentions: bool = Field(
+        default=True, description="@ the responsible cadre by phone in DingTalk and WeCom groups."
+    )
+    max_listed: int = Field(
+        default=30, ge=1, description='Workers listed in one digest, then "and N more".'
+    )
+    quiet_start: time = Field(
+        default=time(22, 0),
+        description="Quiet hours begin (Asia/Shanghai): nothing is sent but the outbox, and the "
+        "next run after them catches up.",
+    )
+    quiet_end: time = Field(default=time(7, 0), description="Quiet hours end (Asia/Shanghai).")
+    daily_cap: int = Field(
+        default=20, ge=1, description="Messages per recipient per Shanghai day; the rest wait."
+    )
+    retries: int = Field(
+        default=2, ge=0, le=10, description="More tries of a failed send within a run."
+    )
+    retry_backoff_s: float = Field(
+        default=2.0, ge=0, description="Seconds before the first retry, doubled after each."
+    )
+    concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Sends in flight at once, across different routes (each keeps its own pace).",
+    )
     pacing: dict[str, str] = Field(
         default_factory=lambda: {
             "wecombot": "20/minute",
             "dingtalk": "20/minute",
             "feishu": "20/minute",
             "lark": "20/minute",
-        }
+        },
+        description='Pace per route by URL scheme, as "N/second|minute|hour" (the limits '
+        "notation); group bots accept about 20 messages a minute; a scheme not listed is not "
+        "paced.",
     )
 
     @field_validator("pacing")
@@ -134,10 +237,15 @@ class NotifySettings(BaseModel):
 class FlowCadence(BaseModel):
     """When a flow is expected to have run: every so many minutes, or once a day by a time."""
 
-    enabled: bool = True
-    every_minutes: int | None = Field(default=None, ge=1)  # a run at least this often …
-    grace_minutes: int = Field(default=15, ge=0)  # … give or take this much
-    daily_by: time | None = None  # or a run each Shanghai day, started by this time
+    enabled: bool = Field(default=True, description="false: stop watching this flow.")
+    every_minutes: int | None = Field(
+        default=None, ge=1, description="Expect a run at least this often, in minutes …"
+    )
+    grace_minutes: int = Field(default=15, ge=0, description="… give or take this many minutes.")
+    daily_by: time | None = Field(
+        default=None,
+        description="Or expect a run each Shanghai day, started by this time (HH:MM:SS).",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> FlowCadence:
@@ -152,22 +260,34 @@ class FlowCadence(BaseModel):
 class WatchdogSettings(BaseModel):
     """The watchdog on Lianxin itself: missed schedules, drifting sources, failed runs."""
 
-    # The operator's own routes (Apprise URLs or outbox://), never a cadre's.
-    operator_routes: list[str] = Field(default_factory=lambda: ["outbox://"])
-    # By flow name as recorded in the runs table. The daily flow records its three steps, so
-    # its schedule is watched through its last step, remind.
+    operator_routes: list[str] = Field(
+        default_factory=lambda: ["outbox://"],
+        description="The operator's own routes (Apprise URLs or outbox://), never a cadre's.",
+    )
     cadence: dict[str, FlowCadence] = Field(
         default_factory=lambda: {
             "ingest": FlowCadence(every_minutes=60, grace_minutes=30),
             "remind": FlowCadence(daily_by=time(9, 30)),
-        }
+        },
+        description="When each flow must have run, by its name in the runs table (ingest, "
+        "followups, remind); the daily flow is watched through its last step, remind.",
     )
-    # A source that yielded records on its last N runs and yields none now: selector drift.
-    drift_after_runs: int = Field(default=2, ge=1)
-    drift_window_runs: int = Field(default=48, ge=2)  # recent ingest runs looked at
-    failed_within_hours: int = Field(default=24, ge=1)  # failed runs reported this far back
-    # Operator alerts wake people: by default they ignore notify's quiet hours.
-    respect_quiet_hours: bool = False
+    drift_after_runs: int = Field(
+        default=2,
+        ge=1,
+        description="A source that yielded records on its last N runs and yields none now has "
+        "drifted (改版).",
+    )
+    drift_window_runs: int = Field(
+        default=48, ge=2, description="Recent ingest runs the drift check looks at."
+    )
+    failed_within_hours: int = Field(
+        default=24, ge=1, description="Failed runs are reported this far back, each once."
+    )
+    respect_quiet_hours: bool = Field(
+        default=False,
+        description="Operator alerts wake people: by default they ignore notify's quiet hours.",
+    )
 
     @model_validator(mode="after")
     def _window_holds_the_streak(self) -> WatchdogSettings:
@@ -238,10 +358,21 @@ class Settings(BaseSettings):
         extra="forbid",
     )
 
-    database_url: str = "sqlite:///var/lianxin.db"
-    data_dir: Path = Path("var")
-    user_agent: str = "Lianxin/0.1 (+https://github.com/lianxin/lianxin)"
-    fetch_timeout_s: float = Field(default=20.0, gt=0)
+    database_url: str = Field(
+        default="sqlite:///var/lianxin.db",
+        description="Lianxin's store, an SQLAlchemy URL: an SQLite file, or "
+        "postgresql+psycopg://user@host/db beyond one machine.",
+    )
+    data_dir: Path = Field(
+        default=Path("var"), description="Lianxin's folder; fetched pages are archived in archive/."
+    )
+    user_agent: str = Field(
+        default="Lianxin/0.1 (+https://github.com/lianxin/lianxin)",
+        description="The User-Agent sent with every fetch.",
+    )
+    fetch_timeout_s: float = Field(
+        default=20.0, gt=0, description="Seconds to wait for one page to answer."
+    )
     fetch_retries: int = Field(
         default=3, ge=0, le=10, description="Retries of a source's fetch task when it fails."
     )
@@ -266,10 +397,26 @@ class Settings(BaseSettings):
         description="Parse results are cached by the pages' content hashes for this many days "
         "(0: no cache); a page that did not change is not parsed again.",
     )
-    sources: list[SourceSettings] = Field(default_factory=list)
-    rules: RulesSettings = Field(default_factory=RulesSettings)
-    notify: NotifySettings = Field(default_factory=NotifySettings)
-    watchdog: WatchdogSettings = Field(default_factory=WatchdogSettings)
+    sources: list[SourceSettings] = Field(
+        default_factory=list,
+        description="The published places Lianxin reads, one [[sources]] table each: a listing "
+        "page (with pagination) or a single report. Try a page first with `lianxin parse URL`.",
+    )
+    rules: RulesSettings = Field(
+        default_factory=RulesSettings,
+        description="The follow-up rules: the check-in window (每月上旬), income risk, problem "
+        "deadlines (整改时限), return visits and escalation.",
+    )
+    notify: NotifySettings = Field(
+        default_factory=NotifySettings,
+        description="Reminders: routes (Apprise URLs, secrets as ${NAME} or ${secret:name}), "
+        "templates, what a message may show, pace, retries, quiet hours.",
+    )
+    watchdog: WatchdogSettings = Field(
+        default_factory=WatchdogSettings,
+        description="The watchdog on Lianxin itself: missed runs, drifting sources, failed runs, "
+        "and the operator's routes for its alerts.",
+    )
     schedules: SchedulesSettings = Field(
         default_factory=SchedulesSettings,
         description="When each deployment runs under `lianxin serve`, on the Asia/Shanghai clock.",
@@ -298,23 +445,30 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        files: list[Path] = [DEFAULTS_FILE]
-        chosen = os.environ.get("LIANXIN_CONFIG")
-        if chosen:
-            if not Path(chosen).is_file():
-                raise FileNotFoundError(
-                    f"LIANXIN_CONFIG points at {chosen}, which is not a file: "
-                    "fix the path or unset it to use ./lianxin.toml and the defaults"
-                )
-            files.append(Path(chosen))
-        elif Path("lianxin.toml").is_file():
-            files.append(Path("lianxin.toml"))
         # Later files win: the operator's file overrides the shipped defaults.
         return (
             init_settings,
             env_settings,
-            TomlConfigSettingsSource(settings_cls, toml_file=files, deep_merge=True),
+            TomlConfigSettingsSource(settings_cls, toml_file=config_files(), deep_merge=True),
         )
+
+
+def config_files() -> list[Path]:
+    """Return the TOML files settings are read from, shipped defaults first, then the
+    operator's: the file named by LIANXIN_CONFIG (which must exist), else ./lianxin.toml when
+    present."""
+    files: list[Path] = [DEFAULTS_FILE]
+    chosen = os.environ.get("LIANXIN_CONFIG")
+    if chosen:
+        if not Path(chosen).is_file():
+            raise FileNotFoundError(
+                f"LIANXIN_CONFIG points at {chosen}, which is not a file: "
+                "fix the path or unset it to use ./lianxin.toml and the defaults"
+            )
+        files.append(Path(chosen))
+    elif Path("lianxin.toml").is_file():
+        files.append(Path("lianxin.toml"))
+    return files
 
 
 @lru_cache(maxsize=1)

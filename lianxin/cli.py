@@ -17,6 +17,7 @@ import os
 import sys
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -29,6 +30,10 @@ app = typer.Typer(
     name="lianxin",
     help="Lianxin (连心): from published reports to reminders, so that no migrant worker is "
     "forgotten. Run `lianxin demo` first.",
+    epilog="Exit codes: 0 done, nothing wrong; 1 something to act on (watchdog alerts, "
+    "config check mistakes, a database behind its migrations) or an error Lianxin reports; "
+    "2 the command could not run as asked (a usage error, a configuration that cannot be "
+    "read, a page that cannot be parsed).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -316,7 +321,10 @@ def waive(
     console.print(f"Waived {subject} ({category}); run `lianxin run followups` to apply it.")
 
 
-checkin_app = typer.Typer(help="Record monthly phone calls (每月上旬电话回访) by hand.")
+checkin_app = typer.Typer(
+    help="Record monthly phone calls (每月上旬电话回访) by hand. "
+    "Example: lianxin checkin record 张伟 --date 2026-11-12 --reached"
+)
 app.add_typer(checkin_app, name="checkin")
 
 
@@ -413,6 +421,181 @@ def watchdog(
     if alerts:
         raise typer.Exit(code=1)
     typer.echo("all well: no missed runs, no drifting sources, no failed runs", err=True)
+
+
+config_app = typer.Typer(
+    help="Show and check the configuration: defaults, your file, LIANXIN_ variables. "
+    "Example: lianxin config check",
+    no_args_is_help=True,
+)
+app.add_typer(config_app, name="config")
+
+
+def _loaded_config() -> tuple[Any, Any]:
+    """Return (layers, settings) read afresh; exit 2 if unreadable, 1 listing invalid values."""
+    from lianxin.config_check import load
+    from lianxin.errors import ConfigError
+
+    try:
+        layers, settings, mistakes = load()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    if settings is None:
+        for finding in mistakes:
+            typer.echo(finding.line())
+        typer.echo(f"{len(mistakes)} mistake(s): the configuration is not valid", err=True)
+        raise typer.Exit(code=1)
+    return layers, settings
+
+
+@config_app.command("show")
+def config_show(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print layers and settings as JSON.")
+    ] = False,
+) -> None:
+    """Print the effective configuration, secrets masked, and where each layer came from.
+
+    ${NAME} placeholders are shown as written and environment variables by name only.
+    Example: lianxin config show --json
+    """
+    from lianxin.config_show import effective, to_toml
+
+    layers, settings = _loaded_config()
+    data = effective(settings)
+    if as_json:
+        payload = {"layers": layers.as_dict(), "settings": data}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    typer.echo("# Effective configuration, secrets masked. Layers, each overriding the last:")
+    for line in layers.describe():
+        typer.echo(f"#   {line}")
+    typer.echo()
+    typer.echo(to_toml(data), nl=False)
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Find mistakes in the configuration, one line each: where, what, and how to fix it.
+
+    Checks the settings, sources, routes and their ${NAME} secrets, templates, and whether the
+    database answers and is at the current migration. Exit 0 when fine (warnings allowed), 1
+    on mistakes, 2 when the configuration cannot be read. Example: lianxin config check
+    """
+    from lianxin.config_check import check, routes
+
+    layers, settings = _loaded_config()
+    findings = check(settings, layers)
+    for finding in findings:
+        typer.echo(finding.line())
+    errors = sum(finding.level == "error" for finding in findings)
+    warnings = len(findings) - errors
+    if errors:
+        typer.echo(f"{errors} mistake(s), {warnings} warning(s)", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(
+        f"configuration OK: {len(settings.sources)} source(s), "
+        f"{len(list(routes(settings)))} route(s), {warnings} warning(s)",
+        err=True,
+    )
+
+
+@config_app.command("reference")
+def config_reference() -> None:
+    """Print the configuration reference, generated from the settings model, as Markdown.
+
+    Example: lianxin config reference > docs/configuration.md
+    """
+    from lianxin.config_doc import render
+
+    typer.echo(render(), nl=False)
+
+
+db_app = typer.Typer(
+    help="The database: its migration, upgrades and online backups. Example: lianxin db current",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+
+
+def _database() -> Any:
+    """Return an engine on the configured database without creating an SQLite file."""
+    from lianxin.config_show import mask_database_url
+    from lianxin.store.db import make_engine
+    from lianxin.store.maintenance import sqlite_path
+
+    url = get_settings().database_url
+    typer.echo(f"database: {mask_database_url(url)}")
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
+        typer.echo(f"{path} does not exist yet: `lianxin db upgrade` creates it", err=True)
+        raise typer.Exit(code=1)
+    return make_engine(url)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's migration and the one this code expects; exit 1 when behind.
+
+    Example: lianxin db current
+    """
+    from lianxin.store.maintenance import revisions
+
+    status = revisions(_database())
+    typer.echo(f"current: {', '.join(status.current) or 'none (empty database)'}")
+    typer.echo(f"head:    {', '.join(status.heads)}")
+    if not status.at_head:
+        typer.echo("behind: back it up, then run `lianxin db upgrade`", err=True)
+        raise typer.Exit(code=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the current migration (Alembic); take a backup first.
+
+    Creates an SQLite file that does not exist yet. Example: lianxin db upgrade
+    """
+    from lianxin.config_show import mask_database_url
+    from lianxin.store.db import make_engine, migrate
+    from lianxin.store.maintenance import revisions
+
+    url = get_settings().database_url
+    engine = make_engine(url)
+    before = revisions(engine)
+    migrate(engine)
+    after = revisions(engine)
+    was = ", ".join(before.current) or "empty"
+    now = ", ".join(after.current)
+    typer.echo(f"database: {mask_database_url(url)}")
+    typer.echo(f"already at {now}" if before.at_head else f"upgraded: {was} → {now}")
+
+
+@db_app.command("backup")
+def db_backup(
+    target: Annotated[Path, typer.Argument(help="The copy to write, e.g. backup/lianxin.db.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Copy the SQLite database to TARGET while Lianxin may be running (online, WAL-safe).
+
+    PostgreSQL is backed up with pg_dump instead. Example: lianxin db backup backup/lianxin.db
+    """
+    from lianxin.store.maintenance import backup_sqlite, sqlite_path
+
+    url = get_settings().database_url
+    source = sqlite_path(url)
+    if source is None:
+        typer.echo("error: not an SQLite file; back up PostgreSQL with pg_dump -Fc", err=True)
+        raise typer.Exit(code=2)
+    if target.exists() and not force:
+        typer.echo(f"error: {target} exists; choose another name or add --force", err=True)
+        raise typer.Exit(code=2)
+    try:
+        pages = backup_sqlite(source, target)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    typer.echo(f"backed up {source} to {target} ({pages} pages, {target.stat().st_size} bytes)")
 
 
 def main(argv: list[str] | None = None) -> Any:
