@@ -397,6 +397,32 @@ class Settings(BaseSettings):
         description="Parse results are cached by the pages' content hashes for this many days "
         "(0: no cache); a page that did not change is not parsed again.",
     )
+    # Parsing at volume (README "Beyond one machine", flows/parse_volume.py).
+    parse_runner: Literal["batch", "dask"] = Field(
+        default="batch",
+        description='Where the ingest (and `reparse-archive`) parse pages: "batch" in the flow\'s '
+        'own process; "dask" in chunks of `parse_chunk_pages` pages on a Dask cluster.',
+    )
+    dask_workers: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Processes of the local Dask cluster opened for a parse on Dask, one thread "
+        "each (unused when `dask_address` names a scheduler).",
+    )
+    dask_address: str | None = Field(
+        default=None,
+        description="A running Dask scheduler to parse on, e.g. tcp://10.0.0.5:8786 (its workers "
+        "need Lianxin installed and the archive folder mounted); empty: a local cluster.",
+    )
+    parse_chunk_pages: int = Field(
+        default=500,
+        ge=1,
+        le=100_000,
+        description="Pages per parse task on Dask: large enough that a task's overhead on a "
+        "Dask worker (about half a second) is lost in its parsing, small enough to spread "
+        "over every worker.",
+    )
     sources: list[SourceSettings] = Field(
         default_factory=list,
         description="The published places Lianxin reads, one [[sources]] table each: a listing "
