@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -342,4 +343,63 @@ runs = Table(
     Column("status", String(16), nullable=False),
     Column("stats", Json, nullable=False),
     Column("prefect_flow_run_id", String(64)),
+)
+
+# --- the dashboard ----------------------------------------------------------------------------
+
+# People who log in. A role sees its own part of the region tree: a cadre their workers, a
+# village or town lead their place, the county bureau and supervision group their county.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(64), nullable=False, server_default=""),
+    Column("password_hash", String(255), nullable=False),  # argon2id, never the password
+    # cadre, village_lead, town_lead, county, supervision or admin
+    Column("role", String(16), nullable=False),
+    Column("county", String(64)),
+    Column("town", String(64)),
+    Column("village", String(64)),
+    Column("cadre_key", String(160)),  # for a cadre: their key in `cadres`
+    Column("language", String(8), nullable=False, server_default="zh"),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+# Every action taken through the dashboard or the CLI on someone's behalf: who, what, on what.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("username", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("action", String(48), nullable=False),
+    Column("target", String(400), nullable=False, server_default=""),
+    Column("detail", Json, nullable=False),  # masked: never a full phone or ID number
+    Column("address", String(64)),
+)
+
+# Check-in compliance per village and month, kept up to date by the flows (not per request), so
+# that the overview of a province reads tens of thousands of rows, not millions.
+compliance = Table(
+    "compliance",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("period", String(7), nullable=False),
+    Column("county", String(64), nullable=False, server_default=""),
+    Column("town", String(64), nullable=False, server_default=""),
+    Column("village", String(64), nullable=False),
+    Column("due", Integer, nullable=False, server_default="0"),
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("open", Integer, nullable=False, server_default="0"),
+    Column("overdue", Integer, nullable=False, server_default="0"),
+    Column("escalated", Integer, nullable=False, server_default="0"),
+    Column("waived", Integer, nullable=False, server_default="0"),
+    Column("risk_flags", Integer, nullable=False, server_default="0"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("period", "county", "town", "village"),
+    Index("ix_compliance_period_town", "period", "town"),
 )
