@@ -351,6 +351,44 @@ class SchedulesSettings(BaseModel):
     )
 
 
+class DashboardSettings(BaseModel):
+    """The web dashboard (`lianxin dashboard`): where it listens and how it keeps sessions."""
+
+    host: str = Field(
+        default="127.0.0.1",
+        description="The address to listen on; 0.0.0.0 to serve others (behind HTTPS).",
+    )
+    port: int = Field(default=8300, ge=1, le=65535, description="The port to listen on.")
+    secret_key: str = Field(
+        default="",
+        description="The key that signs session cookies; set it from the environment "
+        "(LIANXIN_DASHBOARD__SECRET_KEY). Empty: one is made once and kept in "
+        "data_dir/dashboard.secret (mode 0600).",
+    )
+    session_hours: int = Field(
+        default=12, ge=1, le=24 * 30, description="A log-in lasts this many hours."
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Send the session cookie over HTTPS only; turn on when served behind HTTPS.",
+    )
+    login_rate: str = Field(
+        default="10/minute",
+        description='Log-in attempts allowed per user name and per address, as "N/minute".',
+    )
+
+    @field_validator("login_rate")
+    @classmethod
+    def _rate_parses(cls, value: str) -> str:
+        try:
+            parse_rate(value)
+        except ValueError as exc:
+            raise ValueError(
+                f'dashboard.login_rate = {value!r}: write it like "10/minute"'
+            ) from exc
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LIANXIN_",
@@ -446,6 +484,10 @@ class Settings(BaseSettings):
     schedules: SchedulesSettings = Field(
         default_factory=SchedulesSettings,
         description="When each deployment runs under `lianxin serve`, on the Asia/Shanghai clock.",
+    )
+    dashboard: DashboardSettings = Field(
+        default_factory=DashboardSettings,
+        description="The web dashboard: address, session cookies, the key that signs them.",
     )
 
     @field_validator("database_url")
