@@ -9,6 +9,7 @@ from prefect import flow
 
 from lianxin.clock import today_shanghai, utc_now
 from lianxin.rules.evaluate import Mode
+from tasks.aggregates import refresh_aggregates
 from tasks.artifacts import publish_followups_summary
 from tasks.rules import evaluate_rules
 from tasks.store import record_run
@@ -27,6 +28,7 @@ def followups(
     started = utc_now()
     day = as_of or today_shanghai()
     stats = evaluate_rules(day, dry_run=dry_run, mode=mode)
+    refresh_aggregates(dry_run=dry_run)
     record_run("followups", day, started, stats, dry_run)
     publish_followups_summary(day, stats)
     return stats

@@ -16,6 +16,7 @@ from lianxin.records import CheckIn, WorkStatus, period_index, person_key, phone
 from lianxin.rules.checkin import period_of
 from lianxin.rules.evaluate import EvaluationStats, evaluate
 from lianxin.store import schema as t
+from lianxin.store.aggregates import refresh_changed_since
 from lianxin.store.upsert import upsert
 
 
@@ -114,6 +115,8 @@ def record_call(
     stats = evaluate(
         engine, max(call_date, _last_day(engine) or call_date), rules, now, mode="incremental"
     )
+    # Only what this evaluation changed (changed_at = now), and the caller's own village.
+    refresh_changed_since(engine, now, now, also=[(period, (row.town, row.village))])
     return RecordedCall(worker_key=key, period=period, stats=stats)
 
 

@@ -1,0 +1,99 @@
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Engine, case, func, select
+
+from config.settings import RulesSettings
+from lianxin.calls import record_call
+from lianxin.rules.evaluate import evaluate
+from lianxin.rules.waivers import WaiverCategory, add_waiver
+from lianxin.store import schema as t
+from lianxin.store.aggregates import refresh_compliance, touched_periods
+from lianxin.store.writes import save_results
+from personas import checkins, roster
+
+NOW = datetime(2026, 11, 8, 2, 0, tzinfo=UTC)
+RULES = RulesSettings()
+STATUSES = ("done", "open", "overdue", "escalated", "waived")
+
+
+def _direct(engine: Engine) -> set[tuple[object, ...]]:
+    o = t.obligations
+    query = (
+        select(
+            o.c.period,
+            o.c.town,
+            o.c.village,
+            func.count(),
+            *(func.sum(case((o.c.status == s, 1), else_=0)) for s in STATUSES),
+        )
+        .where(o.c.kind == "monthly_checkin")
+        .group_by(o.c.period, o.c.town, o.c.village)
+    )
+    with engine.connect() as conn:
+        return {tuple(r) for r in conn.execute(query)}
+
+
+def _kept(engine: Engine) -> set[tuple[object, ...]]:
+    c = t.compliance
+    query = select(c.c.period, c.c.town, c.c.village, c.c.due, *(c.c[s] for s in STATUSES))
+    with engine.connect() as conn:
+        return {tuple(r) for r in conn.execute(query)}
+
+
+def test_it_counts_a_villages_calls_like_a_group_by_after_evaluation(engine: Engine) -> None:
+    save_results(engine, [roster(), checkins("2026-11", {"张伟": date(2026, 11, 3)})], NOW)
+    evaluate(engine, date(2026, 11, 12), RULES, NOW)
+    refresh_compliance(engine, None, NOW + timedelta(minutes=1))
+    assert _kept(engine) == _direct(engine)
+    assert sum(row[4] for row in _kept(engine)) == 1  # one call done
+
+
+def test_it_gives_each_village_its_county_from_the_region_tree(engine: Engine) -> None:
+    save_results(engine, [roster()], NOW)
+    evaluate(engine, date(2026, 11, 2), RULES, NOW)
+    refresh_compliance(engine, ["2026-11"], NOW)
+    with engine.connect() as conn:
+        counties = set(conn.execute(select(t.compliance.c.county)).scalars())
+        known = set(
+            conn.execute(select(t.regions.c.name).where(t.regions.c.level == "county")).scalars()
+        )
+    assert counties and counties <= known | {""}
+
+
+def test_a_recorded_call_moves_its_village_from_overdue_to_done(engine: Engine) -> None:
+    save_results(engine, [roster()], NOW)
+    evaluate(engine, date(2026, 11, 12), RULES, NOW)
+    refresh_compliance(engine, None, NOW)
+    before = sum(row[6] for row in _kept(engine))
+    later = NOW + timedelta(days=4)
+    record_call(engine, "刘洋", date(2026, 11, 12), True, RULES, later, income_yuan=4000)
+    assert _kept(engine) == _direct(engine)
+    assert sum(row[6] for row in _kept(engine)) == before - 1
+
+
+def test_a_waiver_shows_in_the_counts_after_the_next_refresh(engine: Engine) -> None:
+    save_results(engine, [roster()], NOW)
+    evaluate(engine, date(2026, 11, 2), RULES, NOW)
+    refresh_compliance(engine, None, NOW)
+    with engine.connect() as conn:
+        key = conn.execute(select(t.workers.c.key).where(t.workers.c.name == "王磊")).scalar_one()
+    later = NOW + timedelta(hours=1)
+    with engine.begin() as conn:
+        add_waiver(conn, key, WaiverCategory.moved_out, "搬迁", "county", date(2026, 11, 3), later)
+    evaluate(engine, date(2026, 11, 3), RULES, later, mode="incremental")
+    with engine.connect() as conn:
+        assert touched_periods(conn) == ["2026-11"]
+    refresh_compliance(engine, None, later + timedelta(minutes=1))
+    assert _kept(engine) == _direct(engine)
+    assert sum(row[8] for row in _kept(engine)) == 1
+
+
+def test_it_drops_the_row_of_a_village_left_without_obligations(engine: Engine) -> None:
+    save_results(engine, [roster()], NOW)
+    evaluate(engine, date(2026, 11, 2), RULES, NOW)
+    refresh_compliance(engine, None, NOW)
+    with engine.begin() as conn:
+        conn.execute(t.obligation_events.delete())
+        conn.execute(t.obligations.delete())
+    refresh_compliance(engine, ["2026-11"], NOW)
+    assert _kept(engine) == set()
