@@ -1,0 +1,167 @@
+"""`create_app(settings)`: the dashboard's FastAPI application.
+
+Pages are APIRouters listed in `page_routers()`; each page route takes
+`viewer: Viewer = Depends(require_viewer)`, limits its queries with `scope.place_clause`, and
+answers with `web.render(request, "page.html", {...})`. Every POST is checked for the session's
+CSRF token before the route runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from sqlalchemy import Engine, func, select
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import PlainTextResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from config.settings import Settings, get_settings
+from lianxin.dashboard import auth
+from lianxin.dashboard.auth import CurrentViewer, LoginPace, LoginRequired
+from lianxin.dashboard.scope import can_see_phone, place_clause, problem_clause
+from lianxin.dashboard.web import STATIC_DIR, EngineDep, check_csrf, render
+from lianxin.privacy import mask_phone
+from lianxin.store import schema as t
+from lianxin.store.engine import engine_for
+
+SESSION_COOKIE = "lianxin_session"
+
+# Headers on every answer. The CSP allows scripts and styles from this site only (no inline
+# script), so that a string from a fetched page that slipped past escaping still cannot run.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+        "form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+overview_router = APIRouter()
+
+
+@overview_router.get("/")
+def overview(
+    request: Request,
+    viewer: CurrentViewer,
+    engine: EngineDep,
+) -> Response:
+    """A first overview: what the viewer's place owes; data.py's aggregates replace it."""
+    W, Ob, P = t.workers, t.obligations, t.problems  # noqa: N806
+    with engine.connect() as conn:
+        workers = conn.execute(
+            select(func.count()).select_from(W).where(place_clause(viewer, W))
+        ).scalar_one()
+        by_status: dict[str, int] = dict(
+            conn.execute(
+                select(Ob.c.status, func.count())
+                .where(place_clause(viewer, Ob), Ob.c.status.in_(["open", "overdue", "escalated"]))
+                .group_by(Ob.c.status)
+            ).all()
+        )
+        problems = conn.execute(
+            select(func.count())
+            .select_from(P)
+            .where(problem_clause(viewer), P.c.status.in_(["open", "rectifying"]))
+        ).scalar_one()
+    counts = {
+        "overview.workers": workers,
+        "overview.open": sum(by_status.values()),
+        "overview.overdue": by_status.get("overdue", 0) + by_status.get("escalated", 0),
+        "overview.problems_open": problems,
+    }
+    return render(request, "overview.html", {"counts": counts})
+
+
+# A stand-in for the worker page (issue 7, item 1), here so that scope is tested end to end.
+worker_router = APIRouter()
+
+
+@worker_router.get("/workers/{key:path}")
+def worker(
+    key: str,
+    request: Request,
+    viewer: CurrentViewer,
+    engine: EngineDep,
+) -> Response:
+    W = t.workers  # noqa: N806
+    with engine.connect() as conn:
+        row = (
+            conn.execute(
+                select(W.c.key, W.c.name, W.c.village, W.c.phone, W.c.cadre_key).where(
+                    W.c.key == key, place_clause(viewer, W)
+                )
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise auth.forbid()
+    full = can_see_phone(viewer, village=row["village"], cadre_key=row["cadre_key"])
+    phone = (row["phone"] or "") if full else mask_phone(row["phone"])
+    return render(request, "worker_stub.html", {"worker": row, "phone": phone})
+
+
+def page_routers() -> list[APIRouter]:
+    """Return the routers of the pages, in nav order; add a page by adding its router here."""
+    return [overview_router, worker_router]
+
+
+def _error_page(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else "error"
+    key = detail if isinstance(detail, str) else "error"
+    return render(request, "error.html", {"status": status, "message": key}, status_code=status)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    routers: Iterable[APIRouter] | None = None,
+) -> FastAPI:
+    """Return the dashboard for `settings` (default: the process's), on `engine` (default: the
+    settings' store, migrated), serving `routers` (default: `page_routers()`)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Lianxin",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(check_csrf)],
+    )
+    app.state.settings = settings
+    app.state.engine = engine or engine_for(settings.database_url)
+    app.state.login_pace = LoginPace(settings.dashboard.login_rate)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    # Added last, so it runs first: the session is there for every handler and middleware.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=auth.secret_key_for(settings),
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.dashboard.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.dashboard.secure_cookies,
+    )
+    app.add_exception_handler(LoginRequired, lambda _r, exc: auth.login_redirect(exc))  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _error_page)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    app.include_router(auth.router)
+    for router in routers if routers is not None else page_routers():
+        app.include_router(router)
+    return app

@@ -1,0 +1,306 @@
+"""Log-in: accounts with argon2id password hashes, signed session cookies, the log-in pace.
+
+Accounts live in the `users` table and are managed with `lianxin users …`. A session holds the
+user name, the time of log-in and the CSRF token; every request reloads the account, so a
+disabled account is out at its next click.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import APIRouter, Depends, HTTPException, Request
+from limits import parse as parse_rate
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import Connection, RowMapping, insert, select, update
+from starlette.responses import RedirectResponse, Response
+
+from config.settings import Settings
+from lianxin.dashboard import audit
+from lianxin.dashboard.scope import Role, Viewer
+from lianxin.dashboard.web import EngineDep, client_address, read_form, render
+from lianxin.errors import LianxinError
+from lianxin.store import schema as t
+
+SECRET_FILE = "dashboard.secret"
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the user name is unknown, so that both answers take as long.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(LianxinError):
+    """An account cannot be made or changed as asked (unknown user, missing place, …)."""
+
+
+class LoginRequired(Exception):  # noqa: N818 - an outcome, not a failure
+    """Raised by `require_viewer` when nobody is logged in; the app redirects to /login."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+# --- the signing key -----------------------------------------------------------------------
+
+
+def secret_key_for(settings: Settings) -> str:
+    """Return the key that signs session cookies: the configured one, else the one kept in
+    data_dir/dashboard.secret, made there (mode 0600) on first use."""
+    if settings.dashboard.secret_key:
+        return settings.dashboard.secret_key
+    path = Path(settings.data_dir) / SECRET_FILE
+    if path.is_file():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key + "\n")
+    return key
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """Return the argon2id hash of `password`."""
+    return _hasher.hash(password)
+
+
+def _required_place(role: Role, village: str | None, town: str | None, cadre: str | None) -> None:
+    needs = {Role.cadre: cadre, Role.village_lead: village, Role.town_lead: town}
+    if role in needs and not needs[role]:
+        flag = {Role.cadre: "--cadre", Role.village_lead: "--village", Role.town_lead: "--town"}
+        raise AccountError(f"a {role} account needs {flag[role]}: the place it may see")
+
+
+def create_user(
+    conn: Connection,
+    username: str,
+    password: str,
+    role: Role,
+    *,
+    display_name: str = "",
+    county: str | None = None,
+    town: str | None = None,
+    village: str | None = None,
+    cadre_key: str | None = None,
+    language: str = "zh",
+) -> None:
+    """Add an account; raise AccountError when the name is taken or the role lacks its place."""
+    _required_place(role, village, town, cadre_key)
+    if not password:
+        raise AccountError("the password is empty")
+    taken = conn.execute(select(t.users.c.id).where(t.users.c.username == username)).first()
+    if taken:
+        raise AccountError(f"user {username!r} exists: change it with `lianxin users passwd`")
+    conn.execute(
+        insert(t.users).values(
+            username=username,
+            display_name=display_name,
+            password_hash=hash_password(password),
+            role=str(role),
+            county=county,
+            town=town,
+            village=village,
+            cadre_key=cadre_key,
+            language=language,
+            active=True,
+            created_at=datetime.now(UTC),
+        )
+    )
+
+
+def set_password(conn: Connection, username: str, password: str) -> None:
+    """Replace `username`'s password; raise AccountError when there is no such user."""
+    if not password:
+        raise AccountError("the password is empty")
+    done = conn.execute(
+        update(t.users)
+        .where(t.users.c.username == username)
+        .values(password_hash=hash_password(password))
+    )
+    if done.rowcount != 1:
+        raise AccountError(f"no user {username!r}: see `lianxin users list`")
+
+
+def set_active(conn: Connection, username: str, active: bool) -> None:
+    """Enable or disable `username`; a disabled account cannot log in and its sessions end."""
+    done = conn.execute(update(t.users).where(t.users.c.username == username).values(active=active))
+    if done.rowcount != 1:
+        raise AccountError(f"no user {username!r}: see `lianxin users list`")
+
+
+def list_users(conn: Connection) -> list[RowMapping]:
+    """Return every account (without its hash), by user name."""
+    columns = [c for c in t.users.c if c.name != "password_hash"]
+    return list(conn.execute(select(*columns).order_by(t.users.c.username)).mappings())
+
+
+def viewer_from_row(row: RowMapping) -> Viewer:
+    """Return the Viewer an account row stands for."""
+    return Viewer(
+        username=row["username"],
+        role=Role(row["role"]),
+        display_name=row["display_name"] or "",
+        county=row["county"] or None,
+        town=row["town"] or None,
+        village=row["village"] or None,
+        cadre_key=row["cadre_key"] or None,
+        language=row["language"] or "zh",
+    )
+
+
+def authenticate(conn: Connection, username: str, password: str) -> Viewer | None:
+    """Return the Viewer for a right user name and password of an active account, else None.
+
+    Rehashes the password when the library's recommended parameters have grown.
+    """
+    row = (
+        conn.execute(select(t.users).where(t.users.c.username == username, t.users.c.active))
+        .mappings()
+        .first()
+    )
+    try:
+        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None:
+        return None
+    values: dict[str, Any] = {"last_login_at": datetime.now(UTC)}
+    if _hasher.check_needs_rehash(row["password_hash"]):
+        values["password_hash"] = hash_password(password)
+    conn.execute(update(t.users).where(t.users.c.id == row["id"]).values(**values))
+    return viewer_from_row(row)
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+def require_viewer(request: Request, engine: EngineDep) -> Viewer:
+    """Return the logged-in Viewer (a FastAPI dependency); redirect to /login without one."""
+    username = request.session.get("user")
+    login_at = request.session.get("login_at")
+    hours = request.app.state.settings.dashboard.session_hours
+    fresh = isinstance(login_at, int | float) and (
+        datetime.now(UTC).timestamp() - login_at < timedelta(hours=hours).total_seconds()
+    )
+    row = None
+    if isinstance(username, str) and fresh:
+        with engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(t.users).where(t.users.c.username == username, t.users.c.active)
+                )
+                .mappings()
+                .first()
+            )
+    if row is None:
+        request.session.pop("user", None)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    viewer = viewer_from_row(row)
+    request.state.viewer = viewer
+    return viewer
+
+
+CurrentViewer = Annotated[Viewer, Depends(require_viewer)]
+
+
+def login_redirect(exc: LoginRequired) -> Response:
+    """Return the redirect to the log-in page that comes back to `exc.next_path` after."""
+    return RedirectResponse(f"/login?next={quote(exc.next_path, safe='/')}", status_code=303)
+
+
+def _safe_next(value: str | None) -> str:
+    # Only a path on this site: never an open redirect to another host.
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    parts = urlsplit(value)
+    return value if not parts.netloc and not parts.scheme else "/"
+
+
+@dataclass
+class LoginPace:
+    """Log-in attempts allowed per user name and per address (a moving window, in memory)."""
+
+    rate: str
+
+    def __post_init__(self) -> None:
+        self._limit = parse_rate(self.rate)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def allow(self, username: str, address: str | None) -> bool:
+        """Count one attempt; return False when the name or the address is over the rate."""
+        by_name = self._limiter.hit(self._limit, "login-user", username.lower())
+        by_address = self._limiter.hit(self._limit, "login-address", address or "-")
+        return by_name and by_address
+
+
+router = APIRouter()
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login")
+async def login(request: Request, engine: EngineDep) -> Response:
+    form = await read_form(request)
+    username = form.get("username", "").strip()
+    password = form.get("password", "")
+    next_path = _safe_next(form.get("next"))
+    address = client_address(request)
+    pace: LoginPace = request.app.state.login_pace
+    if not pace.allow(username, address):
+        with engine.begin() as conn:
+            audit.record(conn, None, "login_throttled", username=username, address=address)
+        context = {"next": next_path, "error": "login.too_many"}
+        return render(request, "login.html", context, status_code=429)
+    with engine.begin() as conn:
+        viewer = authenticate(conn, username, password)
+        if viewer is None:
+            audit.record(conn, None, "login_failed", username=username, address=address)
+        else:
+            audit.record(conn, viewer, "login", address=address)
+    if viewer is None:
+        context = {"next": next_path, "error": "login.failed"}
+        return render(request, "login.html", context, status_code=401)
+    # A fresh session on log-in: nothing from before (a planted token) carries over.
+    request.session.clear()
+    request.session.update(
+        user=viewer.username,
+        login_at=int(datetime.now(UTC).timestamp()),
+        csrf=secrets.token_urlsafe(32),
+    )
+    return RedirectResponse(next_path, status_code=303)
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    viewer: CurrentViewer,
+    engine: EngineDep,
+) -> Response:
+    with engine.begin() as conn:
+        audit.record(conn, viewer, "logout", address=client_address(request))
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+def forbid() -> HTTPException:
+    """Return the error for something outside the viewer's place (shown as not found)."""
+    return HTTPException(status_code=404, detail="error.not_found")

@@ -1,0 +1,84 @@
+"""The dashboard's words, in Chinese (the default) and English, and how a request picks one.
+
+`?lang=en` (or `?lang=zh`) switches and is remembered in the `lang` cookie. A key missing from
+the catalogue shows as itself, so a page never breaks on a word not yet translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+LANG_COOKIE = "lang"
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # key: (zh, en)
+    "app.title": ("连心 · 就业帮扶监测", "Lianxin · employment follow-up"),
+    "nav.overview": ("总览", "Overview"),
+    "nav.cadres": ("干部", "Cadres"),
+    "nav.problems": ("问题", "Problems"),
+    "nav.sources": ("数据源", "Sources"),
+    "nav.runs": ("运行", "Runs"),
+    "nav.menu": ("菜单", "Menu"),
+    "lang.switch": ("English", "中文"),
+    "login.title": ("登录", "Log in"),
+    "login.username": ("用户名", "User name"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Log in"),
+    "login.failed": ("用户名或密码错误", "Wrong user name or password"),
+    "login.too_many": ("尝试次数过多，请稍后再试", "Too many attempts; try again in a minute"),
+    "logout": ("退出", "Log out"),
+    "role.cadre": ("包户干部", "Assigned cadre"),
+    "role.village_lead": ("村干部", "Village lead"),
+    "role.town_lead": ("乡镇干部", "Town lead"),
+    "role.county": ("县乡村振兴局", "County bureau"),
+    "role.supervision": ("督查组", "Supervision group"),
+    "role.admin": ("管理员", "Administrator"),
+    "overview.title": ("总览", "Overview"),
+    "overview.scope": ("查看范围", "Your area"),
+    "overview.scope_all": ("全部", "Everything"),
+    "overview.workers": ("外出务工人员", "Migrant workers"),
+    "overview.open": ("本月待回访", "Calls owed"),
+    "overview.overdue": ("已逾期", "Overdue"),
+    "overview.problems_open": ("未销号问题", "Open problems"),
+    "worker.name": ("姓名", "Name"),
+    "worker.village": ("村", "Village"),
+    "worker.phone": ("电话", "Phone"),
+    "error.forbidden": ("无权访问", "Not allowed"),
+    "error.not_found": ("未找到", "Not found"),
+    "error.csrf": (
+        "表单已过期，请返回刷新后重试",
+        "The form expired: go back, reload and try again",
+    ),
+}
+
+
+def translate(key: str, language: str) -> str:
+    """Return the words for `key` in `language` (zh or en); the key itself when unknown."""
+    words = CATALOGUE.get(key)
+    if words is None:
+        return key
+    return words[1] if language == "en" else words[0]
+
+
+def translator(language: str) -> Callable[[str], str]:
+    """Return `_` for templates: `{{ _("nav.overview") }}`."""
+    return lambda key: translate(key, language)
+
+
+def requested_language(request: Request) -> str | None:
+    """Return the language asked for in this request's `?lang=`, if it is one we speak."""
+    asked = request.query_params.get("lang")
+    return asked if asked in LANGUAGES else None
+
+
+def language_of(request: Request) -> str:
+    """Return the page language: `?lang=`, then the `lang` cookie, then Chinese."""
+    asked = requested_language(request)
+    if asked:
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE)
+    return cookie if cookie in LANGUAGES else DEFAULT_LANGUAGE

@@ -1,0 +1,134 @@
+"""Who may see what: a logged-in `Viewer` and the WHERE clauses that keep them in their place.
+
+The region tree decides: a cadre (包户干部) sees their own workers, a village lead their village,
+a town lead their town, the county bureau, a supervision group (督查组) and an admin their
+county (or everything when their county is empty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, Select, Table, false, or_, select, true
+
+from lianxin.store import schema as t
+
+
+class Role(StrEnum):
+    cadre = "cadre"  # 包户干部
+    village_lead = "village_lead"  # 村干部
+    town_lead = "town_lead"  # 乡镇
+    county = "county"  # 乡村振兴局
+    supervision = "supervision"  # 督查组
+    admin = "admin"
+
+
+COUNTY_WIDE = frozenset({Role.county, Role.supervision, Role.admin})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A person looking at the dashboard, with the place their role covers."""
+
+    username: str
+    role: Role
+    display_name: str = ""
+    county: str | None = None
+    town: str | None = None
+    village: str | None = None
+    cadre_key: str | None = None
+    language: str = "zh"
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
+def _regions(level: str, parent: ColumnElement[bool]) -> Select[tuple[str]]:
+    """Return the names of the regions at `level` whose parent matches `parent`."""
+    return select(t.regions.c.name).where(t.regions.c.level == level, parent)
+
+
+def _in_county(table: Table, county: str) -> ColumnElement[bool]:
+    """Return a clause keeping rows of `table` whose town or village lies in `county`.
+
+    Tables without a county column reach it through `regions` (town → county, village → town).
+    """
+    if "county" in table.c:
+        return table.c.county == county
+    towns = _regions("town", t.regions.c.parent == county)
+    clauses: list[ColumnElement[bool]] = []
+    if "town" in table.c:
+        clauses.append(table.c.town.in_(towns))
+    if "village" in table.c:
+        clauses.append(table.c.village.in_(_regions("village", t.regions.c.parent.in_(towns))))
+    return or_(*clauses) if clauses else false()
+
+
+def _like_name(column: ColumnElement[str], name: str) -> ColumnElement[bool]:
+    escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
+def place_clause(viewer: Viewer, table: Table) -> ColumnElement[bool]:
+    """Return the WHERE clause limiting `table` (with village/town columns) to `viewer`'s place.
+
+    Works on workers, obligations, compliance, risk flags, findings and checkins; a cadre is
+    held to their own workers by `cadre_key` (workers) or `owner` (obligations), and to nothing
+    on a table that has neither. A viewer without the place their role needs sees nothing.
+    """
+    role = viewer.role
+    if role is Role.cadre:
+        if not viewer.cadre_key:
+            return false()
+        if "cadre_key" in table.c:
+            return table.c.cadre_key == viewer.cadre_key
+        if "owner" in table.c:
+            return table.c.owner == viewer.cadre_key
+        if "worker_key" in table.c:
+            mine = select(t.workers.c.key).where(t.workers.c.cadre_key == viewer.cadre_key)
+            return table.c.worker_key.in_(mine)
+        return false()
+    if role is Role.village_lead:
+        if not viewer.village or "village" not in table.c:
+            return false()
+        return table.c.village == viewer.village
+    if role is Role.town_lead:
+        if not viewer.town:
+            return false()
+        if "town" in table.c:
+            return table.c.town == viewer.town
+        if "village" in table.c:
+            return table.c.village.in_(_regions("village", t.regions.c.parent == viewer.town))
+        return false()
+    if role in COUNTY_WIDE:
+        return _in_county(table, viewer.county) if viewer.county else true()
+    return false()
+
+
+def problem_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Return the WHERE clause limiting `problems` to `viewer`, by the place (地点) they name.
+
+    Problems carry their place as free text (石桥镇青山村…): a village or town lead sees the
+    problems naming their place, a cadre those naming their village, the county roles all.
+    """
+    place = t.problems.c.place
+    if viewer.role in COUNTY_WIDE:
+        # Problems name no county: a county-wide role sees the supervision group's whole list.
+        return true()
+    if viewer.role is Role.town_lead:
+        return _like_name(place, viewer.town) if viewer.town else false()
+    if viewer.role in (Role.village_lead, Role.cadre):
+        return _like_name(place, viewer.village) if viewer.village else false()
+    return false()
+
+
+def can_see_phone(viewer: Viewer, *, village: str | None, cadre_key: str | None) -> bool:
+    """Return whether `viewer` may read a worker's phone in full (PIPL): their own cadre, or
+    the lead of the worker's village; every other role reads it masked."""
+    if viewer.role is Role.cadre:
+        return bool(viewer.cadre_key) and viewer.cadre_key == cadre_key
+    if viewer.role is Role.village_lead:
+        return bool(viewer.village) and viewer.village == village
+    return False

@@ -1,0 +1,150 @@
+"""What every page shares: templates (autoescaped), rendering in the viewer's language, forms
+and their CSRF token.
+
+Every POST must carry the session's CSRF token, in a hidden `csrf_token` field (templates write
+it with `{{ csrf_field() }}`) or an `X-CSRF-Token` header; `check_csrf` runs before every route
+and refuses a POST without it with 403.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from fastapi import Depends, HTTPException, Request
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+from sqlalchemy import Engine
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from lianxin.dashboard.i18n import LANG_COOKIE, language_of, requested_language, translator
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# Autoescape on for every template, whatever its name: fetched strings are never trusted.
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=_env)
+
+NAV = [
+    ("nav.overview", "/"),
+    ("nav.cadres", "/cadres"),
+    ("nav.problems", "/problems"),
+    ("nav.sources", "/sources"),
+    ("nav.runs", "/runs"),
+]
+
+
+def engine_of(request: Request) -> Engine:
+    """Return the store's engine (a FastAPI dependency)."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(engine_of)]
+
+
+def client_address(request: Request) -> str | None:
+    """Return the address the request came from, for the audit log and the log-in pace."""
+    return request.client.host if request.client else None
+
+
+def csrf_token(request: Request) -> str:
+    """Return this session's CSRF token, making one on first use."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """Return the posted form's fields (first value of each), read once per request.
+
+    URL-encoded forms are parsed here; multipart forms (file uploads) go through Starlette,
+    which needs python-multipart.
+    """
+    cached = getattr(request.state, "form", None)
+    if cached is not None:
+        return dict(cached)
+    content_type = request.headers.get("content-type", "")
+    fields: dict[str, str] = {}
+    if content_type.startswith("multipart/form-data"):
+        async with request.form() as form:
+            for key, value in form.multi_items():
+                if isinstance(value, str):
+                    fields.setdefault(key, value)
+    else:
+        body = (await request.body()).decode("utf-8", errors="replace")
+        for key, value in parse_qsl(body, keep_blank_values=True):
+            fields.setdefault(key, value)
+    request.state.form = fields
+    return dict(fields)
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse (403) a POST, PUT, PATCH or DELETE that does not carry this session's token."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    expected = request.session.get("csrf")
+    given = request.headers.get(CSRF_HEADER)
+    if not given:
+        given = (await read_form(request)).get(CSRF_FIELD, "")
+    if (
+        not isinstance(expected, str)
+        or not expected
+        or not secrets.compare_digest(given.encode(), expected.encode())
+    ):
+        raise HTTPException(status_code=403, detail="error.csrf")
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render template `name` in the request's language, with the viewer, nav and CSRF field.
+
+    A `?lang=` switch is remembered in the `lang` cookie for a year.
+    """
+    language = language_of(request)
+    token = csrf_token(request)
+    other = "zh" if language == "en" else "en"
+    page: dict[str, Any] = {
+        "_": translator(language),
+        "lang": language,
+        "html_lang": "en" if language == "en" else "zh-CN",
+        "switch_url": str(request.url.include_query_params(lang=other)),
+        "viewer": getattr(request.state, "viewer", None),
+        "nav": NAV,
+        "path": request.url.path,
+        "csrf_token": token,
+        "csrf_field": lambda: Markup('<input type="hidden" name="{}" value="{}">').format(
+            CSRF_FIELD, escape(token)
+        ),
+    }
+    page.update(context or {})
+    response = templates.TemplateResponse(request, name, page, status_code=status_code)
+    if requested_language(request):
+        response.set_cookie(
+            LANG_COOKIE,
+            language,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=bool(request.app.state.settings.dashboard.secure_cookies),
+        )
+    return response
