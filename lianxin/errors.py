@@ -4,6 +4,7 @@ LianxinError
 ├── ConfigError          bad settings, found at start-up (names the setting and the fix)
 ├── FetchError           a source could not be fetched (carries the URL)
 ├── ParseError           a page or row could not be parsed (carries URL and row)
+├── ImportRejected       an uploaded table cannot be imported as asked (carries the file name)
 └── ChannelError         a message could not be delivered (carries the channel)
     └── PermanentChannelError   retrying will not help (bad URL, rejected credentials)
 """
@@ -34,6 +35,13 @@ class ParseError(LianxinError):
         super().__init__(f"{where}: {reason}")
         self.url = url
         self.row = row
+        self.reason = reason
+
+
+class ImportRejected(LianxinError):
+    def __init__(self, filename: str, reason: str) -> None:
+        super().__init__(f"{filename}: {reason}")
+        self.filename = filename
         self.reason = reason
 
 

@@ -1,0 +1,345 @@
+"""Export a table to XLSX or CSV for people who work in Excel or WPS.
+
+Phones and ID numbers are masked unless the caller asks otherwise (and may), every other text
+has numbers in it scrubbed, and a cell that starts like a formula (= + - @) gets a leading `'`
+so that a string from a fetched page cannot run in a spreadsheet (CSV/formula injection).
+CSV is UTF-8 with a byte-order mark, which Excel needs to read Chinese correctly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, Select, select
+
+from lianxin.privacy import mask_id_number, mask_phone, scrub
+from lianxin.store import schema as t
+
+ExportFormat = Literal["xlsx", "csv"]
+Columns = Sequence[tuple[str, str]]  # (key in the row, header shown)
+
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
+MAX_WIDTH = 60
+
+
+def export_table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Columns,
+    fmt: ExportFormat,
+    mask: bool = True,
+    title: str = "连心",
+) -> bytes:
+    """Return `rows` as an XLSX workbook or a UTF-8 (BOM) CSV file, one column per `columns`.
+
+    Values missing from a row are blank; dates stay dates in XLSX; instants are shown in
+    Asia/Shanghai. With `mask`, phones and ID numbers are masked (see `lianxin.privacy`).
+    """
+    grid = [[_cell(key, row.get(key), mask) for key, _ in columns] for row in rows]
+    headers = [header for _, header in columns]
+    if fmt == "csv":
+        return _csv(headers, grid)
+    if fmt == "xlsx":
+        return _xlsx(headers, grid, title)
+    raise ValueError(f"unknown export format {fmt!r}: xlsx or csv")
+
+
+def _cell(key: str, value: Any, mask: bool) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(SHANGHAI)
+        return value.replace(tzinfo=None, microsecond=0)
+    if isinstance(value, date | int | float):
+        return value
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
+    text = str(value)
+    if mask:
+        if key.endswith("phone"):
+            text = mask_phone(text)
+        elif key.endswith("id_number"):
+            text = mask_id_number(text)
+        else:
+            text = scrub(text)
+    if text.startswith(_FORMULA_START):
+        text = "'" + text
+    return text
+
+
+def _csv(headers: list[str], grid: list[list[Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    for line in grid:
+        writer.writerow([_csv_text(value) for value in line])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _csv_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx(headers: list[str], grid: list[list[Any]], title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = (_BAD_TITLE.sub(" ", title).strip() or "Sheet1")[:31]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for line in grid:
+        sheet.append(line)
+        for cell, value in zip(sheet[sheet.max_row], line, strict=False):
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            elif isinstance(value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, date):
+                cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    for index, header in enumerate(headers, start=1):
+        widest = max([_width(header)] + [_width(line[index - 1]) for line in grid[:1000]])
+        sheet.column_dimensions[get_column_letter(index)].width = min(widest + 2, MAX_WIDTH)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _width(value: Any) -> int:
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    # A Chinese character takes two columns' width.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(value))
+
+
+# --- the standard tables ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """A standard table: its columns, the filters it takes and how to select its rows."""
+
+    title: str
+    columns: Columns
+    filters: tuple[str, ...]
+    query: Callable[[Mapping[str, str]], Select[Any]]
+
+
+def _workers(filters: Mapping[str, str]) -> Select[Any]:
+    w = t.workers
+    query = select(w).order_by(w.c.town, w.c.village, w.c.name)
+    for name in ("town", "village", "status"):
+        if filters.get(name):
+            query = query.where(w.c[name] == filters[name])
+    return query
+
+
+def _checkins(filters: Mapping[str, str]) -> Select[Any]:
+    c = t.checkins
+    query = select(c).where(c.c.period == filters["period"]).order_by(c.c.village, c.c.worker_name)
+    if filters.get("village"):
+        query = query.where(c.c.village == filters["village"])
+    return query
+
+
+def _obligations(filters: Mapping[str, str]) -> Select[Any]:
+    o = t.obligations
+    statuses = [filters["status"]] if filters.get("status") else ["open", "overdue", "escalated"]
+    query = select(o).where(o.c.status.in_(statuses)).order_by(o.c.due, o.c.village, o.c.subject)
+    for name in ("period", "town", "village", "kind"):
+        if filters.get(name):
+            query = query.where(o.c[name] == filters[name])
+    return query
+
+
+def _compliance(filters: Mapping[str, str]) -> Select[Any]:
+    c = t.compliance
+    query = select(c).order_by(c.c.period.desc(), c.c.county, c.c.town, c.c.village)
+    for name in ("period", "county", "town", "village"):
+        if filters.get(name):
+            query = query.where(c.c[name] == filters[name])
+    return query
+
+
+def _quarantine(filters: Mapping[str, str]) -> Select[Any]:
+    q = t.quarantine
+    query = select(q).order_by(q.c.created_at.desc(), q.c.url, q.c.row)
+    if filters.get("severity"):
+        query = query.where(q.c.severity == filters["severity"])
+    return query
+
+
+def _findings(filters: Mapping[str, str]) -> Select[Any]:
+    f = t.findings
+    query = select(f).order_by(f.c.period.desc(), f.c.kind, f.c.village, f.c.subject)
+    for name in ("period", "kind", "village"):
+        if filters.get(name):
+            query = query.where(f.c[name] == filters[name])
+    return query
+
+
+EXPORTS: dict[str, ExportSpec] = {
+    "workers": ExportSpec(
+        "务工人员",
+        [
+            ("town", "乡镇"),
+            ("village", "村"),
+            ("household", "户主"),
+            ("name", "姓名"),
+            ("phone", "联系电话"),
+            ("id_number", "身份证号"),
+            ("cadre_key", "包户干部"),
+            ("status", "务工状态"),
+            ("employer", "务工单位"),
+            ("work_place", "务工地点"),
+            ("wish", "就业意愿"),
+            ("key", "编号"),
+            ("source_url", "来源"),
+            ("fetched_at", "获取时间"),
+        ],
+        ("town", "village", "status"),
+        _workers,
+    ),
+    "checkins": ExportSpec(
+        "电话回访",
+        [
+            ("period", "月份"),
+            ("village", "村"),
+            ("worker_name", "姓名"),
+            ("worker_phone", "联系电话"),
+            ("cadre", "包户干部"),
+            ("call_date", "回访日期"),
+            ("reached", "是否接通"),
+            ("status", "务工状态"),
+            ("employer", "务工单位"),
+            ("income_yuan", "上月收入（元）"),
+            ("demands", "诉求"),
+            ("notes", "备注"),
+            ("matched_key", "匹配人员"),
+            ("source_url", "来源"),
+        ],
+        ("period", "village"),
+        _checkins,
+    ),
+    "obligations": ExportSpec(
+        "待办事项",
+        [
+            ("kind", "类别"),
+            ("subject", "对象"),
+            ("owner", "责任人"),
+            ("period", "月份"),
+            ("window_start", "开始"),
+            ("due", "期限"),
+            ("status", "状态"),
+            ("level", "督办层级"),
+            ("town", "乡镇"),
+            ("village", "村"),
+            ("detail", "说明"),
+        ],
+        ("status", "period", "town", "village", "kind"),
+        _obligations,
+    ),
+    "compliance": ExportSpec(
+        "回访完成情况",
+        [
+            ("period", "月份"),
+            ("county", "县"),
+            ("town", "乡镇"),
+            ("village", "村"),
+            ("due", "应回访"),
+            ("done", "已回访"),
+            ("open", "未回访"),
+            ("overdue", "逾期"),
+            ("escalated", "已督办"),
+            ("waived", "豁免"),
+            ("risk_flags", "收入风险"),
+        ],
+        ("period", "county", "town", "village"),
+        _compliance,
+    ),
+    "quarantine": ExportSpec(
+        "隔离行",
+        [
+            ("url", "来源"),
+            ("row", "行号"),
+            ("severity", "级别"),
+            ("reason", "原因"),
+            ("raw", "原始内容"),
+            ("created_at", "时间"),
+        ],
+        ("severity",),
+        _quarantine,
+    ),
+    "findings": ExportSpec(
+        "核对发现",
+        [
+            ("period", "月份"),
+            ("kind", "类别"),
+            ("subject", "对象"),
+            ("village", "村"),
+            ("detail", "说明"),
+            ("source_url", "来源"),
+        ],
+        ("period", "kind", "village"),
+        _findings,
+    ),
+}
+
+
+def export_query(
+    engine: Engine,
+    name: str,
+    filters: Mapping[str, str] | None,
+    fmt: ExportFormat,
+    mask: bool = True,
+) -> bytes:
+    """Return one of the standard tables (see EXPORTS) as XLSX or CSV bytes.
+
+    `filters` narrows the rows (each table lists the ones it takes; check-ins need `period`).
+    Raises ValueError for an unknown table, an unknown filter or a missing period.
+    """
+    spec = EXPORTS.get(name)
+    if spec is None:
+        raise ValueError(f"unknown table {name!r}: one of {', '.join(EXPORTS)}")
+    given = {k: v for k, v in (filters or {}).items() if v}
+    unknown = sorted(set(given) - set(spec.filters))
+    if unknown:
+        raise ValueError(f"{name} takes no filter {', '.join(unknown)}: only {spec.filters}")
+    if name == "checkins" and not given.get("period"):
+        raise ValueError("checkins needs a period (YYYY-MM)")
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(spec.query(given))]
+    return export_table(rows, spec.columns, fmt, mask, title=spec.title)
+
+
+def export_filename(name: str, filters: Mapping[str, str] | None, fmt: ExportFormat) -> str:
+    """Return a file name for an export: the table, its filter values, the format."""
+    parts = [name, *(v for _, v in sorted((filters or {}).items()) if v)]
+    return re.sub(r"[^\w.-]+", "_", "-".join(parts)) + "." + fmt
