@@ -8,6 +8,7 @@ explores the demo's data afterwards and an operator's own store is never touched
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import time
 from contextlib import ExitStack
@@ -15,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from sqlalchemy import Engine, select
 
 from config.settings import reset_settings
 from lianxin.portal import PORTAL_TODAY, portal_sources, serve_portal
@@ -78,3 +80,36 @@ def run_demo(console: Console, as_of: date | None = None, keep: bool = False) ->
         f"  LIANXIN_CONFIG={DEMO_DIR}/lianxin.toml .venv/bin/lianxin status\n"
         f"Replay another day with  .venv/bin/lianxin demo --as-of 2026-11-11"
     )
+    logins = demo_logins(engine)
+    console.print(
+        f"\nThe dashboard:  LIANXIN_CONFIG={DEMO_DIR}/lianxin.toml .venv/bin/lianxin dashboard\n"
+        f"  then open http://{settings.dashboard.host}:{settings.dashboard.port}/ and log in as"
+    )
+    for username, password, what in logins:
+        console.print(f"  {username} / {password}  ({what})", markup=False)
+    console.print("  (demo passwords, printed once; change them with `lianxin users passwd`)")
+
+
+def demo_logins(engine: Engine) -> list[tuple[str, str, str]]:
+    """Give the demo store an admin and the lead of its first village, with fresh passwords;
+    return (user, password, who) for each."""
+    from lianxin.dashboard.auth import AccountError, create_user, set_password
+    from lianxin.dashboard.scope import Role
+    from lianxin.store import schema as t
+
+    with engine.begin() as conn:
+        village = conn.execute(
+            select(t.workers.c.village).order_by(t.workers.c.village).limit(1)
+        ).scalar()
+        wanted = [("admin", Role.admin, None, "admin, the whole county")]
+        if village:
+            wanted.append(("village", Role.village_lead, village, f"village lead of {village}"))
+        logins = []
+        for username, role, place, what in wanted:
+            password = secrets.token_urlsafe(9)
+            try:
+                create_user(conn, username, password, role, village=place)
+            except AccountError:  # `--keep`: the account is there, give it a new password
+                set_password(conn, username, password)
+            logins.append((username, password, what))
+    return logins

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -53,7 +54,7 @@ def csrf_of(client: TestClient, path: str = "/login") -> str:
     return found.group(1)
 
 
-def log_in(client: TestClient, username: str, password: str = PASSWORD) -> object:
+def log_in(client: TestClient, username: str, password: str = PASSWORD) -> httpx.Response:
     token = csrf_of(client)
     return client.post(
         "/login",
@@ -211,7 +212,7 @@ def test_too_many_log_in_attempts_are_slowed_down(
         update={"dashboard": settings.dashboard.model_copy(update={"login_rate": "3/minute"})}
     )
     client = TestClient(create_app(slow, engine=engine))
-    codes = [log_in(client, "wangfang", "wrong").status_code for _ in range(4)]  # type: ignore[attr-defined]
+    codes = [log_in(client, "wangfang", "wrong").status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
 
 
@@ -254,3 +255,17 @@ def test_lianxin_users_add_reads_the_password_from_stdin(
         cli_app, ["users", "add", "x", "--role", "village_lead", "--password-stdin"], input="p\n"
     )
     assert missing_place.exit_code != 0
+
+
+def test_the_demo_logins_open_the_dashboard(store: tuple[Settings, Engine]) -> None:
+    from lianxin.demo import demo_logins
+
+    settings, engine = store
+    with engine.begin() as conn:  # the store already has an admin: the demo renews its password
+        conn.execute(t.users.delete().where(t.users.c.username == "admin"))
+    logins = demo_logins(engine)
+    assert [u for u, _, _ in logins] == ["admin", "village"]
+    again = dict((u, p) for u, p, _ in demo_logins(engine))  # `lianxin demo --keep`
+    client = TestClient(create_app(settings, engine=engine))
+    assert log_in(client, "village", again["village"]).status_code == 303
+    assert client.get(f"/workers/{worker_key(engine, '王磊')}").status_code == 200
