@@ -123,11 +123,12 @@ def render(
     language = language_of(request)
     token = csrf_token(request)
     other = "zh" if language == "en" else "en"
+    switch = request.url.include_query_params(lang=other)  # relative: right behind a proxy
     page: dict[str, Any] = {
         "_": translator(language),
         "lang": language,
         "html_lang": "en" if language == "en" else "zh-CN",
-        "switch_url": str(request.url.include_query_params(lang=other)),
+        "switch_url": f"{switch.path}?{switch.query}",
         "viewer": getattr(request.state, "viewer", None),
         "nav": NAV,
         "path": request.url.path,
