@@ -21,13 +21,17 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, select, update
 
+from config.settings import RulesSettings
 from lianxin.archive import Archive, content_hash
+from lianxin.clock import today_shanghai
 from lianxin.errors import ImportRejected
 from lianxin.export import EXPORTS, export_filename, export_query, export_table
 from lianxin.parsing.attachments import parse_attachment
 from lianxin.privacy import mask_id_number, mask_phone, scrub
 from lianxin.records import ParseResult, ParseStatus, ReportKind, Severity, person_key
+from lianxin.rules.evaluate import EvaluationStats, evaluate
 from lianxin.store import schema as t
+from lianxin.store.aggregates import refresh_changed_since
 from lianxin.store.writes import SaveStats, checkin_rows, worker_rows, write_results
 
 __all__ = [
@@ -36,6 +40,7 @@ __all__ = [
     "ImportPreview",
     "ImportResult",
     "apply_import",
+    "evaluate_after_import",
     "export_filename",
     "export_query",
     "export_table",
@@ -202,6 +207,38 @@ def apply_import(
     return ImportResult(preview=plan.preview, written=written, periods=periods, stats=stats)
 
 
+UPLOADED = "upload://"  # the referrer of an uploaded file: a person, not a page
+
+
+def evaluate_after_import(
+    engine: Engine,
+    result: ImportResult,
+    rules: RulesSettings,
+    now: datetime,
+    as_of: date | None = None,
+) -> EvaluationStats | None:
+    """Re-evaluate the follow-ups after an import and refresh the compliance it moved.
+
+    Return None when the import wrote nothing. `as_of` defaults to the day the rules last ran
+    (a replayed day stays replayed, as for `lianxin checkin record`), else today in Shanghai.
+    The run is incremental: only what the import changed (changed_at = now) is looked at.
+    """
+    if not result.written:
+        return None
+    day = as_of or _last_evaluated(engine) or today_shanghai(now)
+    stats = evaluate(engine, day, rules, now, mode="incremental")
+    refresh_changed_since(engine, now, now)
+    return stats
+
+
+def _last_evaluated(engine: Engine) -> date | None:
+    with engine.connect() as conn:
+        day = conn.execute(
+            select(t.rule_runs.c.as_of).order_by(t.rule_runs.c.id.desc()).limit(1)
+        ).scalar()
+    return day  # type: ignore[no-any-return]
+
+
 def upload_url(filename: str) -> str:
     """Return the source_url records imported from `filename` carry."""
     return f"upload://{PurePath(filename).name}"
@@ -223,6 +260,10 @@ def _parse(
         raise ImportRejected(
             name, f"holds a {result.report.kind.value}, not a roster or check-in table"
         )
+    # `lianxin reparse` reads a report with a referrer as an attachment, titled by the
+    # referrer's title: an upload has no linking page, so it stands in for one.
+    result.report.referrer = UPLOADED
+    result.report.referrer_title = PurePath(name).stem
     return result
 
 

@@ -14,19 +14,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine, select
 
 from config.settings import Settings
 from lianxin.archive import Archive
-from lianxin.clock import today_shanghai, utc_now
+from lianxin.clock import utc_now
 from lianxin.errors import ImportRejected
 from lianxin.export import ExportFormat
-from lianxin.store import schema as t
 from lianxin.transfer import (
     ImportKind,
     ImportPreview,
     RowChange,
     apply_import,
+    evaluate_after_import,
     export_filename,
     export_query,
     preview_import,
@@ -115,7 +114,6 @@ def run_import(
 
     0: every row imported (or importable); 1: some rows failed; 2: the file cannot be used.
     """
-    from lianxin.rules.evaluate import evaluate
     from lianxin.store.engine import engine_for
 
     try:
@@ -148,27 +146,18 @@ def run_import(
     except ImportRejected as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
-    if result.written:
-        day = as_of or _last_evaluated(engine) or today_shanghai(now)
-        stats = evaluate(engine, day, settings.rules, now, mode="incremental")
-        moved = ", ".join(f"{n} {label}" for label, n in sorted(stats.transitions.items()))
-        console.print(
-            f"Imported {result.stats.workers + result.stats.checkins} records"
-            + (f" for {', '.join(result.periods)}" if result.periods else "")
-            + f"; follow-ups evaluated as of {day}: {moved or 'no change'}."
-        )
-    else:
+    stats = evaluate_after_import(engine, result, settings.rules, now, as_of)
+    if stats is None:
         console.print("Already imported: nothing written.")
+    else:
+        moved = ", ".join(f"{n} {label}" for label, n in sorted(stats.transitions.items()))
+        records = result.stats.workers + result.stats.checkins
+        console.print(
+            f"Imported {records} record{'s' if records != 1 else ''}"
+            + (f" for {', '.join(result.periods)}" if result.periods else "")
+            + f"; follow-ups evaluated as of {stats.as_of}: {moved or 'no change'}."
+        )
     return 1 if result.preview.failed else 0
-
-
-def _last_evaluated(engine: Engine) -> date | None:
-    # Keep to the day the rules last ran for (a replayed demo day), as `checkin record` does.
-    with engine.connect() as conn:
-        day = conn.execute(
-            select(t.rule_runs.c.as_of).order_by(t.rule_runs.c.id.desc()).limit(1)
-        ).scalar()
-    return day  # type: ignore[no-any-return]
 
 
 def run_export(

@@ -19,8 +19,11 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from config.settings import RulesSettings, Settings
+from lianxin.archive import Archive
 from lianxin.cli import app
 from lianxin.errors import ImportRejected
+from lianxin.pipeline import reparser
+from lianxin.reparse import reparse
 from lianxin.rules.evaluate import evaluate
 from lianxin.store import schema as t
 from lianxin.store.db import make_engine, migrate
@@ -147,6 +150,20 @@ def test_applying_writes_what_the_preview_showed_and_a_second_apply_changes_noth
     assert count(engine, t.workers) == 5
 
 
+def test_reparsing_an_imported_file_from_the_archive_changes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    archive = Archive(tmp_path / "archive")
+    published(engine)
+    for content, name in ((roster_xlsx(), ROSTER_FILE), (checkin_csv(), CHECKIN_FILE)):
+        token = preview_import(engine, content, name, "auto", "upload", NOW).token
+        apply_import(engine, content, name, "auto", "upload", NOW, token, archive=archive)
+    report = reparse(engine, archive, reparser, NOW)
+    # The personas' portal pages were never archived; the two uploads were.
+    assert all(url.startswith("http://portal.test/") for url in report.missing)
+    assert report.pages - len(report.missing) == 2 and report.changes == []
+
+
 def test_a_file_other_than_the_one_previewed_is_refused(engine: Engine) -> None:
     published(engine)
     preview = preview_import(engine, roster_xlsx(), ROSTER_FILE, "auto", "upload", NOW)
@@ -263,6 +280,9 @@ def test_lianxin_import_previews_then_applies_and_export_writes_the_file(
     assert applied.exit_code == 1, applied.output
     assert "follow-ups evaluated as of 2026-11-06" in applied.output
     assert count(engine_for(settings.database_url), t.workers) == 5
+    with engine_for(settings.database_url).connect() as conn:
+        villages = conn.execute(select(t.compliance.c.village, t.compliance.c.due)).all()
+    assert ("青山村", 3) in villages, "the overview's compliance follows the import"
 
     out = tmp_path / "workers.csv"
     exported = runner.invoke(app, ["export", "workers", "--format", "csv", "--out", str(out)])
