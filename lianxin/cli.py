@@ -8,6 +8,8 @@ Examples:
     lianxin watchdog                   # exit 1 and alert the operator if a run failed or was missed
     lianxin serve                      # run the deployments on their schedules, with the UI
     lianxin backfill --from 2026-11-01 --to 2026-11-10
+    lianxin users add wangfang --role village_lead --village 青山村
+    lianxin dashboard                  # the web dashboard, behind a log-in
 """
 
 from __future__ import annotations

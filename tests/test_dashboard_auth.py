@@ -269,3 +269,54 @@ def test_the_demo_logins_open_the_dashboard(store: tuple[Settings, Engine]) -> N
     client = TestClient(create_app(settings, engine=engine))
     assert log_in(client, "village", again["village"]).status_code == 303
     assert client.get(f"/workers/{worker_key(engine, '王磊')}").status_code == 200
+
+
+def test_a_county_officer_sees_only_the_towns_of_their_county(
+    store: tuple[Settings, Engine],
+) -> None:
+    engine = store[1]
+    with engine.begin() as conn:
+        conn.execute(t.regions.delete())
+        conn.execute(
+            t.regions.insert(),
+            [
+                {"level": "county", "name": "新化县", "parent": ""},
+                {"level": "town", "name": "石桥镇", "parent": "新化县"},
+                {"level": "town", "name": "别的镇", "parent": "别的县"},
+            ],
+        )
+
+    def names(viewer: Viewer) -> set[str]:
+        with engine.connect() as conn:
+            query = select(t.workers.c.name).where(place_clause(viewer, t.workers))
+            return set(conn.execute(query).scalars())
+
+    assert names(Viewer("zhaoju", Role.county, county="新化县")) == {"张伟", "刘洋", "陈静", "王磊"}
+    assert names(Viewer("other", Role.supervision, county="别的县")) == set()
+
+
+def test_problems_are_scoped_by_the_place_they_name() -> None:
+    from lianxin.dashboard.scope import problem_clause
+
+    engine = make_engine("sqlite://")
+    migrate(engine)
+    base = {"source_url": "http://portal.test/p.html", "description": "台账不全", "status": "open"}
+    with engine.begin() as conn:
+        conn.execute(
+            t.problems.insert(),
+            [
+                {**base, "key": "1", "number": "1", "place": "石桥镇青山村"},
+                {**base, "key": "2", "number": "2", "place": "石桥镇河湾村"},
+                {**base, "key": "3", "number": "3", "place": "100%_村"},
+            ],
+        )
+
+    def numbers(viewer: Viewer) -> set[str]:
+        with engine.connect() as conn:
+            query = select(t.problems.c.number).where(problem_clause(viewer))
+            return set(conn.execute(query).scalars())
+
+    assert numbers(Viewer("wangfang", Role.village_lead, village=VILLAGE)) == {"1"}
+    assert numbers(Viewer("town", Role.town_lead, town="石桥镇")) == {"1", "2"}
+    assert numbers(Viewer("odd", Role.village_lead, village="%")) == {"3"}  # a literal %
+    assert numbers(Viewer("duchazu", Role.supervision)) == {"1", "2", "3"}
