@@ -320,3 +320,21 @@ def test_problems_are_scoped_by_the_place_they_name() -> None:
     assert numbers(Viewer("town", Role.town_lead, town="石桥镇")) == {"1", "2"}
     assert numbers(Viewer("odd", Role.village_lead, village="%")) == {"3"}  # a literal %
     assert numbers(Viewer("duchazu", Role.supervision)) == {"1", "2", "3"}
+
+
+def test_a_name_from_a_hostile_page_is_escaped_and_no_inline_script_may_run(
+    client: TestClient, store: tuple[Settings, Engine]
+) -> None:
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    with store[1].begin() as conn:
+        conn.execute(t.workers.update().where(t.workers.c.name == "张伟").values(name=hostile))
+    log_in(client, "wangfang")
+    page = client.get(f"/workers/{worker_key(store[1], hostile)}")
+    assert page.status_code == 200
+    assert "<script>alert" not in page.text and "<img src=x" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    policy = page.headers["content-security-policy"]
+    assert (
+        "script-src 'self'" in policy
+        and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    )

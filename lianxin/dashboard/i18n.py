@@ -76,9 +76,12 @@ def requested_language(request: Request) -> str | None:
 
 
 def language_of(request: Request) -> str:
-    """Return the page language: `?lang=`, then the `lang` cookie, then Chinese."""
+    """Return the page language: `?lang=`, the `lang` cookie, the account's, then Chinese."""
     asked = requested_language(request)
     if asked:
         return asked
     cookie = request.cookies.get(LANG_COOKIE)
-    return cookie if cookie in LANGUAGES else DEFAULT_LANGUAGE
+    if cookie in LANGUAGES:
+        return cookie
+    account = getattr(getattr(request.state, "viewer", None), "language", None)
+    return account if account in LANGUAGES else DEFAULT_LANGUAGE
