@@ -105,13 +105,18 @@ def refresh_changed_since(
 
 def touched_periods(conn: Connection) -> list[str]:
     """Return the months whose check-ins or flags changed since the last refresh (all at first)."""
-    o, f = t.obligations, t.risk_flags
     last = conn.execute(select(func.max(t.compliance.c.updated_at))).scalar()
+    return all_periods(conn, since=last)
+
+
+def all_periods(conn: Connection, since: datetime | None = None) -> list[str]:
+    """Return every month with check-in obligations or flags (changed since `since`, if given)."""
+    o, f = t.obligations, t.risk_flags
     obligation_periods = select(o.c.period).where(o.c.kind == CHECKIN)
     flag_periods = select(f.c.period)
-    if last is not None:
-        obligation_periods = obligation_periods.where(o.c.changed_at >= last)
-        flag_periods = flag_periods.where(f.c.created_at >= last)
+    if since is not None:
+        obligation_periods = obligation_periods.where(o.c.changed_at >= since)
+        flag_periods = flag_periods.where(f.c.created_at >= since)
     both = union_all(obligation_periods, flag_periods).subquery()
     rows = conn.execute(select(both.c.period).distinct().order_by(both.c.period)).scalars()
     return [p for p in rows if p]
