@@ -8,17 +8,22 @@ CSRF token before the route runs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import partial
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from config.settings import Settings, get_settings
-from lianxin.dashboard import auth
+from lianxin.clock import today_shanghai
+from lianxin.dashboard import auth, data
 from lianxin.dashboard.auth import CurrentViewer, LoginPace, LoginRequired
+from lianxin.dashboard.charts import bar_chart, line_chart
+from lianxin.dashboard.i18n import language_of, translate
 from lianxin.dashboard.scope import can_see_phone, place_clause, problem_clause
 from lianxin.dashboard.web import STATIC_DIR, EngineDep, check_csrf, render
 from lianxin.privacy import mask_phone
@@ -26,6 +31,7 @@ from lianxin.store import schema as t
 from lianxin.store.engine import engine_for
 
 SESSION_COOKIE = "lianxin_session"
+PERIOD = re.compile(r"\d{4}-\d{2}")
 
 # Headers on every answer. The CSP allows scripts and styles from this site only (no inline
 # script), so that a string from a fetched page that slipped past escaping still cannot run.
@@ -48,10 +54,23 @@ def overview(
     request: Request,
     viewer: CurrentViewer,
     engine: EngineDep,
+    period: str | None = None,
 ) -> Response:
-    """A first overview: what the viewer's place owes; data.py's aggregates replace it."""
-    W, Ob, P = t.workers, t.obligations, t.problems  # noqa: N806
+    """This month's calls by place (from the aggregates the flows keep), trend, problems, risk."""
+    W, Ob = t.workers, t.obligations  # noqa: N806
+    where = partial(place_clause, viewer)
     with engine.connect() as conn:
+        month = period if period and PERIOD.fullmatch(period) else latest_period(conn)
+        summary = data.overview(
+            conn,
+            month,
+            today_shanghai(),
+            where,
+            county=viewer.county,  # the level listed is the one under the viewer's place
+            town=viewer.town,
+            village=viewer.village,
+            problem_where=problem_clause(viewer),
+        )
         workers = conn.execute(
             select(func.count()).select_from(W).where(place_clause(viewer, W))
         ).scalar_one()
@@ -62,18 +81,33 @@ def overview(
                 .group_by(Ob.c.status)
             ).all()
         )
-        problems = conn.execute(
-            select(func.count())
-            .select_from(P)
-            .where(problem_clause(viewer), P.c.status.in_(["open", "rectifying"]))
-        ).scalar_one()
     counts = {
         "overview.workers": workers,
         "overview.open": sum(by_status.values()),
         "overview.overdue": by_status.get("overdue", 0) + by_status.get("escalated", 0),
-        "overview.problems_open": problems,
+        "overview.problems_open": summary.problems_due_soon + summary.problems_overdue,
     }
-    return render(request, "overview.html", {"counts": counts})
+    language = language_of(request)
+    rates = [(p["name"] or "—", p["rate"] or 0.0) for p in summary.places]
+    charts = {
+        "places": bar_chart(rates, translate("overview.chart_places", language), maximum=100),
+        "trend": line_chart(
+            [m["period"] for m in summary.trend],
+            {translate("overview.rate", language): [m["rate"] for m in summary.trend]},
+            translate("overview.chart_trend", language),
+        ),
+    }
+    return render(
+        request,
+        "overview.html",
+        {"counts": counts, "summary": summary, "charts": charts, "period": month},
+    )
+
+
+def latest_period(conn: Connection) -> str:
+    """Return the latest month the aggregates hold, or this month in Shanghai."""
+    found = conn.execute(select(func.max(t.compliance.c.period))).scalar_one()
+    return str(found or today_shanghai().strftime("%Y-%m"))
 
 
 # A stand-in for the worker page (issue 7, item 1), here so that scope is tested end to end.

@@ -178,7 +178,9 @@ def problem_counts(
 ) -> tuple[int, int]:
     """Return (unresolved problems due within `days` days from today, those past their deadline)."""
     p = t.problems
-    unresolved = and_(p.c.status.in_(OPEN_PROBLEM), p.c.deadline.is_not(None), where or true())
+    unresolved = and_(
+        p.c.status.in_(OPEN_PROBLEM), p.c.deadline.is_not(None), true() if where is None else where
+    )
     soon = func.sum(case((p.c.deadline.between(today, today + timedelta(days=days)), 1), else_=0))
     late = func.sum(case((p.c.deadline < today, 1), else_=0))
     row = conn.execute(select(soon, late).where(unresolved)).one()

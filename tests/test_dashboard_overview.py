@@ -1,0 +1,72 @@
+"""The overview page: the month's calls from the aggregates, charts, only the viewer's place."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from test_dashboard_auth import PASSWORD, log_in
+
+from config.settings import RulesSettings, Settings
+from lianxin.dashboard import auth
+from lianxin.dashboard.app import create_app
+from lianxin.dashboard.scope import Role
+from lianxin.rules.evaluate import evaluate
+from lianxin.store import schema as t
+from lianxin.store.aggregates import refresh_compliance
+from lianxin.store.db import make_engine, migrate
+from lianxin.store.writes import save_results
+from personas import FETCHED, VILLAGE, checkins, roster
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[tuple[TestClient, Engine]]:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/lianxin.db", data_dir=tmp_path)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    save_results(engine, [roster(), checkins("2026-11", {"张伟": date(2026, 11, 3)})], FETCHED)
+    evaluate(engine, date(2026, 11, 8), RulesSettings(), FETCHED)
+    refresh_compliance(engine, None, FETCHED)
+    with engine.begin() as conn:
+        auth.create_user(conn, "admin", PASSWORD, Role.admin)
+        auth.create_user(conn, "hewan", PASSWORD, Role.village_lead, village="河湾村")
+    yield TestClient(create_app(settings, engine=engine)), engine
+    engine.dispose()
+
+
+def _numbers(engine: Engine, village: str | None = None) -> tuple[int, int]:
+    c = t.compliance
+    where = [c.c.period == "2026-11"] + ([c.c.village == village] if village else [])
+    with engine.connect() as conn:
+        due, done = conn.execute(select(func.sum(c.c.due), func.sum(c.c.done)).where(*where)).one()
+    return int(due or 0), int(done or 0)
+
+
+def test_the_overview_shows_the_months_calls_with_charts(
+    client: tuple[TestClient, Engine],
+) -> None:
+    web, engine = client
+    assert log_in(web, "admin").status_code == 303
+    page = web.get("/").text
+    due, done = _numbers(engine)
+    assert due > done > 0
+    assert re.search(rf"<span class=\"n\">{done} / {due}</span>", page)
+    assert page.count("<svg") == 2  # compliance by place, and the six-month trend
+    assert "本月回访率" in page and "2026-11" in page
+    english = web.get("/?lang=en").text
+    assert "Called this month, by place" in english
+
+
+def test_a_village_lead_sees_only_their_village(client: tuple[TestClient, Engine]) -> None:
+    web, engine = client
+    log_in(web, "hewan")
+    page = web.get("/").text
+    due, done = _numbers(engine, "河湾村")
+    assert _numbers(engine, VILLAGE) != (due, done)  # the two villages differ
+    assert VILLAGE not in page  # the other village's rows never reach this lead's page
+    assert f'<span class="n">{done} / {due}</span>' in page
