@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: demo test lint install install-dev clean
+.PHONY: demo test lint chromium install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,33 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+test: lint chromium
 	$(BIN)/pytest
+
+# The browser tests drive Debian's Chromium through Playwright, which never downloads a browser,
+# and their screenshots need a Chinese font. Both are installed here when missing (as root, or
+# with passwordless sudo); otherwise this target fails: the browser tests must not skip quietly.
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
+HAVE_BROWSER := { command -v chromium || command -v chromium-browser; } >/dev/null 2>&1 \
+	&& fc-list :lang=zh 2>/dev/null | grep -q .
+chromium:
+	@if $(HAVE_BROWSER); then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing $(BROWSER_PACKAGES) for the browser tests (apt-get)…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  echo "Installing $(BROWSER_PACKAGES) for the browser tests (sudo apt-get)…"; \
+	  sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	else \
+	  echo "The browser tests need Chromium and a Chinese font. Install them with" >&2; \
+	  echo "  sudo apt-get install $(BROWSER_PACKAGES)" >&2; \
+	  echo "(chromium-browser on Ubuntu), then run make test again." >&2; \
+	  exit 1; \
+	fi; \
+	$(HAVE_BROWSER)
 
 # Benchmarks: JSON lines on stdout ({"name", "value", "unit"}); `make bench SCALE=province`.
 SCALE ?= county

@@ -14,6 +14,9 @@ from config.settings import Settings, reset_settings
 from lianxin.store.db import make_engine, migrate
 from pg import PgServer, pg_bin_dir, throwaway_postgres
 
+# The browser tests' Chromium and pages (tests/conftest_browser.py).
+pytest_plugins = ["conftest_browser"]
+
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PgServer]:

@@ -1,0 +1,159 @@
+"""The dashboard in a real headless Chromium (Debian's, through Playwright), served by uvicorn
+on loopback over a store filled like the demo's, plus a hostile page: log in, read the
+overview, stay in one's village, log out, and nothing from a fetched page ever runs.
+
+Every page visited is saved as a screenshot (tests/browser.py `shot`, var/screenshots/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import Engine, func, select
+
+from browser import (
+    HOSTILE_STRINGS,
+    Dialogs,
+    FilledStore,
+    assert_nothing_injected,
+    assert_nothing_ran,
+    fill_store,
+    serve_app,
+    shot,
+)
+from config.settings import Settings
+from lianxin.dashboard.app import create_app
+from lianxin.dashboard.auth import create_user
+from lianxin.dashboard.scope import Role
+from lianxin.portal import PORTAL_TODAY
+from lianxin.store import schema as t
+from lianxin.store.db import migrate
+from lianxin.store.engine import engine_for
+
+ADMIN = ("admin", "admin-Passw0rd-浏览器")
+LEAD = ("songping", "lead-Passw0rd-松坪")
+LEAD_VILLAGE, LEAD_TOWN = "松坪村", "白云乡"
+OWN_WORKER = "松坪村|谭莹|9107"  # on the roster; the hostile page's first row is her call
+
+
+@dataclass
+class Dashboard:
+    url: str
+    engine: Engine
+    store: FilledStore
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    folder: Path = tmp_path_factory.mktemp("dashboard")
+    settings = Settings(database_url=f"sqlite:///{folder}/lianxin.db", data_dir=folder)
+    engine = engine_for(settings.database_url)
+    migrate(engine)
+    store = fill_store(settings, PORTAL_TODAY)
+    with engine.begin() as conn:
+        create_user(conn, ADMIN[0], ADMIN[1], Role.admin, display_name="管理员")
+        create_user(
+            conn,
+            LEAD[0],
+            LEAD[1],
+            Role.village_lead,
+            display_name="松坪村支书",
+            town=LEAD_TOWN,
+            village=LEAD_VILLAGE,
+        )
+    with serve_app(create_app(settings, engine=engine)) as url:
+        yield Dashboard(url, engine, store)
+
+
+def log_in(page: Page, dashboard: Dashboard, user: tuple[str, str], name: str) -> None:
+    page.goto(f"{dashboard.url}/")
+    expect(page).to_have_url(f"{dashboard.url}/login?next=/")
+    assert page.locator('form[action="/login"] input[type="hidden"][name="csrf_token"]').count()
+    page.fill('input[name="username"]', user[0])
+    page.fill('input[name="password"]', user[1])
+    shot(page, f"{name}-login")
+    page.click('form[action="/login"] button[type="submit"]')
+    expect(page).to_have_url(f"{dashboard.url}/")
+
+
+def log_out(page: Page, dashboard: Dashboard) -> None:
+    page.click('form[action="/logout"] button[type="submit"]')
+    expect(page).to_have_url(f"{dashboard.url}/login")
+    page.goto(f"{dashboard.url}/")  # the session is gone: back to the log-in page
+    expect(page).to_have_url(f"{dashboard.url}/login?next=/")
+
+
+def tiles(page: Page) -> list[int]:
+    return [int(n) for n in page.locator(".tile .n").all_inner_texts()]
+
+
+def test_admin_logs_in_reads_the_overview_and_logs_out(
+    page: Page, dialogs: Dialogs, dashboard: Dashboard
+) -> None:
+    log_in(page, dashboard, ADMIN, "admin")
+    shot(page, "admin-overview")
+    obl = t.obligations
+    with dashboard.engine.connect() as conn:
+        workers = conn.execute(select(func.count()).select_from(t.workers)).scalar_one()
+        live = conn.execute(
+            select(func.count())
+            .select_from(obl)
+            .where(obl.c.status.in_(["open", "overdue", "escalated"]))
+        ).scalar_one()
+    shown = tiles(page)
+    assert shown[:2] == [workers, live]  # the whole county: the admin's scope is everything
+    assert workers >= 250
+    assert page.get_by_text("管理员").count()
+    assert_nothing_ran(page, dialogs)
+    log_out(page, dashboard)
+    shot(page, "admin-logged-out")
+
+
+def test_a_village_lead_sees_their_village_and_not_another_villages_worker(
+    page: Page, dialogs: Dialogs, dashboard: Dashboard
+) -> None:
+    W = t.workers  # noqa: N806
+    with dashboard.engine.connect() as conn:
+        own = conn.execute(select(func.count()).where(W.c.village == LEAD_VILLAGE)).scalar_one()
+        other_key, other_name = conn.execute(
+            select(W.c.key, W.c.name).where(W.c.village != LEAD_VILLAGE).order_by(W.c.key)
+        ).first() or ("", "")
+    assert other_key
+    log_in(page, dashboard, LEAD, "village-lead")
+    shot(page, "village-lead-overview")
+    assert tiles(page)[0] == own
+
+    answer = page.goto(f"{dashboard.url}/workers/{OWN_WORKER}")
+    assert answer is not None and answer.status == 200
+    expect(page.locator("h1")).to_have_text("谭莹")
+    shot(page, "village-lead-own-worker")
+
+    answer = page.goto(f"{dashboard.url}/workers/{other_key}")
+    assert answer is not None and answer.status in (403, 404)
+    assert page.get_by_text(other_name).count() == 0
+    shot(page, "village-lead-other-village-worker-refused")
+    assert_nothing_ran(page, dialogs)
+    page.goto(f"{dashboard.url}/")
+    log_out(page, dashboard)
+
+
+def test_nothing_from_the_hostile_page_runs_on_any_page(
+    page: Page, dialogs: Dialogs, dashboard: Dashboard
+) -> None:
+    """The hostile page's strings are in the store (tests/test_browser_infra.py checks that);
+    every page of the dashboard that can show them is opened and nothing runs."""
+    log_in(page, dashboard, ADMIN, "hostile")
+    for path, name in [("/", "overview"), (f"/workers/{OWN_WORKER}", "worker")]:
+        answer = page.goto(f"{dashboard.url}{path}")
+        assert answer is not None and answer.status == 200, path
+        page.wait_for_load_state("load")
+        shot(page, f"hostile-{name}")
+        assert_nothing_ran(page, dialogs)
+        assert_nothing_injected(page)
+        html = page.content()
+        for hostile in HOSTILE_STRINGS:
+            assert hostile not in html  # wherever shown, it is escaped text, never markup
