@@ -107,7 +107,8 @@ class FailedRow:
 class ImportPreview:
     """What importing a file would change; `token` must be handed back to `apply_import`."""
 
-    token: str  # the file's content hash
+    token: str  # the file's content hash, then a digest of the stored rows compared with it
+    content_hash: str  # the file's SHA-256, as its records' provenance says
     filename: str
     url: str  # upload://<file name>, the records' source_url
     kind: str  # roster or checkin_table (as detected for "auto")
@@ -185,11 +186,11 @@ def apply_import(
 ) -> ImportResult:
     """Write the records a preview of `content` showed; return them and the periods touched.
 
-    Refuses (ImportRejected) when `expected_hash` is not the file's content hash, i.e. the
-    file is not the one previewed. Applying the same file twice writes nothing the second time.
+    Refuses (ImportRejected) when `expected_hash` (the preview's token) names another file, or
+    when the stored records the preview compared with have changed since: the preview would no
+    longer show what is written. Applying the same file twice writes nothing the second time.
     """
-    digest = content_hash(content)
-    if digest != expected_hash:
+    if content_hash(content) != expected_hash.split(".")[0]:
         raise ImportRejected(
             filename, "this is not the file that was previewed (content hash differs)"
         )
@@ -200,6 +201,11 @@ def apply_import(
     with engine.begin() as conn:
         plan = _plan(conn, result, unmasked)
         written = not plan.preview.already_imported
+        # Writing what nobody saw is the danger; a file stored already writes nothing at all.
+        if written and plan.preview.token != expected_hash:
+            raise ImportRejected(
+                filename, "the records it changes were changed since the preview; preview again"
+            )
         if written:
             _rename_workers(conn, plan.renames)
             write_results(conn, [result], now, stats)
@@ -270,7 +276,8 @@ def _parse(
 def _plan(conn: Connection, result: ParseResult, unmasked: bool) -> _Plan:
     report = result.report
     preview = ImportPreview(
-        token=report.content_hash,
+        token="",
+        content_hash=report.content_hash,
         filename=report.url.removeprefix("upload://"),
         url=report.url,
         kind=report.kind.value,
@@ -287,11 +294,18 @@ def _plan(conn: Connection, result: ParseResult, unmasked: bool) -> _Plan:
     )
     _count_quarantine(preview, result, unmasked)
     renames: dict[str, str] = {}
+    seen: list[str] = [str(preview.already_imported)]  # the stored state the preview rests on
     if report.kind is ReportKind.roster:
-        renames = _compare_workers(conn, preview, result, unmasked)
+        renames = _compare_workers(conn, preview, result, unmasked, seen)
     else:
-        _compare_checkins(conn, preview, result, unmasked)
+        _compare_checkins(conn, preview, result, unmasked, seen)
+    state = content_hash(json.dumps(sorted(seen), ensure_ascii=False).encode())
+    preview.token = f"{report.content_hash}.{state[:16]}"
     return _Plan(preview=preview, result=result, renames=renames)
+
+
+def _state(row: Any) -> str:
+    return json.dumps({k: _text(v) for k, v in row.items() if k != "id"}, ensure_ascii=False)
 
 
 def _count_quarantine(preview: ImportPreview, result: ParseResult, unmasked: bool) -> None:
@@ -315,7 +329,7 @@ def _count_quarantine(preview: ImportPreview, result: ParseResult, unmasked: boo
 
 
 def _compare_workers(
-    conn: Connection, preview: ImportPreview, result: ParseResult, unmasked: bool
+    conn: Connection, preview: ImportPreview, result: ParseResult, unmasked: bool, seen: list[str]
 ) -> dict[str, str]:
     w = t.workers
     rows = _last_per_key(worker_rows([result]), ("key",))
@@ -324,6 +338,7 @@ def _compare_workers(
         select(w).where(w.c.person_key.in_(people) | (w.c.source_url == preview.url))
     ).all()
     stored = {s.key: s._mapping for s in stored_rows}
+    seen.extend(_state(row) for row in stored.values())
     by_person: dict[str, list[str]] = defaultdict(list)
     for s in stored_rows:
         by_person[s.person_key].append(s.key)
@@ -358,7 +373,7 @@ def _compare_workers(
 
 
 def _compare_checkins(
-    conn: Connection, preview: ImportPreview, result: ParseResult, unmasked: bool
+    conn: Connection, preview: ImportPreview, result: ParseResult, unmasked: bool, seen: list[str]
 ) -> None:
     c, w = t.checkins, t.workers
     rows = _last_per_key(checkin_rows([result]), ("worker_key", "period"))
@@ -380,6 +395,8 @@ def _compare_checkins(
     ):
         roster_keys.add(key)
         roster[person].append(key)
+        seen.append(f"{key}\t{person}")
+    seen.extend(_state(row) for row in stored.values())
     for row in rows:
         # The same rule as `match_checkins`: the exact key, else a single worker of that name.
         matched = row["worker_key"] if row["worker_key"] in roster_keys else None

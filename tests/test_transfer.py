@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from typer.testing import CliRunner
 
 from config.settings import RulesSettings, Settings
@@ -138,7 +138,7 @@ def test_applying_writes_what_the_preview_showed_and_a_second_apply_changes_noth
     assert zhao.id_number == ZHAO_ID
     assert (zhao.source_url, zhao.content_hash, zhao.fetched_at.replace(tzinfo=UTC)) == (
         f"upload://{ROSTER_FILE}",
-        preview.token,
+        preview.content_hash,
         NOW,
     )
     again = preview_import(engine, content, ROSTER_FILE, "auto", "upload", NOW)
@@ -170,6 +170,22 @@ def test_a_file_other_than_the_one_previewed_is_refused(engine: Engine) -> None:
     with pytest.raises(ImportRejected, match="not the file that was previewed"):
         apply_import(engine, checkin_csv(), ROSTER_FILE, "auto", "upload", NOW, preview.token)
     assert count(engine, t.workers) == 4
+
+
+def test_a_preview_gone_stale_is_refused_so_nothing_unseen_is_written(engine: Engine) -> None:
+    published(engine)
+    content = roster_xlsx()
+    preview = preview_import(engine, content, ROSTER_FILE, "auto", "upload", NOW)
+    with engine.begin() as conn:  # a village lead edits 张伟 while the preview is on screen
+        conn.execute(
+            update(t.workers).where(t.workers.c.name == "张伟").values(employer="长沙某工厂")
+        )
+    with pytest.raises(ImportRejected, match="changed since the preview"):
+        apply_import(engine, content, ROSTER_FILE, "auto", "upload", NOW, preview.token)
+    assert count(engine, t.workers) == 4
+    fresh = preview_import(engine, content, ROSTER_FILE, "auto", "upload", NOW)
+    assert fresh.token != preview.token and fresh.changed == 2
+    assert apply_import(engine, content, ROSTER_FILE, "auto", "upload", NOW, fresh.token).written
 
 
 def test_a_file_with_no_table_is_rejected(engine: Engine) -> None:
