@@ -32,6 +32,7 @@ from lianxin.records import ParseResult, ParseStatus, ReportKind, Severity, pers
 from lianxin.rules.evaluate import EvaluationStats, evaluate
 from lianxin.store import schema as t
 from lianxin.store.aggregates import refresh_changed_since
+from lianxin.store.reconcile import reconcile_periods
 from lianxin.store.writes import SaveStats, checkin_rows, worker_rows, write_results
 
 __all__ = [
@@ -223,7 +224,7 @@ def evaluate_after_import(
     now: datetime,
     as_of: date | None = None,
 ) -> EvaluationStats | None:
-    """Re-evaluate the follow-ups after an import and refresh the compliance it moved.
+    """Reconcile the touched months, re-evaluate the follow-ups, refresh compliance.
 
     Return None when the import wrote nothing. `as_of` defaults to the day the rules last ran
     (a replayed day stays replayed, as for `lianxin checkin record`), else today in Shanghai.
@@ -231,6 +232,8 @@ def evaluate_after_import(
     """
     if not result.written:
         return None
+    # As after an ingest: the touched months' tables reconciled against the roster first.
+    reconcile_periods(engine, result.periods, rules, now)
     day = as_of or _last_evaluated(engine) or today_shanghai(now)
     stats = evaluate(engine, day, rules, now, mode="incremental")
     refresh_changed_since(engine, now, now)

@@ -30,6 +30,7 @@ from lianxin.store.db import make_engine, migrate
 from lianxin.store.writes import save_results
 from lianxin.transfer import (
     apply_import,
+    evaluate_after_import,
     export_query,
     export_table,
     preview_import,
@@ -218,6 +219,13 @@ def test_a_checkin_table_preview_matches_calls_to_workers_and_names_the_unknown(
     assert matched == {"张伟": "青山村|张伟|1111", "刘洋": "青山村|刘洋|2222", "孙强": None}
     again = preview_import(engine, content, CHECKIN_FILE, "auto", "upload", NOW)
     assert (again.added, again.changed, again.unchanged) == (0, 0, 3)
+
+    evaluate_after_import(engine, result, RulesSettings(), NOW, as_of=date(2026, 11, 6))
+    with engine.connect() as conn:
+        unknown = conn.execute(
+            select(t.findings.c.detail).where(t.findings.c.kind == "unknown_worker")
+        ).scalars()
+        assert [d[-2:] for d in unknown] == ["孙强"]
 
 
 # --- export -----------------------------------------------------------------------------------
