@@ -16,7 +16,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, func, select
 
 from browser import (
-    HOSTILE_STRINGS,
+    IMG,
+    SCRIPT,
     Dialogs,
     FilledStore,
     assert_nothing_injected,
@@ -30,6 +31,7 @@ from lianxin.dashboard.app import create_app
 from lianxin.dashboard.auth import create_user
 from lianxin.dashboard.scope import Role
 from lianxin.portal import PORTAL_TODAY
+from lianxin.records import ObligationKind
 from lianxin.store import schema as t
 from lianxin.store.db import migrate
 from lianxin.store.engine import engine_for
@@ -87,8 +89,20 @@ def log_out(page: Page, dashboard: Dashboard) -> None:
     expect(page).to_have_url(f"{dashboard.url}/login?next=/")
 
 
-def tiles(page: Page) -> list[int]:
-    return [int(n) for n in page.locator(".tile .n").all_inner_texts()]
+def calls_tile(page: Page) -> str:
+    """The overview's "done / due" tile of this month's check-in calls."""
+    return page.locator("#calls .n").inner_text().strip()
+
+
+def compliance(engine: Engine, period: str, village: str | None = None) -> tuple[int, int]:
+    """Return (done, due) of `period` from the store's compliance aggregates."""
+    cp = t.compliance
+    where = [cp.c.period == period] + ([cp.c.village == village] if village else [])
+    with engine.connect() as conn:
+        done, due = conn.execute(
+            select(func.sum(cp.c.done), func.sum(cp.c.due)).where(*where)
+        ).one()
+    return int(done or 0), int(due or 0)
 
 
 def test_admin_logs_in_reads_the_overview_and_logs_out(
@@ -96,17 +110,22 @@ def test_admin_logs_in_reads_the_overview_and_logs_out(
 ) -> None:
     log_in(page, dashboard, ADMIN, "admin")
     shot(page, "admin-overview")
+    period = dashboard.store.period
+    expect(page.locator("h1")).to_contain_text(period)
+    done, due = compliance(dashboard.engine, period)
+    assert calls_tile(page) == f"{done} / {due}"
+    assert (period, done, due) == ("2026-11", 163, 285)  # the sample county on 2026-11-08
     obl = t.obligations
-    with dashboard.engine.connect() as conn:
-        workers = conn.execute(select(func.count()).select_from(t.workers)).scalar_one()
-        live = conn.execute(
-            select(func.count())
-            .select_from(obl)
-            .where(obl.c.status.in_(["open", "overdue", "escalated"]))
+    with dashboard.engine.connect() as conn:  # the aggregate agrees with the obligations
+        called = conn.execute(
+            select(func.count()).where(
+                obl.c.kind == ObligationKind.monthly_checkin.value,
+                obl.c.period == period,
+                obl.c.status == "done",
+            )
         ).scalar_one()
-    shown = tiles(page)
-    assert shown[:2] == [workers, live]  # the whole county: the admin's scope is everything
-    assert workers >= 250
+    assert called == done
+    assert page.locator("#places tbody tr").count() >= 1
     assert page.get_by_text("管理员").count()
     assert_nothing_ran(page, dialogs)
     log_out(page, dashboard)
@@ -118,14 +137,15 @@ def test_a_village_lead_sees_their_village_and_not_another_villages_worker(
 ) -> None:
     W = t.workers  # noqa: N806
     with dashboard.engine.connect() as conn:
-        own = conn.execute(select(func.count()).where(W.c.village == LEAD_VILLAGE)).scalar_one()
         other_key, other_name = conn.execute(
             select(W.c.key, W.c.name).where(W.c.village != LEAD_VILLAGE).order_by(W.c.key)
         ).first() or ("", "")
     assert other_key
     log_in(page, dashboard, LEAD, "village-lead")
     shot(page, "village-lead-overview")
-    assert tiles(page)[0] == own
+    done, due = compliance(dashboard.engine, dashboard.store.period, LEAD_VILLAGE)
+    assert 0 < due < 285 and calls_tile(page) == f"{done} / {due}"  # their village only
+    expect(page.locator(".muted").first).to_contain_text(LEAD_VILLAGE)
 
     answer = page.goto(f"{dashboard.url}/workers/{OWN_WORKER}")
     assert answer is not None and answer.status == 200
@@ -155,5 +175,5 @@ def test_nothing_from_the_hostile_page_runs_on_any_page(
         assert_nothing_ran(page, dialogs)
         assert_nothing_injected(page)
         html = page.content()
-        for hostile in HOSTILE_STRINGS:
-            assert hostile not in html  # wherever shown, it is escaped text, never markup
+        for markup in (SCRIPT, IMG):
+            assert markup not in html  # wherever shown, it is escaped text, never markup
