@@ -56,6 +56,8 @@ def test_the_overview_shows_the_months_calls_with_charts(
     due, done = _numbers(engine)
     assert due > done > 0
     assert re.search(rf"<span class=\"n\">{done} / {due}</span>", page)
+    # Calls still owed this month: the same month's rows, not every kind of follow-up.
+    assert f'<span class="n">{due - done}</span><span class="k">本月待回访</span>' in page
     assert page.count("<svg") == 2  # compliance by place, and the six-month trend
     assert "本月回访率" in page and "2026-11" in page
     english = web.get("/?lang=en").text

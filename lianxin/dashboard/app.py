@@ -57,7 +57,7 @@ def overview(
     period: str | None = None,
 ) -> Response:
     """This month's calls by place (from the aggregates the flows keep), trend, problems, risk."""
-    W, Ob = t.workers, t.obligations  # noqa: N806
+    W = t.workers  # noqa: N806
     where = partial(place_clause, viewer)
     with engine.connect() as conn:
         month = period if period and PERIOD.fullmatch(period) else latest_period(conn)
@@ -74,17 +74,12 @@ def overview(
         workers = conn.execute(
             select(func.count()).select_from(W).where(place_clause(viewer, W))
         ).scalar_one()
-        by_status: dict[str, int] = dict(
-            conn.execute(
-                select(Ob.c.status, func.count())
-                .where(place_clause(viewer, Ob), Ob.c.status.in_(["open", "overdue", "escalated"]))
-                .group_by(Ob.c.status)
-            ).all()
-        )
+    totals = summary.totals
+    late = int(totals["overdue"]) + int(totals["escalated"])
     counts = {
         "overview.workers": workers,
-        "overview.open": sum(by_status.values()),
-        "overview.overdue": by_status.get("overdue", 0) + by_status.get("escalated", 0),
+        "overview.open": int(totals["open"]) + late,  # this month's calls not yet made
+        "overview.overdue": late,
         "overview.problems_open": summary.problems_due_soon + summary.problems_overdue,
     }
     language = language_of(request)
