@@ -15,6 +15,7 @@ from config.settings import RulesSettings
 from lianxin.records import CheckIn, WorkStatus, period_index, person_key, phone_tail
 from lianxin.rules.checkin import period_of
 from lianxin.rules.evaluate import EvaluationStats, evaluate
+from lianxin.store import reads
 from lianxin.store import schema as t
 from lianxin.store.aggregates import refresh_changed_since
 from lianxin.store.upsert import upsert
@@ -112,17 +113,8 @@ def record_call(
             ],
             keys=["worker_key", "period"],
         )
-    stats = evaluate(
-        engine, max(call_date, _last_day(engine) or call_date), rules, now, mode="incremental"
-    )
+    day = max(call_date, reads.last_evaluated_day(engine) or call_date)
+    stats = evaluate(engine, day, rules, now, mode="incremental")
     # Only what this evaluation changed (changed_at = now), and the caller's own village.
     refresh_changed_since(engine, now, now, also=[(period, (row.town, row.village))])
     return RecordedCall(worker_key=key, period=period, stats=stats)
-
-
-def _last_day(engine: Engine) -> date | None:
-    with engine.connect() as conn:
-        day = conn.execute(
-            select(t.rule_runs.c.as_of).order_by(t.rule_runs.c.id.desc()).limit(1)
-        ).scalar()
-    return day  # type: ignore[no-any-return]

@@ -30,6 +30,7 @@ from lianxin.parsing.attachments import parse_attachment
 from lianxin.privacy import mask_id_number, mask_phone, scrub
 from lianxin.records import ParseResult, ParseStatus, ReportKind, Severity, person_key
 from lianxin.rules.evaluate import EvaluationStats, evaluate
+from lianxin.store import reads
 from lianxin.store import schema as t
 from lianxin.store.aggregates import refresh_changed_since
 from lianxin.store.reconcile import reconcile_periods
@@ -234,18 +235,10 @@ def evaluate_after_import(
         return None
     # As after an ingest: the touched months' tables reconciled against the roster first.
     reconcile_periods(engine, result.periods, rules, now)
-    day = as_of or _last_evaluated(engine) or today_shanghai(now)
+    day = as_of or reads.last_evaluated_day(engine) or today_shanghai(now)
     stats = evaluate(engine, day, rules, now, mode="incremental")
     refresh_changed_since(engine, now, now)
     return stats
-
-
-def _last_evaluated(engine: Engine) -> date | None:
-    with engine.connect() as conn:
-        day = conn.execute(
-            select(t.rule_runs.c.as_of).order_by(t.rule_runs.c.id.desc()).limit(1)
-        ).scalar()
-    return day  # type: ignore[no-any-return]
 
 
 def upload_url(filename: str) -> str:

@@ -180,3 +180,12 @@ def obligations_by_kind(engine: Engine) -> list[dict[str, Any]]:
         flags = conn.execute(select(func.count()).select_from(t.risk_flags)).scalar_one()
     rows.append({"kind": "income_risk flags", "open": flags})
     return rows
+
+
+def last_evaluated_day(engine: Engine) -> date | None:
+    """Return the day the follow-up rules last ran as of, or None before their first run."""
+    with engine.connect() as conn:
+        day = conn.execute(
+            select(t.rule_runs.c.as_of).order_by(t.rule_runs.c.id.desc()).limit(1)
+        ).scalar()
+    return day  # type: ignore[no-any-return]
