@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Dialog, Page
+from playwright.sync_api import Dialog, Page, expect
+from sqlalchemy import Engine
 
 from config.settings import Settings, SourceSettings
 from lianxin.fetching import crawl, make_session
@@ -232,3 +233,38 @@ def fill_store(settings: Settings, as_of: date, hostile: bool = True) -> FilledS
     reads.record_run(engine, "ingest", as_of, now, now, "completed", stats.as_dict())
     reads.record_run(engine, "followups", as_of, now, now, "completed", evaluation.as_dict())
     return FilledStore(settings, as_of, period_of(as_of), hostile_url, results)
+
+
+# --- a dashboard over a filled store, and logging in to it -----------------------------------
+
+ADMIN = ("admin", "admin-Passw0rd-浏览器")
+LEAD = ("songping", "lead-Passw0rd-松坪")
+LEAD_VILLAGE, LEAD_TOWN = "松坪村", "白云乡"
+OWN_WORKER = "松坪村|谭莹|9107"  # on the roster; the hostile page's first row is her call
+
+
+@dataclass
+class Dashboard:
+    url: str
+    engine: Engine
+    store: FilledStore
+
+
+def log_in(page: Page, dashboard: Dashboard, user: tuple[str, str], name: str) -> None:
+    """Log `user` in through the form (screenshot `{name}-login`); land on the overview."""
+    page.goto(f"{dashboard.url}/")
+    expect(page).to_have_url(f"{dashboard.url}/login?next=/")
+    assert page.locator('form[action="/login"] input[type="hidden"][name="csrf_token"]').count()
+    page.fill('input[name="username"]', user[0])
+    page.fill('input[name="password"]', user[1])
+    shot(page, f"{name}-login")
+    page.click('form[action="/login"] button[type="submit"]')
+    expect(page).to_have_url(f"{dashboard.url}/")
+
+
+def log_out(page: Page, dashboard: Dashboard) -> None:
+    """Log out with the header's button; the session is gone afterwards."""
+    page.click('form[action="/logout"] button[type="submit"]')
+    expect(page).to_have_url(f"{dashboard.url}/login")
+    page.goto(f"{dashboard.url}/")  # the session is gone: back to the log-in page
+    expect(page).to_have_url(f"{dashboard.url}/login?next=/")

@@ -6,11 +6,30 @@ Loaded from tests/conftest.py (`pytest_plugins`); the helpers live in tests/brow
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from browser import Dialogs, chromium_path, launch_args
+from browser import (
+    ADMIN,
+    LEAD,
+    LEAD_TOWN,
+    LEAD_VILLAGE,
+    Dashboard,
+    Dialogs,
+    chromium_path,
+    fill_store,
+    launch_args,
+    serve_app,
+)
+from config.settings import Settings
+from lianxin.dashboard.app import create_app
+from lianxin.dashboard.auth import create_user
+from lianxin.dashboard.scope import Role
+from lianxin.portal import PORTAL_TODAY
+from lianxin.store.db import migrate
+from lianxin.store.engine import engine_for
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +64,28 @@ def page(browser: Browser, dialogs: Dialogs) -> Iterator[Page]:
     dialogs.watch(tab)
     yield tab
     context.close()
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    """The dashboard served on loopback over a store filled like the demo's (plus the hostile
+    page), with an admin and the 松坪村 lead; one per test module, so a module's actions do not
+    leak into another's."""
+    folder: Path = tmp_path_factory.mktemp("dashboard")
+    settings = Settings(database_url=f"sqlite:///{folder}/lianxin.db", data_dir=folder)
+    engine = engine_for(settings.database_url)
+    migrate(engine)
+    store = fill_store(settings, PORTAL_TODAY)
+    with engine.begin() as conn:
+        create_user(conn, ADMIN[0], ADMIN[1], Role.admin, display_name="管理员")
+        create_user(
+            conn,
+            LEAD[0],
+            LEAD[1],
+            Role.village_lead,
+            display_name="松坪村支书",
+            town=LEAD_TOWN,
+            village=LEAD_VILLAGE,
+        )
+    with serve_app(create_app(settings, engine=engine)) as url:
+        yield Dashboard(url, engine, store)

@@ -7,86 +7,26 @@ Every page visited is saved as a screenshot (tests/browser.py `shot`, var/screen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, func, select
 
 from browser import (
+    ADMIN,
     IMG,
+    LEAD,
+    LEAD_VILLAGE,
+    OWN_WORKER,
     SCRIPT,
+    Dashboard,
     Dialogs,
-    FilledStore,
     assert_nothing_injected,
     assert_nothing_ran,
-    fill_store,
-    serve_app,
+    log_in,
+    log_out,
     shot,
 )
-from config.settings import Settings
-from lianxin.dashboard.app import create_app
-from lianxin.dashboard.auth import create_user
-from lianxin.dashboard.scope import Role
-from lianxin.portal import PORTAL_TODAY
 from lianxin.records import ObligationKind
 from lianxin.store import schema as t
-from lianxin.store.db import migrate
-from lianxin.store.engine import engine_for
-
-ADMIN = ("admin", "admin-Passw0rd-浏览器")
-LEAD = ("songping", "lead-Passw0rd-松坪")
-LEAD_VILLAGE, LEAD_TOWN = "松坪村", "白云乡"
-OWN_WORKER = "松坪村|谭莹|9107"  # on the roster; the hostile page's first row is her call
-
-
-@dataclass
-class Dashboard:
-    url: str
-    engine: Engine
-    store: FilledStore
-
-
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
-    folder: Path = tmp_path_factory.mktemp("dashboard")
-    settings = Settings(database_url=f"sqlite:///{folder}/lianxin.db", data_dir=folder)
-    engine = engine_for(settings.database_url)
-    migrate(engine)
-    store = fill_store(settings, PORTAL_TODAY)
-    with engine.begin() as conn:
-        create_user(conn, ADMIN[0], ADMIN[1], Role.admin, display_name="管理员")
-        create_user(
-            conn,
-            LEAD[0],
-            LEAD[1],
-            Role.village_lead,
-            display_name="松坪村支书",
-            town=LEAD_TOWN,
-            village=LEAD_VILLAGE,
-        )
-    with serve_app(create_app(settings, engine=engine)) as url:
-        yield Dashboard(url, engine, store)
-
-
-def log_in(page: Page, dashboard: Dashboard, user: tuple[str, str], name: str) -> None:
-    page.goto(f"{dashboard.url}/")
-    expect(page).to_have_url(f"{dashboard.url}/login?next=/")
-    assert page.locator('form[action="/login"] input[type="hidden"][name="csrf_token"]').count()
-    page.fill('input[name="username"]', user[0])
-    page.fill('input[name="password"]', user[1])
-    shot(page, f"{name}-login")
-    page.click('form[action="/login"] button[type="submit"]')
-    expect(page).to_have_url(f"{dashboard.url}/")
-
-
-def log_out(page: Page, dashboard: Dashboard) -> None:
-    page.click('form[action="/logout"] button[type="submit"]')
-    expect(page).to_have_url(f"{dashboard.url}/login")
-    page.goto(f"{dashboard.url}/")  # the session is gone: back to the log-in page
-    expect(page).to_have_url(f"{dashboard.url}/login?next=/")
 
 
 def calls_tile(page: Page) -> str:

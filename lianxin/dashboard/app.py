@@ -24,9 +24,9 @@ from lianxin.dashboard import auth, data
 from lianxin.dashboard.auth import CurrentViewer, LoginPace, LoginRequired
 from lianxin.dashboard.charts import bar_chart, line_chart
 from lianxin.dashboard.i18n import language_of, translate
-from lianxin.dashboard.scope import can_see_phone, place_clause, problem_clause
+from lianxin.dashboard.pages import worker
+from lianxin.dashboard.scope import place_clause, problem_clause
 from lianxin.dashboard.web import STATIC_DIR, EngineDep, check_csrf, render
-from lianxin.privacy import mask_phone
 from lianxin.store import schema as t
 from lianxin.store.engine import engine_for
 
@@ -105,38 +105,9 @@ def latest_period(conn: Connection) -> str:
     return str(found or today_shanghai().strftime("%Y-%m"))
 
 
-# A stand-in for the worker page (issue 7, item 1), here so that scope is tested end to end.
-worker_router = APIRouter()
-
-
-@worker_router.get("/workers/{key:path}")
-def worker(
-    key: str,
-    request: Request,
-    viewer: CurrentViewer,
-    engine: EngineDep,
-) -> Response:
-    W = t.workers  # noqa: N806
-    with engine.connect() as conn:
-        row = (
-            conn.execute(
-                select(W.c.key, W.c.name, W.c.village, W.c.phone, W.c.cadre_key).where(
-                    W.c.key == key, place_clause(viewer, W)
-                )
-            )
-            .mappings()
-            .first()
-        )
-    if row is None:
-        raise auth.forbid()
-    full = can_see_phone(viewer, village=row["village"], cadre_key=row["cadre_key"])
-    phone = (row["phone"] or "") if full else mask_phone(row["phone"])
-    return render(request, "worker_stub.html", {"worker": row, "phone": phone})
-
-
 def page_routers() -> list[APIRouter]:
     """Return the routers of the pages, in nav order; add a page by adding its router here."""
-    return [overview_router, worker_router]
+    return [overview_router, worker.router]
 
 
 def _error_page(request: Request, exc: Exception) -> Response:

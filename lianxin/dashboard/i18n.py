@@ -18,10 +18,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # key: (zh, en)
     "app.title": ("连心 · 就业帮扶监测", "Lianxin · employment follow-up"),
     "nav.overview": ("总览", "Overview"),
+    "nav.calls": ("回访", "Calls"),
     "nav.cadres": ("干部", "Cadres"),
     "nav.problems": ("问题", "Problems"),
     "nav.sources": ("数据源", "Sources"),
     "nav.runs": ("运行", "Runs"),
+    "nav.data": ("导入导出", "Import / export"),
     "nav.menu": ("菜单", "Menu"),
     "lang.switch": ("English", "中文"),
     "login.title": ("登录", "Log in"),
@@ -69,6 +71,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The form expired: go back, reload and try again",
     ),
 }
+
+
+def add_words(words: dict[str, tuple[str, str]]) -> None:
+    """Add a page's words (key: (zh, en)) to the catalogue; a key already there is an error,
+    so two pages never quietly overwrite each other's words."""
+    taken = words.keys() & CATALOGUE.keys()
+    if taken:
+        raise ValueError(f"words defined twice: {sorted(taken)}")
+    CATALOGUE.update(words)
 
 
 def translate(key: str, language: str) -> str:

@@ -40,10 +40,12 @@ templates = Jinja2Templates(env=_env)
 
 NAV = [
     ("nav.overview", "/"),
+    ("nav.calls", "/calls"),
     ("nav.cadres", "/cadres"),
     ("nav.problems", "/problems"),
     ("nav.sources", "/sources"),
     ("nav.runs", "/runs"),
+    ("nav.data", "/data"),
 ]
 
 
