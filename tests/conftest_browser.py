@@ -67,15 +67,18 @@ def page(browser: Browser, dialogs: Dialogs) -> Iterator[Page]:
 
 
 @pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+def dashboard(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Dashboard]:
     """The dashboard served on loopback over a store filled like the demo's (plus the hostile
     page), with an admin and the 松坪村 lead; one per test module, so a module's actions do not
-    leak into another's."""
+    leak into another's. The rules run as of the sample portal's day (2026-11-08), or of the
+    module's `DASHBOARD_AS_OF` (a later day has this month's calls overdue)."""
     folder: Path = tmp_path_factory.mktemp("dashboard")
     settings = Settings(database_url=f"sqlite:///{folder}/lianxin.db", data_dir=folder)
     engine = engine_for(settings.database_url)
     migrate(engine)
-    store = fill_store(settings, PORTAL_TODAY)
+    store = fill_store(settings, getattr(request.module, "DASHBOARD_AS_OF", PORTAL_TODAY))
     with engine.begin() as conn:
         create_user(conn, ADMIN[0], ADMIN[1], Role.admin, display_name="管理员")
         create_user(

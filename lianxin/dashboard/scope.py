@@ -132,3 +132,36 @@ def can_see_phone(viewer: Viewer, *, village: str | None, cadre_key: str | None)
     if viewer.role is Role.village_lead:
         return bool(viewer.village) and viewer.village == village
     return False
+
+
+class Action(StrEnum):
+    """What a viewer may do on the dashboard, beyond reading their part of the region tree."""
+
+    record_checkin = "record_checkin"  # 记录回访
+    waive = "waive"  # 豁免, with a reason
+    mark_rectified = "mark_rectified"  # 已整改
+    mark_verified = "mark_verified"  # 已销号, after the return visit
+    import_table = "import_table"  # 导入花名册 / 回访台账
+    export_table = "export_table"  # 导出
+    see_operations = "see_operations"  # sources, quarantine, runs
+
+
+# Who may do what; each action is still limited to the viewer's place by the clauses above.
+# A supervision group (督查组) finds problems and verifies their rectification, and does not
+# record calls; a cadre records their own calls and nothing else.
+ALLOWED: dict[Action, frozenset[Role]] = {
+    Action.record_checkin: frozenset(
+        {Role.cadre, Role.village_lead, Role.town_lead, Role.county, Role.admin}
+    ),
+    Action.waive: frozenset({Role.village_lead, Role.town_lead, Role.county, Role.admin}),
+    Action.mark_rectified: frozenset({Role.village_lead, Role.town_lead, Role.county, Role.admin}),
+    Action.mark_verified: frozenset({Role.supervision, Role.county, Role.admin}),
+    Action.import_table: frozenset({Role.village_lead, Role.town_lead, Role.county, Role.admin}),
+    Action.export_table: frozenset(Role),
+    Action.see_operations: frozenset({Role.county, Role.supervision, Role.admin}),
+}
+
+
+def may(viewer: Viewer, action: Action) -> bool:
+    """Return whether `viewer`'s role allows `action` (within their place)."""
+    return viewer.role in ALLOWED[action]
