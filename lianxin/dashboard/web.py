@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from lianxin.dashboard.i18n import LANG_COOKIE, language_of, requested_language, translator
+from lianxin.dashboard.scope import Action, Viewer, may
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -38,14 +39,16 @@ _env = Environment(
 )
 templates = Jinja2Templates(env=_env)
 
-NAV = [
-    ("nav.overview", "/"),
-    ("nav.calls", "/calls"),
-    ("nav.cadres", "/cadres"),
-    ("nav.problems", "/problems"),
-    ("nav.sources", "/sources"),
-    ("nav.runs", "/runs"),
-    ("nav.data", "/data"),
+# (word, path, the action a viewer needs to open it, or None for every logged-in viewer).
+# The nav shows a viewer only what they may open; the page itself still checks.
+NAV: list[tuple[str, str, Action | None]] = [
+    ("nav.overview", "/", None),
+    ("nav.calls", "/calls", None),
+    ("nav.cadres", "/cadres", None),
+    ("nav.problems", "/problems", None),
+    ("nav.sources", "/sources", Action.see_operations),
+    ("nav.runs", "/runs", Action.see_operations),
+    ("nav.data", "/data", Action.export_table),
 ]
 
 
@@ -112,6 +115,13 @@ async def check_csrf(request: Request) -> None:
         raise HTTPException(status_code=403, detail="error.csrf")
 
 
+def nav_for(viewer: Viewer | None) -> list[tuple[str, str]]:
+    """Return the nav entries (word, path) `viewer` may open; none for nobody logged in."""
+    if viewer is None:
+        return []
+    return [(key, href) for key, href, action in NAV if action is None or may(viewer, action)]
+
+
 def render(
     request: Request,
     name: str,
@@ -124,6 +134,7 @@ def render(
     """
     language = language_of(request)
     token = csrf_token(request)
+    viewer = getattr(request.state, "viewer", None)
     other = "zh" if language == "en" else "en"
     switch = request.url.include_query_params(lang=other)  # relative: right behind a proxy
     page: dict[str, Any] = {
@@ -131,8 +142,8 @@ def render(
         "lang": language,
         "html_lang": "en" if language == "en" else "zh-CN",
         "switch_url": f"{switch.path}?{switch.query}",
-        "viewer": getattr(request.state, "viewer", None),
-        "nav": NAV,
+        "viewer": viewer,
+        "nav": nav_for(viewer),
         "path": request.url.path,
         "csrf_token": token,
         "csrf_field": lambda: Markup('<input type="hidden" name="{}" value="{}">').format(
