@@ -10,19 +10,24 @@ rows refreshed for every month (timed), as the followups flow keeps them.
 Figures, one JSON line each on stdout ({"name", "value", "unit", ...}):
 
 - refresh.one_period, refresh.all_periods   refresh_compliance wall, rows written
-- overview.<scope>.p50 / .p95 / .max        server time of one overview request over
-  `--requests` requests, for the province and for its largest county: a fresh connection,
-  `data.overview`, its three SVG charts and a Jinja2 render of the page's tables
+- page.<path>.<scope>.p50 / .p95 / .max    server time of a page over `--requests` requests,
+  for a province-wide viewer, a viewer of the largest county and the lead of its largest
+  village: the dashboard app itself
+  (`create_app`, its middleware, the page's queries, charts and template), called in-process
+  through Starlette's TestClient, timed by the app's own `Server-Timing` header
 - peak_rss                                  the process's high-water mark, SQLite cache included
 
-The page rendered is this script's stand-in for `templates/overview.html` (same data, same
-charts, a table per level); the output says so with `"render": "stand-in"`.
+The viewers log in through the form, as accounts `bench-admin` (province-wide),
+`bench-county` and `bench-village`, written to the store's users table with a fresh random
+password each run.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import resource
+import secrets
 import statistics
 import sys
 import time
@@ -34,10 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the lianxin package and config
 
 from engine_bench import emit, note  # noqa: E402  (same figures, same format)
-from jinja2 import Environment, select_autoescape  # noqa: E402
 from sqlalchemy import Engine, func, select  # noqa: E402
+from starlette.testclient import TestClient  # noqa: E402
 
-from lianxin.dashboard import charts, data  # noqa: E402
+from config.settings import Settings  # noqa: E402
+from lianxin.dashboard.app import create_app  # noqa: E402
+from lianxin.dashboard.auth import create_user, set_password  # noqa: E402
+from lianxin.dashboard.scope import Role, Viewer  # noqa: E402
 from lianxin.store import schema as t  # noqa: E402
 from lianxin.store.aggregates import all_periods, refresh_compliance  # noqa: E402
 from lianxin.store.db import make_engine, migrate  # noqa: E402
@@ -47,23 +55,10 @@ PROVINCE_DB = BENCH_DIR / "province.db"
 PERIOD = "2026-11"
 TODAY = date(2026, 11, 9)  # the day the province store was evaluated as of
 
-PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<title>总览 {{ view.period }}</title></head><body><main>
-<h1>{{ view.period }} 回访完成率 {{ view.totals.rate }}%</h1>
-<ul><li>应回访 {{ view.totals.due }}</li><li>已回访 {{ view.totals.done }}</li>
-<li>逾期 {{ view.totals.overdue }}</li><li>已上报 {{ view.totals.escalated }}</li>
-<li>收入风险 {{ view.risk_flags }}</li><li>7日内到期问题 {{ view.problems_due_soon }}</li>
-<li>逾期问题 {{ view.problems_overdue }}</li></ul>
-<figure>{{ status_chart | safe }}</figure><figure>{{ place_chart | safe }}</figure>
-<figure>{{ trend_chart | safe }}</figure>
-<table><thead><tr><th>地区</th><th>应回访</th><th>已回访</th><th>逾期</th><th>完成率</th></tr>
-</thead><tbody>{% for p in view.places %}<tr><td>
-<a href="?{{ view.level }}={{ p.name | urlencode }}">{{ p.name }}</a></td>
-<td>{{ p.due }}</td><td>{{ p.done }}</td><td>{{ p.overdue }}</td><td>{{ p.rate }}</td></tr>
-{% endfor %}</tbody></table>
-<table><tbody>{% for v in view.worst_villages %}<tr><td>{{ v.county }}</td><td>{{ v.town }}</td>
-<td>{{ v.village }}</td><td>{{ v.late }}</td></tr>{% endfor %}</tbody></table>
-</main></body></html>"""
+# The pages timed; the overview is the one with a target (≤ 500 ms at province scale).
+PAGES = ["/", "/calls", "/cadres", "/problems", "/sources", "/runs"]
+SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def peak_rss_mb() -> float:
@@ -99,39 +94,64 @@ def refresh(engine: Engine) -> None:
     emit("refresh.all_periods", time.perf_counter() - started, "s", rows=rows, periods=len(periods))
 
 
-def render_overview(engine: Engine, page: Any, county: str | None) -> int:
-    """Serve one overview as the page would: data, charts, HTML; return the page's length."""
-    with engine.connect() as conn:
-        view = data.overview(conn, PERIOD, TODAY, county=county)
-    status = {s: int(view.totals[s]) for s in data.STATUSES}
-    html = page.render(
-        view=view,
-        status_chart=charts.stacked_bar(status, "本月回访状态"),
-        place_chart=charts.bar_chart(
-            [(str(p["name"]), float(p["rate"] or 0)) for p in view.places], "完成率", 100.0
-        ),
-        trend_chart=charts.line_chart(
-            [m["period"] for m in view.trend], {"完成率": [m["rate"] for m in view.trend]}, "趋势"
-        ),
+def client_for(engine: Engine, viewer: Viewer) -> TestClient:
+    """Return a client of the dashboard on `engine`, logged in as `viewer` through the log-in
+    form (the account is made, or its password reset, in the store's users table)."""
+    password = secrets.token_urlsafe(16)
+    with engine.begin() as conn:
+        known = conn.execute(
+            select(t.users.c.username).where(t.users.c.username == viewer.username)
+        ).first()
+        if known:
+            set_password(conn, viewer.username, password)
+        else:
+            create_user(
+                conn,
+                viewer.username,
+                password,
+                viewer.role,
+                display_name=viewer.display_name,
+                county=viewer.county,
+                town=viewer.town,
+                village=viewer.village,
+            )
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
+    client = TestClient(create_app(settings, engine=engine))
+    form = client.get("/login").text
+    token = CSRF.search(form)
+    assert token, "no CSRF field on the log-in page"
+    answer = client.post(
+        "/login",
+        data={"username": viewer.username, "password": password, "csrf_token": token.group(1)},
+        follow_redirects=False,
     )
-    return len(html)
+    if answer.status_code != 303:
+        raise SystemExit(f"log-in as {viewer.username} failed: {answer.status_code}")
+    return client
 
 
-def time_overview(engine: Engine, scope: str, county: str | None, requests: int) -> None:
-    page = Environment(autoescape=select_autoescape(default=True)).from_string(PAGE)
-    walls, size = [], 0
+def time_page(client: TestClient, path: str, scope: str, requests: int, **extra: Any) -> None:
+    """Request `path` `requests` times; emit p50/p95/max of the app's own server time."""
+    walls: list[float] = []
+    size = 0
     for _ in range(requests):
-        started = time.perf_counter()
-        size = render_overview(engine, page, county)
-        walls.append((time.perf_counter() - started) * 1000)
+        answer = client.get(path, params={"period": PERIOD})
+        if answer.status_code == 404 and not walls:
+            note(f"{path}: not served by this version of the dashboard; skipped")
+            return
+        answer.raise_for_status()
+        found = SERVER_TIMING.search(answer.headers.get("server-timing", ""))
+        if found is None:
+            raise SystemExit(f"{path}: no Server-Timing header")
+        walls.append(float(found.group(1)))
+        size = len(answer.content)
     walls.sort()
     p95 = walls[min(len(walls) - 1, round(0.95 * (len(walls) - 1)))]
-    extra = {"requests": requests, "render": "stand-in", "html_bytes": size}
-    if county:
-        extra["county"] = county
-    emit(f"overview.{scope}.p50", statistics.median(walls), "ms", **extra)
-    emit(f"overview.{scope}.p95", p95, "ms", **extra)
-    emit(f"overview.{scope}.max", walls[-1], "ms", **extra)
+    name = "overview" if path == "/" else path.strip("/")
+    figures = {"requests": requests, "html_bytes": size, **extra}
+    emit(f"page.{name}.{scope}.p50", statistics.median(walls), "ms", **figures)
+    emit(f"page.{name}.{scope}.p95", p95, "ms", **figures)
+    emit(f"page.{name}.{scope}.max", walls[-1], "ms", **figures)
 
 
 def main() -> None:
@@ -139,6 +159,7 @@ def main() -> None:
     parser.add_argument("--db", help="store URL (default: var/bench/province.db if present)")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--skip-refresh", action="store_true", help="compliance is up to date")
+    parser.add_argument("--pages", nargs="*", default=PAGES, help="paths to time (default: all)")
     args = parser.parse_args()
     url = args.db or (f"sqlite:///{PROVINCE_DB}" if PROVINCE_DB.exists() else county_store())
     engine = make_engine(url)
@@ -157,8 +178,27 @@ def main() -> None:
             .order_by(func.count().desc(), cp.c.county)
             .limit(1)
         ).scalar()
-    time_overview(engine, "province", None, args.requests)
-    time_overview(engine, "county", county, args.requests)
+        town, village = conn.execute(
+            select(cp.c.town, cp.c.village)
+            .where(cp.c.period == PERIOD, cp.c.county == county)
+            .order_by(cp.c.due.desc(), cp.c.village)
+            .limit(1)
+        ).one()
+    viewers = {
+        "province": (Viewer("bench-admin", Role.admin, "基准测试"), {}),
+        "county": (
+            Viewer("bench-county", Role.county, "基准测试", county=county),
+            {"county": county},
+        ),
+        "village": (
+            Viewer("bench-village", Role.village_lead, "基准测试", town=town, village=village),
+            {"village": village},
+        ),
+    }
+    for scope, (viewer, extra) in viewers.items():
+        with client_for(engine, viewer) as client:
+            for path in args.pages:
+                time_page(client, path, scope, args.requests, **extra)
     emit("peak_rss", peak_rss_mb(), "MB")
 
 

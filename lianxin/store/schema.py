@@ -140,6 +140,9 @@ workers = Table(
     Column("changed_at", DateTime(timezone=True)),
     Index("ix_workers_status", "status"),
     Index("ix_workers_changed_at", "changed_at"),
+    # A village's or town's workers, for the dashboard's scoped lists and counts.
+    Index("ix_workers_village", "village"),
+    Index("ix_workers_town", "town"),
 )
 
 checkins = Table(
@@ -224,6 +227,12 @@ obligations = Table(
     UniqueConstraint("kind", "subject", "period"),
     Index("ix_obligations_owner_status", "owner", "status"),
     Index("ix_obligations_status_due", "status", "due"),
+    # A month's calls by status and due day (the dashboard's lists), by village and by town
+    # (its scopes), and the open ones by window (the reminder digests).
+    Index("ix_obligations_kind_period_status_due", "kind", "period", "status", "due"),
+    Index("ix_obligations_kind_period_village", "kind", "period", "village"),
+    Index("ix_obligations_kind_period_town", "kind", "period", "town"),
+    Index("ix_obligations_kind_status_window", "kind", "status", "window_start"),
 )
 
 # Each state change of an obligation is a row: what changed, when, by which rule or person, why.
