@@ -12,10 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from test_dashboard_auth import PASSWORD, log_in
 
+from browser import fill_store
 from config.settings import RulesSettings, Settings
 from lianxin.dashboard import auth
 from lianxin.dashboard.app import create_app
 from lianxin.dashboard.scope import Role
+from lianxin.portal import PORTAL_TODAY
 from lianxin.rules.evaluate import evaluate
 from lianxin.store import schema as t
 from lianxin.store.aggregates import refresh_compliance
@@ -72,3 +74,67 @@ def test_a_village_lead_sees_only_their_village(client: tuple[TestClient, Engine
     assert _numbers(engine, VILLAGE) != (due, done)  # the two villages differ
     assert VILLAGE not in page  # the other village's rows never reach this lead's page
     assert f'<span class="n">{done} / {due}</span>' in page
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Engine]]:
+    """The sample portal's county (3 towns, 6 villages), filled as the demo fills it."""
+    folder = tmp_path_factory.mktemp("county")
+    settings = Settings(database_url=f"sqlite:///{folder}/lianxin.db", data_dir=folder)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    fill_store(settings, PORTAL_TODAY, hostile=False)
+    with engine.begin() as conn:
+        auth.create_user(conn, "admin", PASSWORD, Role.admin)
+        auth.create_user(conn, "songping", PASSWORD, Role.village_lead, village="松坪村")
+    yield TestClient(create_app(settings, engine=engine)), engine
+    engine.dispose()
+
+
+def _place_links(page: str) -> dict[str, str]:
+    table = re.search(r'<table id="places">.*?</table>', page, re.S)
+    assert table, "no places table"
+    return {name: href for href, name in re.findall(r'<a href="([^"]+)">([^<]+)</a>', table[0])}
+
+
+def test_the_overview_drills_down_from_the_county_to_a_towns_villages(
+    county: tuple[TestClient, Engine],
+) -> None:
+    web, engine = county
+    log_in(web, "admin")
+    cp = t.compliance
+    with engine.connect() as conn:
+        towns = dict(
+            conn.execute(
+                select(cp.c.town, func.sum(cp.c.due))
+                .where(cp.c.period == "2026-11")
+                .group_by(cp.c.town)
+            ).all()
+        )
+        villages = dict(
+            conn.execute(
+                select(cp.c.village, cp.c.due).where(
+                    cp.c.period == "2026-11", cp.c.town == "白云乡"
+                )
+            ).all()
+        )
+    assert len(towns) == 3 and len(villages) >= 2
+    links = _place_links(web.get("/").text)  # one county: its towns are listed
+    assert set(links) == set(towns)
+    town_page = web.get(links["白云乡"].replace("&amp;", "&")).text
+    village_links = _place_links(town_page)
+    assert set(village_links) == set(villages)  # that town's villages, no other town's
+    assert all(h.startswith("/calls?") for h in village_links.values())
+    assert '<nav class="trail"' in town_page and "白云乡" in town_page
+    due = re.search(r'<span class="n">(\d+) / (\d+)</span>', town_page)
+    assert due and int(due[2]) == sum(villages.values())
+
+
+def test_a_village_lead_cannot_drill_into_another_town(county: tuple[TestClient, Engine]) -> None:
+    web, engine = county
+    log_in(web, "songping")
+    own = web.get("/").text
+    other = web.get("/?town=青石镇").text  # not the lead's town: their place AND that town
+    assert re.search(r'<span class="n">0 / 0</span>', other)
+    assert not re.search(r'<span class="n">0 / 0</span>', own)
+    assert "石门村" not in other and "龙潭村" not in other

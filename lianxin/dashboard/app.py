@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
-from functools import partial
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, func, select
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -25,7 +25,8 @@ from lianxin.dashboard import auth, data
 from lianxin.dashboard.auth import CurrentViewer, LoginPace, LoginRequired
 from lianxin.dashboard.charts import bar_chart, line_chart
 from lianxin.dashboard.i18n import language_of, translate
-from lianxin.dashboard.pages import worker
+from lianxin.dashboard.pages import cadres, calls, problems, runs, sources, worker
+from lianxin.dashboard.pages import data as data_page  # not to shadow dashboard.data
 from lianxin.dashboard.scope import place_clause, problem_clause
 from lianxin.dashboard.web import STATIC_DIR, EngineDep, check_csrf, render
 from lianxin.store import schema as t
@@ -56,10 +57,22 @@ def overview(
     viewer: CurrentViewer,
     engine: EngineDep,
     period: str | None = None,
+    county: str | None = None,
+    town: str | None = None,
 ) -> Response:
-    """This month's calls by place (from the aggregates the flows keep), trend, problems, risk."""
+    """This month's calls by place (from the aggregates the flows keep), trend, problems, risk.
+
+    `?county=` and `?town=` drill down inside the viewer's place: the table then lists that
+    county's towns or that town's villages (a place outside the viewer's shows nothing).
+    """
     W = t.workers  # noqa: N806
-    where = partial(place_clause, viewer)
+    county = county or viewer.county
+    town = town or viewer.town
+    chosen = data.filters(county=county, town=town, village=viewer.village)
+
+    def where(table: Table) -> ColumnElement[bool]:
+        return and_(place_clause(viewer, table), chosen(table))
+
     with engine.connect() as conn:
         month = period if period and PERIOD.fullmatch(period) else latest_period(conn)
         summary = data.overview(
@@ -67,14 +80,12 @@ def overview(
             month,
             today_shanghai(),
             where,
-            county=viewer.county,  # the level listed is the one under the viewer's place
-            town=viewer.town,
+            county=county,  # the level listed is the one under the narrowest place chosen
+            town=town,
             village=viewer.village,
             problem_where=problem_clause(viewer),
         )
-        workers = conn.execute(
-            select(func.count()).select_from(W).where(place_clause(viewer, W))
-        ).scalar_one()
+        workers = conn.execute(select(func.count()).select_from(W).where(where(W))).scalar_one()
     totals = summary.totals
     late = int(totals["overdue"]) + int(totals["escalated"])
     counts = {
@@ -93,10 +104,24 @@ def overview(
             translate("overview.chart_trend", language),
         ),
     }
+    trail: list[tuple[str, dict[str, str], str | None]] = [("overview.scope_all", {}, None)]
+    if county:
+        trail.append(("place.county", {"county": county}, county))
+    if town:
+        trail.append(("place.town", {"county": county or "", "town": town}, town))
     return render(
         request,
         "overview.html",
-        {"counts": counts, "summary": summary, "charts": charts, "period": month},
+        {
+            "counts": counts,
+            "summary": summary,
+            "charts": charts,
+            "period": month,
+            "trail": [
+                (key, "/?" + urlencode({"period": month, **args}), name)
+                for key, args, name in trail
+            ],
+        },
     )
 
 
@@ -108,7 +133,16 @@ def latest_period(conn: Connection) -> str:
 
 def page_routers() -> list[APIRouter]:
     """Return the routers of the pages, in nav order; add a page by adding its router here."""
-    return [overview_router, worker.router]
+    return [
+        overview_router,
+        calls.router,
+        cadres.router,
+        problems.router,
+        worker.router,
+        sources.router,
+        runs.router,
+        data_page.router,
+    ]
 
 
 def _error_page(request: Request, exc: Exception) -> Response:

@@ -26,6 +26,7 @@ CHECKIN = ObligationKind.monthly_checkin.value
 STATUSES = ("done", "open", "overdue", "escalated", "waived")
 OPEN_PROBLEM = ("open", "rectifying")
 TREND_MONTHS = 6
+INCOME_MONTHS = 12
 
 
 def filters(
@@ -118,22 +119,22 @@ def overview(
     cp = t.compliance
     scope = (where or filters(county, town, village))(cp)
     month = and_(cp.c.period == period, scope)
-    level, column = (
-        ("village", cp.c.village)
-        if town or village
-        else ("town", cp.c.town)
-        if county
-        else ("county", cp.c.county)
-    )
-    keys = (
-        [cp.c.county, cp.c.town] if level == "village" else [cp.c.county] if level == "town" else []
-    )
-    places = conn.execute(
-        select(*keys, column.label("name"), *_sums(cp))
-        .where(month)
-        .group_by(*keys, column)
-        .order_by(*keys, column)
-    ).all()
+    levels = ["county", "town", "village"]
+    level = "village" if town or village else "town" if county else "county"
+    while True:
+        # A level with a single place (one county, or a county without regions) says nothing:
+        # list the level under it instead.
+        keys = [cp.c[name] for name in levels[: levels.index(level)]]
+        column = cp.c[level]
+        places = conn.execute(
+            select(*keys, column.label("name"), *_sums(cp))
+            .where(month)
+            .group_by(*keys, column)
+            .order_by(*keys, column)
+        ).all()
+        if len(places) != 1 or level == "village":
+            break
+        level = levels[levels.index(level) + 1]
     totals = _with_rate(conn.execute(select(*_sums(cp)).where(month)).one())
     late = cp.c.overdue + cp.c.escalated
     worst_rows = conn.execute(
@@ -191,27 +192,50 @@ def problem_counts(
 
 
 def cadres(
-    conn: Connection, period: str, where: Where | None = None, limit: int = 200, **kw: str | None
+    conn: Connection,
+    period: str,
+    where: Where | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    **kw: str | None,
 ) -> list[dict[str, Any]]:
-    """Return each cadre's check-in workload for `period` and how much is done, most late first."""
-    o, c = t.obligations, t.cadres
+    """Return a page of cadres' check-in workload for `period`, most late calls first.
+
+    Each row: cadre_key, name, village, town (from `cadres`), workers (on the roster under
+    them), due, done, open, overdue, escalated, waived, late, reminders (sent about these
+    calls) and rate. The month is grouped by owner first and only the page's rows are joined
+    to `cadres` and counted in `workers`, so a page costs one pass over the month's calls.
+    """
+    o, c, w = t.obligations, t.cadres, t.workers
     scope = (where or filters(**kw))(o)
     counts = [func.sum(case((o.c.status == s, 1), else_=0)).label(s) for s in STATUSES]
-    late = func.sum(case((o.c.status.in_(("overdue", "escalated")), 1), else_=0))
-    rows = conn.execute(
+    late = func.sum(case((o.c.status.in_(("overdue", "escalated")), 1), else_=0)).label("late")
+    owners = (
         select(
             o.c.owner.label("cadre_key"),
-            func.max(c.c.name).label("name"),
-            func.max(c.c.village).label("village"),
-            func.max(c.c.town).label("town"),
             func.count().label("due"),
             *counts,
+            late,
+            func.sum(o.c.reminders_sent).label("reminders"),
         )
-        .join(c, c.c.key == o.c.owner, isouter=True)
         .where(o.c.kind == CHECKIN, o.c.period == period, scope)
         .group_by(o.c.owner)
         .order_by(late.desc(), o.c.owner)
         .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    assigned = select(func.count()).where(w.c.cadre_key == owners.c.cadre_key).scalar_subquery()
+    rows = conn.execute(
+        select(
+            owners,
+            func.coalesce(c.c.name, owners.c.cadre_key).label("name"),
+            c.c.village,
+            c.c.town,
+            assigned.label("workers"),
+        )
+        .join(c, c.c.key == owners.c.cadre_key, isouter=True)
+        .order_by(owners.c.late.desc(), owners.c.cadre_key)
     ).all()
     return [_with_rate(r) for r in rows]
 
@@ -221,17 +245,24 @@ def cadres(
 
 @dataclass
 class WorkerPage:
-    profile: dict[str, Any]
+    profile: dict[str, Any]  # the roster row, with `cadre_name`
     checkins: list[dict[str, Any]]  # oldest first: period, call_date, reached, status, income
-    obligations: list[dict[str, Any]]
+    obligations: list[dict[str, Any]]  # latest due first, with reminders sent
     flags: list[dict[str, Any]]
-    income: list[tuple[str, int | None]] = field(default_factory=list)  # for the line chart
+    # For the line chart: every month from the first call to the last (at most INCOME_MONTHS),
+    # None where no call gave an income, so the line shows the gap.
+    income: list[tuple[str, int | None]] = field(default_factory=list)
+    waivers: list[dict[str, Any]] = field(default_factory=list)  # 豁免, newest first
 
 
 def worker(conn: Connection, key: str) -> WorkerPage | None:
     """Return a worker's profile, call history, obligations and income flags (None if unknown)."""
-    w, c, o, f = t.workers, t.checkins, t.obligations, t.risk_flags
-    row = conn.execute(select(w).where(w.c.key == key)).first()
+    w, c, o, f, v = t.workers, t.checkins, t.obligations, t.risk_flags, t.waivers
+    row = conn.execute(
+        select(w, t.cadres.c.name.label("cadre_name"))
+        .join(t.cadres, t.cadres.c.key == w.c.cadre_key, isouter=True)
+        .where(w.c.key == key)
+    ).first()
     if row is None:
         return None
     profile = dict(row._mapping)
@@ -260,7 +291,17 @@ def worker(conn: Connection, key: str) -> WorkerPage | None:
         dict(r._mapping)
         for r in conn.execute(
             select(
-                o.c.id, o.c.kind, o.c.period, o.c.due, o.c.status, o.c.level, o.c.owner, o.c.detail
+                o.c.id,
+                o.c.kind,
+                o.c.period,
+                o.c.window_start,
+                o.c.due,
+                o.c.status,
+                o.c.level,
+                o.c.owner,
+                o.c.detail,
+                o.c.reminders_sent,
+                o.c.last_reminded_at,
             )
             .where(o.c.kind.in_(kinds), o.c.subject == key)
             .order_by(o.c.due.desc())
@@ -274,13 +315,32 @@ def worker(conn: Connection, key: str) -> WorkerPage | None:
             .order_by(f.c.period)
         )
     ]
+    waived = [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(v.c.kind, v.c.category, v.c.reason, v.c.given_by, v.c.given_on)
+            .where(v.c.subject == key)
+            .order_by(v.c.given_on.desc(), v.c.id.desc())
+        )
+    ]
     return WorkerPage(
         profile=profile,
         checkins=calls,
         obligations=owed,
         flags=flags,
-        income=[(x["period"], x["income_yuan"]) for x in calls],
+        income=_monthly_income(calls),
+        waivers=waived,
     )
+
+
+def _monthly_income(calls: list[dict[str, Any]]) -> list[tuple[str, int | None]]:
+    """Return (period, income) for each month from the first call to the last, None if unknown."""
+    if not calls:
+        return []
+    by_period = {x["period"]: x["income_yuan"] for x in calls}
+    last = calls[-1]["period"]
+    span = period_index(last) - period_index(calls[0]["period"]) + 1
+    return [(p, by_period.get(p)) for p in previous_periods(last, min(span, INCOME_MONTHS))]
 
 
 def mask_worker(data: dict[str, Any], can_see_phone: bool) -> dict[str, Any]:
@@ -300,16 +360,40 @@ def mask_worker(data: dict[str, Any], can_see_phone: bool) -> dict[str, Any]:
 # --- problems, sources, runs ------------------------------------------------------------------
 
 
+PROBLEM_COLUMNS = ("open", "rectifying", "rectified", "verified")
+
+
+def problem_filter(
+    today: date,
+    where: ColumnElement[bool] | None = None,
+    category: str | None = None,
+    unit: str | None = None,
+    late_only: bool = False,
+) -> ColumnElement[bool]:
+    """Return the problems the board shows: within `where` (the viewer's), of `category` and
+    responsible `unit` when given, and only those past their deadline unrectified if `late_only`."""
+    p = t.problems
+    clauses: list[ColumnElement[bool]] = [true() if where is None else where]
+    if category:
+        clauses.append(p.c.category == category)
+    if unit:
+        clauses.append(p.c.responsible_unit == unit)
+    if late_only:
+        clauses += [p.c.status.in_(OPEN_PROBLEM), p.c.deadline < today]
+    return and_(*clauses)
+
+
 def problems_board(
     conn: Connection,
     today: date,
     where: ColumnElement[bool] | None = None,
     per_status: int = 100,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Return problems by status (open → verified), each column by deadline, late ones marked."""
+    """Return problems by status (open → verified), each column by deadline, late ones marked
+    (deadline passed, not rectified) and `days` to the deadline (negative: days overdue)."""
     p = t.problems
     board: dict[str, list[dict[str, Any]]] = {}
-    for status in ("open", "rectifying", "rectified", "verified"):
+    for status in PROBLEM_COLUMNS:
         rows = conn.execute(
             select(
                 p.c.key,
@@ -332,69 +416,181 @@ def problems_board(
             {
                 **r._mapping,
                 "late": status in OPEN_PROBLEM and r.deadline is not None and r.deadline < today,
+                "days": (r.deadline - today).days if r.deadline is not None else None,
             }
             for r in rows
         ]
     return board
 
 
+def problem_column_counts(
+    conn: Connection, where: ColumnElement[bool] | None = None
+) -> dict[str, int]:
+    """Return how many problems within `where` each status has (all of them, not one page)."""
+    p = t.problems
+    rows = conn.execute(
+        select(p.c.status, func.count())
+        .where(where if where is not None else true())
+        .group_by(p.c.status)
+    ).all()
+    found = {str(status): int(n) for status, n in rows}
+    return {status: found.get(status, 0) for status in PROBLEM_COLUMNS}
+
+
+def problem_choices(
+    conn: Connection, where: ColumnElement[bool] | None = None, limit: int = 200
+) -> tuple[list[str], list[str]]:
+    """Return the categories and responsible units of the problems within `where`, sorted."""
+    p = t.problems
+    scope = where if where is not None else true()
+
+    def distinct(column: Any) -> list[str]:
+        query = select(column).where(scope, column.is_not(None)).distinct()
+        return [str(v) for v in conn.execute(query.order_by(column).limit(limit)).scalars()]
+
+    return distinct(p.c.category), distinct(p.c.responsible_unit)
+
+
+INGEST = "ingest"
+
+
 @dataclass
 class Sources:
-    last_fetch: list[dict[str, Any]]  # per source: last fetched_at, fetches, errors
-    records_by_run: list[dict[str, Any]]  # per run: started_at, {source: records}
-    quarantine: list[dict[str, Any]]
-    findings: list[dict[str, Any]]
+    # Per source: last fetch, fetches and errors (all time), the last error, and the pages
+    # fetched and records parsed by the latest ingest (None when that run did not count them).
+    health: list[dict[str, Any]]
+    records_by_run: list[dict[str, Any]]  # recent ingest runs, oldest first: {source: records}
+    quarantine: list[dict[str, Any]]  # newest first, with the page's title and source if parsed
+    findings: list[dict[str, Any]]  # newest period first
+    findings_total: int = 0
 
 
-def sources(conn: Connection, limit: int = 50) -> Sources:
-    """Return the health of fetching and parsing: last fetches, records, quarantine, findings."""
-    fe, r, q, fi = t.fetches, t.runs, t.quarantine, t.findings
-    last = conn.execute(
-        select(
-            fe.c.source,
-            func.max(fe.c.fetched_at).label("last_fetched_at"),
-            func.count().label("fetches"),
-            func.sum(case((fe.c.error.is_not(None), 1), else_=0)).label("errors"),
-        )
-        .group_by(fe.c.source)
-        .order_by(fe.c.source)
-    ).all()
-    runs_ = conn.execute(
-        select(r.c.id, r.c.flow, r.c.started_at, r.c.status, r.c.stats)
+def sources(
+    conn: Connection,
+    where: Where | None = None,
+    *,
+    source: str | None = None,
+    url: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    findings_limit: int = 50,
+    ingest_runs: int = 10,
+) -> Sources:
+    """Return the health of fetching and parsing: per-source fetches, records over the last
+    `ingest_runs` ingests, a page of the quarantine and the reconciliation findings.
+
+    The quarantine can be narrowed to a `source` and to URLs containing `url` (taken
+    literally). `where` limits the quarantine (through the report of the page) and the findings
+    to a place; a page that never parsed has no place and shows only to a viewer of everything.
+    """
+    fe, r, q, fi, rep = t.fetches, t.runs, t.quarantine, t.findings, t.reports
+    recent = conn.execute(
+        select(r.c.id, r.c.started_at, r.c.status, r.c.stats)
+        .where(r.c.flow == INGEST)
         .order_by(r.c.started_at.desc(), r.c.id.desc())
-        .limit(limit)
+        .limit(ingest_runs)
     ).all()
+    latest_records = (recent[0].stats or {}).get("records_by_source") if recent else None
+    since = select(func.max(r.c.started_at)).where(r.c.flow == INGEST).scalar_subquery()
+    errored = fe.alias("errored")
+    last_error = (
+        select(errored.c.error)
+        .where(errored.c.source == fe.c.source, errored.c.error.is_not(None))
+        .order_by(errored.c.fetched_at.desc(), errored.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    health = [
+        {**x._mapping, "records": (latest_records or {}).get(x.source)}
+        for x in conn.execute(
+            select(
+                fe.c.source,
+                func.max(fe.c.fetched_at).label("last_fetched_at"),
+                func.count().label("fetches"),
+                func.sum(case((fe.c.error.is_not(None), 1), else_=0)).label("errors"),
+                func.sum(case((fe.c.fetched_at >= since, 1), else_=0)).label("pages"),
+                last_error.label("last_error"),
+            )
+            .group_by(fe.c.source)
+            .order_by(fe.c.source)
+        )
+    ]
     by_run = [
         {
             "id": x.id,
-            "flow": x.flow,
             "started_at": x.started_at,
             "status": x.status,
-            "records_by_source": (x.stats or {}).get("records_by_source", {}),
+            "records_by_source": (x.stats or {})["records_by_source"],
         }
-        for x in runs_
-        if (x.stats or {}).get("records_by_source")
+        for x in reversed(recent)
+        if (x.stats or {}).get("records_by_source") is not None
     ]
+    kept = [where(rep)] if where else []
+    if source:
+        kept.append(rep.c.source == source)
+    if url:
+        kept.append(q.c.url.contains(url, autoescape=True))
     quarantined = conn.execute(
-        select(q.c.url, q.c.row, q.c.reason, q.c.severity, q.c.raw, q.c.created_at)
+        select(
+            q.c.id,
+            q.c.url,
+            q.c.row,
+            q.c.reason,
+            q.c.severity,
+            q.c.raw,
+            q.c.created_at,
+            rep.c.title,
+            rep.c.source,
+        )
+        .select_from(q.outerjoin(rep, rep.c.url == q.c.url))
+        .where(true(), *kept)
         .order_by(q.c.created_at.desc(), q.c.id.desc())
         .limit(limit)
+        .offset(offset)
     ).all()
+    in_place = where(fi) if where else true()
     found = conn.execute(
         select(fi.c.kind, fi.c.period, fi.c.subject, fi.c.village, fi.c.detail, fi.c.source_url)
+        .where(in_place)
         .order_by(fi.c.period.desc(), fi.c.kind, fi.c.id)
-        .limit(limit)
+        .limit(findings_limit)
     ).all()
+    total = conn.execute(select(func.count()).select_from(fi).where(in_place)).scalar_one()
     return Sources(
-        last_fetch=[dict(x._mapping) for x in last],
+        health=health,
         records_by_run=by_run,
         quarantine=[dict(x._mapping) for x in quarantined],
         findings=[dict(x._mapping) for x in found],
+        findings_total=int(total),
     )
 
 
-def runs(conn: Connection, limit: int = 30) -> list[dict[str, Any]]:
-    """Return the latest flow runs, newest first, with the Prefect flow-run id to link to."""
+def runs(
+    conn: Connection,
+    limit: int = 30,
+    *,
+    flow: str | None = None,
+    status: str | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Return flow runs (of `flow`, with `status`), newest first, with the Prefect flow-run id."""
     r = t.runs
-    rows = conn.execute(select(r).order_by(r.c.started_at.desc(), r.c.id.desc()).limit(limit)).all()
+    kept = [r.c.flow == flow] if flow else []
+    if status:
+        kept.append(r.c.status == status)
+    rows = conn.execute(
+        select(r)
+        .where(true(), *kept)
+        .order_by(r.c.started_at.desc(), r.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
     return [dict(x._mapping) for x in rows]
+
+
+def run_kinds(conn: Connection) -> tuple[list[str], list[str]]:
+    """Return the flows and the statuses the runs table holds, for the runs page's filters."""
+    r = t.runs
+    flows = conn.execute(select(r.c.flow).distinct().order_by(r.c.flow)).scalars().all()
+    statuses = conn.execute(select(r.c.status).distinct().order_by(r.c.status)).scalars().all()
+    return list(flows), list(statuses)

@@ -57,6 +57,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overview.chart_places": ("本月回访率（按地区）", "Called this month, by place"),
     "overview.chart_trend": ("近六个月回访率", "Called, last six months"),
     "overview.places": ("按地区", "By place"),
+    "overview.trail": ("层级", "Drill-down"),
     "overview.worst": ("逾期最多的村", "Villages with most late calls"),
     "place.county": ("县", "County"),
     "place.town": ("乡镇", "Town"),
