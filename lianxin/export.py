@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import ColumnElement, Engine, Select, Table, select
 
 from lianxin.privacy import mask_id_number, mask_phone, scrub
 from lianxin.store import schema as t
@@ -150,6 +150,7 @@ class ExportSpec:
     columns: Columns
     filters: tuple[str, ...]
     query: Callable[[Mapping[str, str]], Select[Any]]
+    table: Table  # the rows' table, which a caller's `where` limits (to a viewer's place, say)
 
 
 def _workers(filters: Mapping[str, str]) -> Select[Any]:
@@ -226,6 +227,7 @@ EXPORTS: dict[str, ExportSpec] = {
         ],
         ("town", "village", "status"),
         _workers,
+        t.workers,
     ),
     "checkins": ExportSpec(
         "电话回访",
@@ -247,6 +249,7 @@ EXPORTS: dict[str, ExportSpec] = {
         ],
         ("period", "village"),
         _checkins,
+        t.checkins,
     ),
     "obligations": ExportSpec(
         "待办事项",
@@ -265,6 +268,7 @@ EXPORTS: dict[str, ExportSpec] = {
         ],
         ("status", "period", "town", "village", "kind"),
         _obligations,
+        t.obligations,
     ),
     "compliance": ExportSpec(
         "回访完成情况",
@@ -283,6 +287,7 @@ EXPORTS: dict[str, ExportSpec] = {
         ],
         ("period", "county", "town", "village"),
         _compliance,
+        t.compliance,
     ),
     "quarantine": ExportSpec(
         "隔离行",
@@ -296,6 +301,7 @@ EXPORTS: dict[str, ExportSpec] = {
         ],
         ("severity",),
         _quarantine,
+        t.quarantine,
     ),
     "findings": ExportSpec(
         "核对发现",
@@ -309,6 +315,7 @@ EXPORTS: dict[str, ExportSpec] = {
         ],
         ("period", "kind", "village"),
         _findings,
+        t.findings,
     ),
 }
 
@@ -325,6 +332,23 @@ def export_query(
     `filters` narrows the rows (each table lists the ones it takes; check-ins need `period`).
     Raises ValueError for an unknown table, an unknown filter or a missing period.
     """
+    rows = export_rows(engine, name, filters)
+    return export_table(rows, EXPORTS[name].columns, fmt, mask, title=EXPORTS[name].title)
+
+
+def export_rows(
+    engine: Engine,
+    name: str,
+    filters: Mapping[str, str] | None,
+    *,
+    where: Callable[[Table], ColumnElement[bool]] | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Return the rows of standard table `name` that `filters` and `where(table)` keep, at most
+    `limit` of them (ask for one more than you allow to know there were more).
+
+    Raises ValueError for an unknown table, an unknown filter or a missing period.
+    """
     spec = EXPORTS.get(name)
     if spec is None:
         raise ValueError(f"unknown table {name!r}: one of {', '.join(EXPORTS)}")
@@ -334,9 +358,13 @@ def export_query(
         raise ValueError(f"{name} takes no filter {', '.join(unknown)}: only {spec.filters}")
     if name == "checkins" and not given.get("period"):
         raise ValueError("checkins needs a period (YYYY-MM)")
+    query = spec.query(given)
+    if where is not None:
+        query = query.where(where(spec.table))
+    if limit is not None:
+        query = query.limit(limit)
     with engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(spec.query(given))]
-    return export_table(rows, spec.columns, fmt, mask, title=spec.title)
+        return [dict(r._mapping) for r in conn.execute(query)]
 
 
 def export_filename(name: str, filters: Mapping[str, str] | None, fmt: ExportFormat) -> str:

@@ -6,6 +6,11 @@ records with the store and writes nothing; `apply_import` writes the same record
 store's write path (`write_results`), with the file's provenance: `upload://<file name>`, its
 content hash, and `fetched_at=now`. Evaluating the follow-ups afterwards is the caller's job.
 
+An import may be held to a place (`ImportScope`, e.g. a village lead's village): rows for any
+other place fail with the reason, like any rejected row, and the place's uploads are kept apart
+from others' (`upload://<place>/<file name>`), so a same-named file from another village never
+replaces theirs.
+
 Exports (`export_table`, `export_query`) live in `lianxin.export` and are re-exported here.
 """
 
@@ -13,13 +18,23 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    FromClause,
+    String,
+    literal,
+    select,
+    union_all,
+    update,
+)
 
 from config.settings import RulesSettings
 from lianxin.archive import Archive, content_hash
@@ -28,7 +43,14 @@ from lianxin.errors import ImportRejected
 from lianxin.export import EXPORTS, export_filename, export_query, export_table
 from lianxin.parsing.attachments import parse_attachment
 from lianxin.privacy import mask_id_number, mask_phone, scrub
-from lianxin.records import ParseResult, ParseStatus, ReportKind, Severity, person_key
+from lianxin.records import (
+    ParseResult,
+    ParseStatus,
+    Quarantined,
+    ReportKind,
+    Severity,
+    person_key,
+)
 from lianxin.rules.evaluate import EvaluationStats, evaluate
 from lianxin.store import reads
 from lianxin.store import schema as t
@@ -41,6 +63,7 @@ __all__ = [
     "ImportKind",
     "ImportPreview",
     "ImportResult",
+    "ImportScope",
     "apply_import",
     "evaluate_after_import",
     "export_filename",
@@ -148,6 +171,22 @@ class ImportResult:
     stats: SaveStats
 
 
+@dataclass(frozen=True)
+class ImportScope:
+    """The place an importer may write to; rows for anywhere else fail with the reason.
+
+    `where` limits a table to the place, as the dashboard's `place_clause` does: it is asked of
+    the file's own villages (and towns), so an import writes exactly what its importer could
+    then see. A scoped import writes no regions: the region tree is not the importer's to move.
+    """
+
+    name: str  # the place, as the uploads' URLs carry it: upload://<name>/<file name>
+    where: Callable[[FromClause], ColumnElement[bool]]
+
+
+ApplyHook = Callable[[Connection, "ImportPreview"], None]
+
+
 @dataclass
 class _Plan:
     preview: ImportPreview
@@ -164,14 +203,15 @@ def preview_import(
     now: datetime,
     *,
     unmasked: bool = False,
+    scope: ImportScope | None = None,
 ) -> ImportPreview:
     """Return what importing `content` would add, change and reject; nothing is written.
 
     Raises ImportRejected when the file cannot be read or holds no roster or check-in table.
     """
-    result = _parse(content, filename, kind, source, now)
+    result = _parse(content, filename, kind, source, now, scope)
     with engine.connect() as conn:
-        return _plan(conn, result, unmasked).preview
+        return _plan(conn, result, unmasked, scope).preview
 
 
 def apply_import(
@@ -185,23 +225,26 @@ def apply_import(
     *,
     archive: Archive | None = None,
     unmasked: bool = False,
+    scope: ImportScope | None = None,
+    on_applied: ApplyHook | None = None,
 ) -> ImportResult:
     """Write the records a preview of `content` showed; return them and the periods touched.
 
     Refuses (ImportRejected) when `expected_hash` (the preview's token) names another file, or
     when the stored records the preview compared with have changed since: the preview would no
     longer show what is written. Applying the same file twice writes nothing the second time.
+    `on_applied(conn, preview)` runs in the writing transaction (an audit row, say).
     """
     if content_hash(content) != expected_hash.split(".")[0]:
         raise ImportRejected(
             filename, "this is not the file that was previewed (content hash differs)"
         )
-    result = _parse(content, filename, kind, source, now)
+    result = _parse(content, filename, kind, source, now, scope)
     if archive is not None:
         archive.put(content)  # so `lianxin reparse` can read the upload again
     stats = SaveStats()
     with engine.begin() as conn:
-        plan = _plan(conn, result, unmasked)
+        plan = _plan(conn, result, unmasked, scope)
         written = not plan.preview.already_imported
         # Writing what nobody saw is the danger; a file stored already writes nothing at all.
         if written and plan.preview.token != expected_hash:
@@ -211,6 +254,8 @@ def apply_import(
         if written:
             _rename_workers(conn, plan.renames)
             write_results(conn, [result], now, stats)
+        if on_applied is not None:
+            on_applied(conn, plan.preview)
     periods = plan.preview.periods if written else []
     return ImportResult(preview=plan.preview, written=written, periods=periods, stats=stats)
 
@@ -241,20 +286,27 @@ def evaluate_after_import(
     return stats
 
 
-def upload_url(filename: str) -> str:
-    """Return the source_url records imported from `filename` carry."""
-    return f"upload://{PurePath(filename).name}"
+def upload_url(filename: str, place: str | None = None) -> str:
+    """Return the source_url records imported from `filename` carry (by `place`, if held to one)."""
+    name = PurePath(filename).name
+    if place:
+        return f"upload://{place.replace('/', '_')}/{name}"
+    return f"upload://{name}"
 
 
 def _parse(
-    content: bytes, filename: str, kind: ImportKind, source: str, now: datetime
+    content: bytes,
+    filename: str,
+    kind: ImportKind,
+    source: str,
+    now: datetime,
+    scope: ImportScope | None = None,
 ) -> ParseResult:
     name = PurePath(filename).name
     if kind not in ("roster", "checkin_table", "auto"):
         raise ImportRejected(name, f"unknown kind {kind!r}: roster, checkin_table or auto")
-    result = parse_attachment(
-        content, upload_url(name), source=source, fetched_at=now, kind=kind, filename=name
-    )
+    url = upload_url(name, scope.name if scope else None)
+    result = parse_attachment(content, url, source=source, fetched_at=now, kind=kind, filename=name)
     if result.report.parse_status is ParseStatus.failed:
         reason = "; ".join(result.report.errors) or "unreadable"
         raise ImportRejected(name, reason)
@@ -269,12 +321,17 @@ def _parse(
     return result
 
 
-def _plan(conn: Connection, result: ParseResult, unmasked: bool) -> _Plan:
+def _plan(
+    conn: Connection, result: ParseResult, unmasked: bool, scope: ImportScope | None = None
+) -> _Plan:
     report = result.report
+    seen: list[str] = []  # the stored state the preview rests on
+    if scope is not None:
+        seen.extend(_hold_to(conn, result, scope))
     preview = ImportPreview(
         token="",
         content_hash=report.content_hash,
-        filename=report.url.removeprefix("upload://"),
+        filename=PurePath(report.url.removeprefix(UPLOADED)).name,
         url=report.url,
         kind=report.kind.value,
         source=report.source,
@@ -290,7 +347,7 @@ def _plan(conn: Connection, result: ParseResult, unmasked: bool) -> _Plan:
     )
     _count_quarantine(preview, result, unmasked)
     renames: dict[str, str] = {}
-    seen: list[str] = [str(preview.already_imported)]  # the stored state the preview rests on
+    seen.append(str(preview.already_imported))
     if report.kind is ReportKind.roster:
         renames = _compare_workers(conn, preview, result, unmasked, seen)
     else:
@@ -298,6 +355,70 @@ def _plan(conn: Connection, result: ParseResult, unmasked: bool) -> _Plan:
     state = content_hash(json.dumps(sorted(seen), ensure_ascii=False).encode())
     preview.token = f"{report.content_hash}.{state[:16]}"
     return _Plan(preview=preview, result=result, renames=renames)
+
+
+def _hold_to(conn: Connection, result: ParseResult, scope: ImportScope) -> list[str]:
+    """Move `result`'s records outside `scope` to its quarantine; return the places allowed.
+
+    Workers and cadres are placed by village and town, check-ins by village alone (as the
+    tables are): each distinct place is asked of `scope.where` once, in SQL.
+    """
+    with_town = {(w.village, w.town or "") for w in result.workers}
+    with_town |= {(c.village, c.town or "") for c in result.cadres if c.village}
+    allowed_pairs = _allowed(conn, scope, sorted(with_town), ("village", "town"))
+    villages = sorted({(c.village,) for c in result.checkins})
+    allowed_villages = {v for (v, *_) in _allowed(conn, scope, villages, ("village",))}
+    outside = f"outside your place ({scope.name}): not imported"
+    kept_workers = []
+    for worker in result.workers:
+        if (worker.village, worker.town or "") in allowed_pairs:
+            kept_workers.append(worker)
+            continue
+        raw = {"村": worker.village, "乡镇": worker.town or "", "姓名": worker.name}
+        raw["联系电话"] = worker.phone or ""
+        result.quarantined.append(
+            Quarantined(url=result.report.url, reason=f"{worker.village} {outside}", raw=raw)
+        )
+    kept_checkins = []
+    for checkin in result.checkins:
+        if checkin.village in allowed_villages:
+            kept_checkins.append(checkin)
+            continue
+        raw = {"村": checkin.village, "姓名": checkin.worker_name, "月份": checkin.period}
+        raw["联系电话"] = checkin.worker_phone or ""
+        result.quarantined.append(
+            Quarantined(url=result.report.url, reason=f"{checkin.village} {outside}", raw=raw)
+        )
+    result.workers = kept_workers
+    result.checkins = kept_checkins
+    result.cadres = [c for c in result.cadres if (c.village, c.town or "") in allowed_pairs]
+    result.regions = []
+    return [f"allowed\t{v}\t{town}" for v, town in sorted(allowed_pairs)] + [
+        f"allowed\t{v}" for v in sorted(allowed_villages)
+    ]
+
+
+_CHUNK = 400  # places per statement: SQLite allows 500 terms in a compound SELECT
+
+
+def _allowed(
+    conn: Connection,
+    scope: ImportScope,
+    places: Sequence[tuple[str, ...]],
+    columns: tuple[str, ...],
+) -> set[tuple[str, ...]]:
+    """Return those of `places` (values of `columns`) that `scope.where` keeps."""
+    allowed: set[tuple[str, ...]] = set()
+    for start in range(0, len(places), _CHUNK):
+        candidates = union_all(
+            *(
+                select(*(literal(v, String).label(c) for v, c in zip(place, columns, strict=True)))
+                for place in places[start : start + _CHUNK]
+            )
+        ).subquery("candidates")
+        query = select(*(candidates.c[c] for c in columns)).where(scope.where(candidates))
+        allowed.update(tuple("" if v is None else v for v in row) for row in conn.execute(query))
+    return allowed
 
 
 def _state(row: Any) -> str:

@@ -87,10 +87,12 @@ async def read_form(request: Request) -> dict[str, str]:
     content_type = request.headers.get("content-type", "")
     fields: dict[str, str] = {}
     if content_type.startswith("multipart/form-data"):
-        async with request.form() as form:
-            for key, value in form.multi_items():
-                if isinstance(value, str):
-                    fields.setdefault(key, value)
+        # Not `async with request.form()`: leaving it closes the uploaded files, and the route
+        # reads them after the CSRF check has read the form; the route that reads one closes it.
+        form = await request.form()
+        for key, value in form.multi_items():
+            if isinstance(value, str):
+                fields.setdefault(key, value)
     else:
         body = (await request.body()).decode("utf-8", errors="replace")
         for key, value in parse_qsl(body, keep_blank_values=True):
