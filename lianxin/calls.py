@@ -6,6 +6,7 @@ are evaluated for that worker at once, so their reminders stop and escalations a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,7 +18,7 @@ from lianxin.rules.checkin import period_of
 from lianxin.rules.evaluate import EvaluationStats, evaluate
 from lianxin.store import reads
 from lianxin.store import schema as t
-from lianxin.store.aggregates import refresh_changed_since
+from lianxin.store.aggregates import Place, refresh_changed_since
 from lianxin.store.upsert import upsert
 
 
@@ -113,8 +114,26 @@ def record_call(
             ],
             keys=["worker_key", "period"],
         )
-    day = max(call_date, reads.last_evaluated_day(engine) or call_date)
-    stats = evaluate(engine, day, rules, now, mode="incremental")
-    # Only what this evaluation changed (changed_at = now), and the caller's own village.
-    refresh_changed_since(engine, now, now, also=[(period, (row.town, row.village))])
+    stats = evaluate_after_change(
+        engine, call_date, rules, now, also=[(period, (row.town, row.village))]
+    )
     return RecordedCall(worker_key=key, period=period, stats=stats)
+
+
+def evaluate_after_change(
+    engine: Engine,
+    day: date,
+    rules: RulesSettings,
+    now: datetime,
+    also: Sequence[tuple[str, Place]] = (),
+) -> EvaluationStats:
+    """Re-evaluate the rules after a person's change (a call, a waiver) and refresh compliance.
+
+    The rules run incrementally as of `day`, or as of the day they last ran when that is later
+    (a replayed day stays replayed); only what this evaluation changed (changed_at = now) is
+    re-aggregated, plus the (period, place) pairs in `also`.
+    """
+    as_of = max(day, reads.last_evaluated_day(engine) or day)
+    stats = evaluate(engine, as_of, rules, now, mode="incremental")
+    refresh_changed_since(engine, now, now, also=also)
+    return stats

@@ -34,6 +34,12 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def text_width(text: str, size: int = 12) -> float:
+    """Return about how wide `text` is drawn at `size` px: a CJK glyph is square, a Latin one
+    a bit over half as wide (no font metrics on the server, so a generous estimate)."""
+    return sum(size if ord(ch) >= 0x2E80 else size * 0.62 for ch in text)
+
+
 def bar_chart(
     items: Sequence[tuple[str, float]],
     title: str,
@@ -69,7 +75,9 @@ def line_chart(
     height: int = 200,
 ) -> str:
     """Return lines over `labels` (months), one per named series; None leaves a gap."""
-    left, right, top, bottom = 48, 12, 12, 40
+    # The last month's label is centred on the right end of the axis: leave room for its half.
+    right = max(12.0, text_width(labels[-1]) / 2 + 4) if labels else 12.0
+    left, top, bottom = 48, 12, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for points in series.values() for v in points if v is not None]
     high = max(values, default=0.0)
@@ -83,7 +91,7 @@ def line_chart(
         return top + plot_h - (v / high) * plot_h
 
     body = [
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{_num(left + plot_w)}" y2="{top + plot_h}" '
         f'stroke="#444"/>',
         f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" {FONT}>{_num(high)}</text>',
         f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end" {FONT}>0</text>',
