@@ -122,8 +122,10 @@ def status_counts(conn: Connection, viewer: Viewer, f: Filters) -> dict[str, int
 def owed_calls(conn: Connection, viewer: Viewer, f: Filters) -> list[dict[str, Any]]:
     """Return one page of the month's check-in obligations in the tab, most late first."""
     o, w, c = t.obligations, t.workers, t.cadres
-    rank = case(_RANK, value=o.c.status, else_=9)
-    rows = conn.execute(
+    rank = case(_RANK, value=o.c.status, else_=9).label("rank")
+    # The page is chosen on obligations alone (their indexes, a top-N sort); only its rows
+    # are then joined to the roster and the cadres.
+    chosen = (
         select(
             o.c.subject.label("key"),
             o.c.village,
@@ -134,16 +136,25 @@ def owed_calls(conn: Connection, viewer: Viewer, f: Filters) -> list[dict[str, A
             o.c.status,
             o.c.level,
             o.c.reminders_sent,
-            w.c.name,
-            w.c.phone,
-            c.c.name.label("cadre_name"),
+            rank,
         )
-        .join(w, w.c.key == o.c.subject, isouter=True)
-        .join(c, c.c.key == o.c.owner, isouter=True)
         .where(obligation_scope(viewer, f), o.c.status.in_(TABS[f.tab]))
         .order_by(rank, o.c.due, o.c.level.desc(), o.c.village, o.c.subject)
         .limit(PER_PAGE)
         .offset((f.page - 1) * PER_PAGE)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(chosen, w.c.name, w.c.phone, c.c.name.label("cadre_name"))
+        .join(w, w.c.key == chosen.c.key, isouter=True)
+        .join(c, c.c.key == chosen.c.cadre_key, isouter=True)
+        .order_by(
+            chosen.c.rank,
+            chosen.c.due,
+            chosen.c.level.desc(),
+            chosen.c.village,
+            chosen.c.key,
+        )
     ).all()
     return [
         data.mask_worker(
