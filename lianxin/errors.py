@@ -5,6 +5,7 @@ LianxinError
 ├── FetchError           a source could not be fetched (carries the URL)
 ├── ParseError           a page or row could not be parsed (carries URL and row)
 ├── ImportRejected       an uploaded table cannot be imported as asked (carries the file name)
+├── ProblemMarkRefused   a problem cannot be marked rectified/verified as asked (carries its key)
 └── ChannelError         a message could not be delivered (carries the channel)
     └── PermanentChannelError   retrying will not help (bad URL, rejected credentials)
 """
@@ -42,6 +43,17 @@ class ImportRejected(LianxinError):
     def __init__(self, filename: str, reason: str) -> None:
         super().__init__(f"{filename}: {reason}")
         self.filename = filename
+        self.reason = reason
+
+
+class ProblemMarkRefused(LianxinError):
+    """A mark (已整改 / 已销号) the problem's status or dates do not allow; `reason` is a code a
+    page translates: unknown, not_open, not_rectified, future, before_found, before_rectified,
+    changed (someone else marked it first)."""
+
+    def __init__(self, key: str, reason: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
         self.reason = reason
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, tuple_
 
+from lianxin.problems import hand_marks, restore_marks
 from lianxin.records import (
     ParseResult,
     cadre_key,
@@ -80,6 +81,7 @@ def write_results(
     if not fresh:
         return
     urls = [r.report.url for r in fresh]
+    marks = hand_marks(conn, urls)  # 已整改 / 已销号 by hand: a changed page must not undo them
     for table in RECORD_TABLES:
         conn.execute(delete(table).where(table.c.source_url.in_(urls)))
     conn.execute(
@@ -121,6 +123,7 @@ def write_results(
     stats.problems = upsert(
         conn, t.problems, _dedupe(problem_rows(fresh, now), ("key",)), keys=["key"]
     )
+    restore_marks(conn, marks)
     stats.quarantined = upsert(
         conn,
         t.quarantine,
