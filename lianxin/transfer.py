@@ -178,6 +178,7 @@ class ImportScope:
     `where` limits a table to the place, as the dashboard's `place_clause` does: it is asked of
     the file's own villages (and towns), so an import writes exactly what its importer could
     then see. A scoped import writes no regions: the region tree is not the importer's to move.
+    Keep it out of the archive: `lianxin reparse` would read the whole file again, unscoped.
     """
 
     name: str  # the place, as the uploads' URLs carry it: upload://<name>/<file name>

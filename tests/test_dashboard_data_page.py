@@ -218,6 +218,7 @@ def test_a_checkin_table_is_previewed_then_confirmed_and_the_store_changes(site:
     assert checkins(site.engine) == {
         n: f"upload://{CHECKIN_FILE}" for n in ("张伟", "刘洋", "王磊")
     }
+    assert len(list((site.data_dir / "archive").rglob("*.bin"))) == 1, "for lianxin reparse"
     assert kept_uploads(site) == [], "the upload is removed once applied"
     ((who, target, detail),) = audit_rows(site.engine, "import")
     assert (who, target) == ("admin", CHECKIN_FILE)
@@ -299,6 +300,10 @@ def test_a_village_leads_rows_for_another_village_fail_in_the_preview(site: Site
 
     url = f"upload://{VILLAGE}/{CHECKIN_FILE}"  # a village's uploads are kept apart
     assert checkins(site.engine) == {"张伟": url, "刘洋": url}
+    archived = site.data_dir / "archive"
+    assert not archived.exists() or not any(archived.rglob("*.bin")), (
+        "not archived: a reparse would read the whole file, 河湾村's row too"
+    )
 
 
 def test_a_same_named_file_from_another_village_does_not_replace_theirs(site: Site) -> None:

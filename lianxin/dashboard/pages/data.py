@@ -454,7 +454,9 @@ async def confirm(request: Request, viewer: CurrentViewer, engine: EngineDep) ->
             SOURCE,
             now,
             token,
-            archive=Archive(settings.archive_dir),
+            # Archived, `lianxin reparse` would parse the whole file again, without the place
+            # it was held to: a held import is kept out of the archive (reparse: "missing").
+            archive=Archive(settings.archive_dir) if scope is None else None,
             scope=scope,
             on_applied=audited,
         )
