@@ -13,6 +13,7 @@ from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from limits import parse as parse_rate
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -376,6 +377,23 @@ class DashboardSettings(BaseModel):
         default="10/minute",
         description='Log-in attempts allowed per user name and per address, as "N/minute".',
     )
+    prefect_ui_url: str = Field(
+        default="",
+        description="The Prefect UI the runs page links each flow run into, e.g. "
+        "http://127.0.0.1:4200. Empty: Prefect's own PREFECT_UI_URL, or PREFECT_API_URL "
+        "without /api, when set; otherwise runs are listed without links.",
+    )
+
+    @field_validator("prefect_ui_url")
+    @classmethod
+    def _ui_url_is_http(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if value and (parts.scheme not in ("http", "https") or not parts.netloc):
+            raise ValueError(
+                f"dashboard.prefect_ui_url = {value!r}: write the Prefect UI's http(s) address, "
+                "like http://127.0.0.1:4200, or leave it empty"
+            )
+        return value.strip().rstrip("/")
 
     @field_validator("login_rate")
     @classmethod

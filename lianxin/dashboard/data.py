@@ -473,6 +473,7 @@ def sources(
     url: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    kind: str | None = None,
     findings_limit: int = 50,
     ingest_runs: int = 10,
 ) -> Sources:
@@ -480,8 +481,9 @@ def sources(
     `ingest_runs` ingests, a page of the quarantine and the reconciliation findings.
 
     The quarantine can be narrowed to a `source` and to URLs containing `url` (taken
-    literally). `where` limits the quarantine (through the report of the page) and the findings
-    to a place; a page that never parsed has no place and shows only to a viewer of everything.
+    literally), the findings to one `kind`. `where` limits the quarantine (through the report
+    of the page) and the findings to a place; a page that never parsed has no place and shows
+    only to a viewer of everything.
     """
     fe, r, q, fi, rep = t.fetches, t.runs, t.quarantine, t.findings, t.reports
     recent = conn.execute(
@@ -548,7 +550,7 @@ def sources(
         .limit(limit)
         .offset(offset)
     ).all()
-    in_place = where(fi) if where else true()
+    in_place = and_(where(fi) if where else true(), fi.c.kind == kind if kind else true())
     found = conn.execute(
         select(fi.c.kind, fi.c.period, fi.c.subject, fi.c.village, fi.c.detail, fi.c.source_url)
         .where(in_place)
