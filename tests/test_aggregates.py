@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, case, func, select
 
@@ -8,6 +9,7 @@ from lianxin.rules.evaluate import evaluate
 from lianxin.rules.waivers import WaiverCategory, add_waiver
 from lianxin.store import schema as t
 from lianxin.store.aggregates import refresh_compliance, touched_periods
+from lianxin.store.db import make_engine, migrate
 from lianxin.store.writes import save_results
 from personas import checkins, roster
 
@@ -97,3 +99,55 @@ def test_it_drops_the_row_of_a_village_left_without_obligations(engine: Engine) 
         conn.execute(t.obligations.delete())
     refresh_compliance(engine, ["2026-11"], NOW)
     assert _kept(engine) == set()
+
+
+def _by_cadre_direct(engine: Engine) -> set[tuple[object, ...]]:
+    o = t.obligations
+    query = (
+        select(
+            o.c.period,
+            o.c.owner,
+            o.c.village,
+            func.count(),
+            *(func.sum(case((o.c.status == s, 1), else_=0)) for s in STATUSES),
+        )
+        .where(o.c.kind == "monthly_checkin")
+        .group_by(o.c.period, o.c.owner, o.c.village)
+    )
+    with engine.connect() as conn:
+        return {tuple(r) for r in conn.execute(query)}
+
+
+def _by_cadre_kept(engine: Engine) -> set[tuple[object, ...]]:
+    c = t.cadre_compliance
+    query = select(c.c.period, c.c.owner, c.c.village, c.c.due, *(c.c[s] for s in STATUSES))
+    with engine.connect() as conn:
+        return {tuple(r) for r in conn.execute(query)}
+
+
+def test_it_counts_each_cadres_calls_and_the_villages_add_up(engine: Engine) -> None:
+    save_results(engine, [roster(), checkins("2026-11", {"张伟": date(2026, 11, 3)})], NOW)
+    evaluate(engine, date(2026, 11, 12), RULES, NOW)
+    refresh_compliance(engine, None, NOW + timedelta(minutes=1))
+    kept = _by_cadre_kept(engine)
+    assert kept == _by_cadre_direct(engine)
+    assert len({row[1] for row in kept}) >= 2  # more than one cadre
+    villages: dict[tuple[object, ...], list[int]] = {}
+    for period, _owner, village, *counts in kept:
+        sums = villages.setdefault((period, village), [0] * len(counts))
+        villages[(period, village)] = [a + int(str(b)) for a, b in zip(sums, counts, strict=True)]
+    assert {(p, v, *c) for (p, v), c in villages.items()} == {
+        (row[0], row[2], *row[3:]) for row in _kept(engine)
+    }
+
+
+def test_the_migration_fills_the_cadre_counts_of_an_existing_store(tmp_path: Path) -> None:
+    """A store upgraded to 0010 shows its cadres at once, as a refresh would count them."""
+    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    migrate(engine, "0009")
+    save_results(engine, [roster(), checkins("2026-11", {"张伟": date(2026, 11, 3)})], NOW)
+    evaluate(engine, date(2026, 11, 12), RULES, NOW)
+    migrate(engine)
+    filled = _by_cadre_kept(engine)
+    assert filled and filled == _by_cadre_direct(engine)
+    engine.dispose()

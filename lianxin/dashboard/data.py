@@ -203,32 +203,33 @@ def cadres(
 
     Each row: cadre_key, name, village, town (from `cadres`), workers (on the roster under
     them), due, done, open, overdue, escalated, waived, late, reminders (sent about these
-    calls) and rate. The month is grouped by owner first and only the page's rows are joined
-    to `cadres` and counted in `workers`, so a page costs one pass over the month's calls.
+    calls) and rate. The counts come from `cadre_compliance`, kept by the flows (one row per
+    cadre and village, so a cadre's villages are added up); only the page's rows are joined to
+    `cadres` and have their workers and reminders counted.
     """
-    o, c, w = t.obligations, t.cadres, t.workers
-    scope = (where or filters(**kw))(o)
-    counts = [func.sum(case((o.c.status == s, 1), else_=0)).label(s) for s in STATUSES]
-    late = func.sum(case((o.c.status.in_(("overdue", "escalated")), 1), else_=0)).label("late")
+    cc, c, w, o = t.cadre_compliance, t.cadres, t.workers, t.obligations
+    scope = (where or filters(**kw))(cc)
+    counts = [func.sum(cc.c[s]).label(s) for s in STATUSES]
+    late = func.sum(cc.c.overdue + cc.c.escalated).label("late")
     owners = (
-        select(
-            o.c.owner.label("cadre_key"),
-            func.count().label("due"),
-            *counts,
-            late,
-            func.sum(o.c.reminders_sent).label("reminders"),
-        )
-        .where(o.c.kind == CHECKIN, o.c.period == period, scope)
-        .group_by(o.c.owner)
-        .order_by(late.desc(), o.c.owner)
+        select(cc.c.owner.label("cadre_key"), func.sum(cc.c.due).label("due"), *counts, late)
+        .where(cc.c.period == period, scope)
+        .group_by(cc.c.owner)
+        .order_by(late.desc(), cc.c.owner)
         .limit(limit)
         .offset(offset)
         .subquery()
     )
     assigned = select(func.count()).where(w.c.cadre_key == owners.c.cadre_key).scalar_subquery()
+    reminders = (
+        select(func.coalesce(func.sum(o.c.reminders_sent), 0))
+        .where(o.c.owner == owners.c.cadre_key, o.c.kind == CHECKIN, o.c.period == period)
+        .scalar_subquery()
+    )
     rows = conn.execute(
         select(
             owners,
+            reminders.label("reminders"),
             func.coalesce(c.c.name, owners.c.cadre_key).label("name"),
             c.c.village,
             c.c.town,

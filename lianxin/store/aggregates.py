@@ -1,4 +1,5 @@
-"""Keep `compliance` (check-in counts per village and month) up to date, set-based.
+"""Keep `compliance` (check-in counts per village and month) and `cadre_compliance` (per cadre
+and village) up to date, set-based.
 
 The dashboard's overview reads these rows instead of grouping millions of obligations per
 request. The flows refresh them after each evaluation; a call recorded by hand refreshes only
@@ -56,7 +57,17 @@ def refresh_compliance(
     if not chosen:
         return 0
     place_list = list(places) if places is not None else None
-    cp = t.compliance
+    # Per cadre first, from the obligations; then per village, from those rows and the flags.
+    cc, cp = t.cadre_compliance, t.compliance
+    conn.execute(
+        cc.delete().where(_scope(cc.c.period, cc.c.town, cc.c.village, chosen, place_list))
+    )
+    conn.execute(
+        cc.insert().from_select(
+            ["period", "owner", "county", "town", "village", "due", *STATUSES, "updated_at"],
+            _by_cadre(chosen, place_list, now),
+        )
+    )
     conn.execute(
         cp.delete().where(_scope(cp.c.period, cp.c.town, cp.c.village, chosen, place_list))
     )
@@ -142,23 +153,58 @@ def _scope(
     )
 
 
-def _grouped(periods: list[str], places: list[Place] | None, now: datetime) -> Any:
-    """Return the SELECT of one row per (period, town, village) with its counts and county."""
-    o, f, r = t.obligations, t.risk_flags, t.regions
-    o_town = func.coalesce(o.c.town, "")
-    f_town = func.coalesce(f.c.town, "")
-    from_obligations = select(
-        o.c.period.label("period"),
-        o_town.label("town"),
-        o.c.village.label("village"),
-        literal(1).label("due"),
-        *(case((o.c.status == s, 1), else_=0).label(s) for s in STATUSES),
-        literal(0).label("flag"),
-    ).where(
-        o.c.kind == CHECKIN,
-        o.c.village.is_not(None),
-        _scope(o.c.period, o_town, o.c.village, periods, places),
+def _county_of(town: ColumnElement[Any]) -> Any:
+    """Return the scalar subquery of the county a town lies in ('' when the tree lacks it)."""
+    r = t.regions
+    return (
+        select(func.coalesce(func.max(r.c.parent), ""))
+        .where(r.c.level == "town", r.c.name == town)
+        .scalar_subquery()
     )
+
+
+def _by_cadre(periods: list[str], places: list[Place] | None, now: datetime) -> Any:
+    """Return the SELECT of one row per (period, cadre, town, village) with its call counts."""
+    o = t.obligations
+    town = func.coalesce(o.c.town, "")
+    calls = (
+        select(o.c.period, o.c.owner, town.label("town"), o.c.village, o.c.status)
+        .where(
+            o.c.kind == CHECKIN,
+            o.c.village.is_not(None),
+            _scope(o.c.period, town, o.c.village, periods, places),
+        )
+        .subquery("calls")
+    )
+    return (
+        select(
+            calls.c.period,
+            calls.c.owner,
+            _county_of(calls.c.town),  # of a grouped column: PostgreSQL wants it so
+            calls.c.town,
+            calls.c.village,
+            func.count(),
+            *(func.sum(case((calls.c.status == s, 1), else_=0)) for s in STATUSES),
+            literal(now, t.cadre_compliance.c.updated_at.type),
+        )
+        .where(calls.c.period.is_not(None))
+        .group_by(calls.c.period, calls.c.owner, calls.c.town, calls.c.village)
+    )
+
+
+def _grouped(periods: list[str], places: list[Place] | None, now: datetime) -> Any:
+    """Return the SELECT of one row per (period, town, village): the cadres' rows (just
+    written) added up, and the village's income-risk flags."""
+    cc, f = t.cadre_compliance, t.risk_flags
+    f_town = func.coalesce(f.c.town, "")
+    from_cadres = select(
+        cc.c.period.label("period"),
+        cc.c.town.label("town"),
+        cc.c.village.label("village"),
+        cc.c.due.label("due"),
+        *(cc.c[s].label(s) for s in STATUSES),
+        literal(0).label("flag"),
+    ).where(_scope(cc.c.period, cc.c.town, cc.c.village, periods, places))
     from_flags = select(
         f.c.period,
         f_town,
@@ -167,16 +213,11 @@ def _grouped(periods: list[str], places: list[Place] | None, now: datetime) -> A
         *(literal(0) for _ in STATUSES),
         literal(1),
     ).where(f.c.village.is_not(None), _scope(f.c.period, f_town, f.c.village, periods, places))
-    rows = union_all(from_obligations, from_flags).subquery("rows")
-    county = (
-        select(func.coalesce(func.max(r.c.parent), ""))
-        .where(r.c.level == "town", r.c.name == rows.c.town)
-        .scalar_subquery()
-    )
+    rows = union_all(from_cadres, from_flags).subquery("rows")
     return (
         select(
             rows.c.period,
-            county,
+            _county_of(rows.c.town),
             rows.c.town,
             rows.c.village,
             func.sum(rows.c.due),

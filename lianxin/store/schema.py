@@ -62,6 +62,7 @@ fetches = Table(
     Column("content_hash", String(64)),
     Column("size", Integer),
     Column("error", Text),
+    Index("ix_fetches_source_fetched_at", "source", "fetched_at"),  # the sources page
 )
 
 reports = Table(
@@ -323,6 +324,7 @@ quarantine = Table(
     Column("raw", Json, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("content_hash", "row", "reason"),
+    Index("ix_quarantine_created_at", "created_at"),  # the latest first, on the sources page
 )
 
 # Reconciliation of a month's check-in tables against the roster: one row per finding,
@@ -352,6 +354,8 @@ runs = Table(
     Column("status", String(16), nullable=False),
     Column("stats", Json, nullable=False),
     Column("prefect_flow_run_id", String(64)),
+    Index("ix_runs_started_at", "started_at"),  # the runs page, the watchdog
+    Index("ix_runs_flow_started_at", "flow", "started_at"),
 )
 
 # --- the dashboard ----------------------------------------------------------------------------
@@ -411,4 +415,28 @@ compliance = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("period", "county", "town", "village"),
     Index("ix_compliance_period_town", "period", "town"),
+)
+
+# The same counts per cadre (包户干部) and village, refreshed with `compliance`, so the cadres
+# page ranks a province's 150,000 cadres without grouping its millions of calls per request.
+cadre_compliance = Table(
+    "cadre_compliance",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("period", String(7), nullable=False),
+    Column("owner", String(160), nullable=False),  # the cadre's key
+    Column("county", String(64), nullable=False, server_default=""),
+    Column("town", String(64), nullable=False, server_default=""),
+    Column("village", String(64), nullable=False),
+    Column("due", Integer, nullable=False, server_default="0"),
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("open", Integer, nullable=False, server_default="0"),
+    Column("overdue", Integer, nullable=False, server_default="0"),
+    Column("escalated", Integer, nullable=False, server_default="0"),
+    Column("waived", Integer, nullable=False, server_default="0"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("period", "owner", "town", "village"),
+    Index("ix_cadre_compliance_period_village", "period", "village"),
+    Index("ix_cadre_compliance_period_town", "period", "town"),
+    Index("ix_cadre_compliance_period_county", "period", "county"),
 )
