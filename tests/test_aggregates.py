@@ -150,4 +150,7 @@ def test_the_migration_fills_the_cadre_counts_of_an_existing_store(tmp_path: Pat
     migrate(engine)
     filled = _by_cadre_kept(engine)
     assert filled and filled == _by_cadre_direct(engine)
+    with engine.connect() as conn:  # the planner has statistics of the new indexes
+        analyzed = set(conn.exec_driver_sql("SELECT idx FROM sqlite_stat1").scalars())
+    assert {"ix_obligations_kind_period_village", "ix_cadre_compliance_period_town"} <= analyzed
     engine.dispose()

@@ -51,6 +51,22 @@ def upgrade() -> None:
     for name, table, columns in OPERATIONS_INDEXES:
         op.create_index(name, table, columns, unique=False)
     _fill()
+    _analyze()
+
+
+def _analyze() -> None:
+    """Give the planner statistics of the tables whose indexes 0009 and this revision added.
+
+    Without them SQLite weighs an index it has no statistics for against ones it has, and can
+    pick a month-wide index to find one cadre's calls (the cadres page: 47 s at province scale
+    instead of 0.3 s). `analysis_limit` keeps it to a sample: well under a second.
+    """
+    tables = ("obligations", "workers", "cadre_compliance", "fetches", "quarantine", "runs")
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        op.execute("PRAGMA analysis_limit=1000")
+    for table in tables:
+        op.execute(f"ANALYZE {table}")
 
 
 def _fill() -> None:
