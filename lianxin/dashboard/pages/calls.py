@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import ColumnElement, Connection, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, literal, select, union_all
 from starlette.responses import Response
 
 from lianxin.clock import today_shanghai
@@ -120,13 +120,19 @@ def status_counts(conn: Connection, viewer: Viewer, f: Filters) -> dict[str, int
 
 
 def owed_calls(conn: Connection, viewer: Viewer, f: Filters) -> list[dict[str, Any]]:
-    """Return one page of the month's check-in obligations in the tab, most late first."""
+    """Return one page of the month's check-in obligations in the tab, most late first.
+
+    Each status of the tab is read on its own, in index order (kind, period, status, due, id),
+    and only as far as the page reaches; the statuses are then put in rank order (escalated,
+    overdue, open). So a province's first pages never sort its million open calls. Only the
+    page's rows are joined to the roster and the cadres.
+    """
     o, w, c = t.obligations, t.workers, t.cadres
-    rank = case(_RANK, value=o.c.status, else_=9).label("rank")
-    # The page is chosen on obligations alone (their indexes, a top-N sort); only its rows
-    # are then joined to the roster and the cadres.
-    chosen = (
+    offset = (f.page - 1) * PER_PAGE
+    reach = offset + PER_PAGE
+    parts = [
         select(
+            o.c.id,
             o.c.subject.label("key"),
             o.c.village,
             o.c.town,
@@ -136,25 +142,27 @@ def owed_calls(conn: Connection, viewer: Viewer, f: Filters) -> list[dict[str, A
             o.c.status,
             o.c.level,
             o.c.reminders_sent,
-            rank,
+            literal(_RANK[status]).label("rank"),
         )
-        .where(obligation_scope(viewer, f), o.c.status.in_(TABS[f.tab]))
-        .order_by(rank, o.c.due, o.c.level.desc(), o.c.village, o.c.subject)
+        .where(obligation_scope(viewer, f), o.c.status == status)
+        .order_by(o.c.due, o.c.id)
+        .limit(reach)
+        .subquery()
+        for status in TABS[f.tab]
+    ]
+    both = union_all(*(select(part) for part in parts)).subquery()
+    chosen = (
+        select(both)
+        .order_by(both.c.rank, both.c.due, both.c.id)
         .limit(PER_PAGE)
-        .offset((f.page - 1) * PER_PAGE)
+        .offset(offset)
         .subquery()
     )
     rows = conn.execute(
         select(chosen, w.c.name, w.c.phone, c.c.name.label("cadre_name"))
         .join(w, w.c.key == chosen.c.key, isouter=True)
         .join(c, c.c.key == chosen.c.cadre_key, isouter=True)
-        .order_by(
-            chosen.c.rank,
-            chosen.c.due,
-            chosen.c.level.desc(),
-            chosen.c.village,
-            chosen.c.key,
-        )
+        .order_by(chosen.c.rank, chosen.c.due, chosen.c.id)
     ).all()
     return [
         data.mask_worker(
