@@ -137,7 +137,7 @@ def time_page(client: TestClient, path: str, scope: str, requests: int, **extra:
     for _ in range(requests):
         answer = client.get(path, params={"period": PERIOD})
         if answer.status_code == 404 and not walls:
-            note(f"{path}: not served by this version of the dashboard; skipped")
+            note(f"{path}: not found for the {scope} viewer (not theirs to open); skipped")
             return
         answer.raise_for_status()
         found = SERVER_TIMING.search(answer.headers.get("server-timing", ""))

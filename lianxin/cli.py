@@ -476,7 +476,10 @@ class ExportFormatChoice(StrEnum):
 def export(
     table: Annotated[
         str,
-        typer.Argument(help="workers, checkins, obligations, compliance, quarantine or findings."),
+        typer.Argument(
+            help="workers, checkins, obligations, compliance, cadres, problems, quarantine "
+            "or findings."
+        ),
     ],
     period: Annotated[str | None, typer.Option(help="YYYY-MM (checkins need one).")] = None,
     village: Annotated[str | None, typer.Option(help="Only this village.")] = None,

@@ -153,13 +153,20 @@ class ExportSpec:
     table: Table  # the rows' table, which a caller's `where` limits (to a viewer's place, say)
 
 
+def _equal(
+    query: Select[Any], table: Any, filters: Mapping[str, str], names: tuple[str, ...]
+) -> Select[Any]:
+    """Return `query` keeping the rows whose columns `names` equal the filters given for them."""
+    for name in names:
+        if filters.get(name):
+            query = query.where(table.c[name] == filters[name])
+    return query
+
+
 def _workers(filters: Mapping[str, str]) -> Select[Any]:
     w = t.workers
     query = select(w).order_by(w.c.town, w.c.village, w.c.name)
-    for name in ("town", "village", "status"):
-        if filters.get(name):
-            query = query.where(w.c[name] == filters[name])
-    return query
+    return _equal(query, w, filters, ("town", "village", "status"))
 
 
 def _checkins(filters: Mapping[str, str]) -> Select[Any]:
@@ -174,19 +181,13 @@ def _obligations(filters: Mapping[str, str]) -> Select[Any]:
     o = t.obligations
     statuses = [filters["status"]] if filters.get("status") else ["open", "overdue", "escalated"]
     query = select(o).where(o.c.status.in_(statuses)).order_by(o.c.due, o.c.village, o.c.subject)
-    for name in ("period", "town", "village", "kind"):
-        if filters.get(name):
-            query = query.where(o.c[name] == filters[name])
-    return query
+    return _equal(query, o, filters, ("period", "town", "village", "kind"))
 
 
 def _compliance(filters: Mapping[str, str]) -> Select[Any]:
     c = t.compliance
     query = select(c).order_by(c.c.period.desc(), c.c.county, c.c.town, c.c.village)
-    for name in ("period", "county", "town", "village"):
-        if filters.get(name):
-            query = query.where(c.c[name] == filters[name])
-    return query
+    return _equal(query, c, filters, ("period", "county", "town", "village"))
 
 
 def _quarantine(filters: Mapping[str, str]) -> Select[Any]:
@@ -200,10 +201,23 @@ def _quarantine(filters: Mapping[str, str]) -> Select[Any]:
 def _findings(filters: Mapping[str, str]) -> Select[Any]:
     f = t.findings
     query = select(f).order_by(f.c.period.desc(), f.c.kind, f.c.village, f.c.subject)
-    for name in ("period", "kind", "village"):
-        if filters.get(name):
-            query = query.where(f.c[name] == filters[name])
-    return query
+    return _equal(query, f, filters, ("period", "kind", "village"))
+
+
+def _cadres(filters: Mapping[str, str]) -> Select[Any]:
+    cc, c = t.cadre_compliance, t.cadres
+    query = (
+        select(cc, c.c.name.label("cadre_name"))
+        .join(c, c.c.key == cc.c.owner, isouter=True)
+        .order_by(cc.c.period.desc(), cc.c.town, cc.c.village, cc.c.owner)
+    )
+    return _equal(query, cc, filters, ("period", "town", "village"))
+
+
+def _problems(filters: Mapping[str, str]) -> Select[Any]:
+    p = t.problems
+    query = select(p).order_by(p.c.deadline.is_(None), p.c.deadline, p.c.number)
+    return _equal(query, p, filters, ("status", "category"))
 
 
 EXPORTS: dict[str, ExportSpec] = {
@@ -288,6 +302,45 @@ EXPORTS: dict[str, ExportSpec] = {
         ("period", "county", "town", "village"),
         _compliance,
         t.compliance,
+    ),
+    "cadres": ExportSpec(
+        "包户干部回访情况",
+        [
+            ("period", "月份"),
+            ("county", "县"),
+            ("town", "乡镇"),
+            ("village", "村"),
+            ("cadre_name", "包户干部"),
+            ("owner", "干部编号"),
+            ("due", "应回访"),
+            ("done", "已回访"),
+            ("open", "未回访"),
+            ("overdue", "逾期"),
+            ("escalated", "已督办"),
+            ("waived", "豁免"),
+        ],
+        ("period", "town", "village"),
+        _cadres,
+        t.cadre_compliance,
+    ),
+    "problems": ExportSpec(
+        "问题清单",
+        [
+            ("number", "序号"),
+            ("found", "发现时间"),
+            ("place", "地点"),
+            ("description", "问题描述"),
+            ("category", "类别"),
+            ("responsible_unit", "责任单位"),
+            ("deadline", "整改时限"),
+            ("status", "状态"),
+            ("rectified_on", "整改完成"),
+            ("verified_on", "销号"),
+            ("source_url", "来源"),
+        ],
+        ("status", "category"),
+        _problems,
+        t.problems,
     ),
     "quarantine": ExportSpec(
         "隔离行",

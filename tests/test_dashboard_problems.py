@@ -7,6 +7,8 @@ is a cadre of 青山村. The supervision group's notice lists three problems: �
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -31,6 +33,7 @@ from lianxin.dashboard.scope import Role
 from lianxin.records import ParseResult, Problem, ProblemStatus, Report, ReportKind, cadre_key
 from lianxin.rules.evaluate import evaluate
 from lianxin.store import schema as t
+from lianxin.store.aggregates import refresh_compliance
 from lianxin.store.db import make_engine, migrate
 from lianxin.store.writes import save_results
 from personas import FETCHED, TOWN, VILLAGE, page_hash, roster
@@ -380,3 +383,33 @@ def test_lianxin_problem_rectified_and_verified_mark_and_audit(
     assert audit_rows(engine)[0][0].startswith("cli:")
     assert obligations(engine, WATER)["return_visit"] == ("done", date(2026, 12, 10))
     engine.dispose()
+
+
+def _export(web: TestClient, table: str) -> list[list[str]]:
+    answer = web.get("/data/export", params={"table": table, "format": "csv"})
+    assert answer.status_code == 200, answer.text[:300]
+    return list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+
+
+def test_the_problem_list_and_the_cadres_export_to_each_their_own_place(
+    web: TestClient, engine: Engine
+) -> None:
+    refresh_compliance(engine, None, FETCHED)
+    log_in(web, "admin")
+    assert {row[3] for row in _export(web, "problems")[1:]} == {
+        "饮水工程水量不稳定",
+        "回访台账不全",
+        "培训记录缺失",
+    }
+    everyone = {row[4] for row in _export(web, "cadres")[1:]}
+    log_in(web, "hewan")
+    assert [row[3] for row in _export(web, "problems")[1:]] == ["培训记录缺失"]
+    theirs = _export(web, "cadres")[1:]
+    assert theirs and {row[3] for row in theirs} == {"河湾村"}
+    assert {row[4] for row in theirs} < everyone
+    log_in(web, "lijianguo")  # a cadre: the problems naming their village, their own row
+    assert sorted(row[3] for row in _export(web, "problems")[1:]) == [
+        "回访台账不全",
+        "饮水工程水量不稳定",
+    ]
+    assert {row[4] for row in _export(web, "cadres")[1:]} == {"李建国"}

@@ -74,10 +74,13 @@ def _like_name(column: ColumnElement[str], name: str) -> ColumnElement[bool]:
 def place_clause(viewer: Viewer, table: Table) -> ColumnElement[bool]:
     """Return the WHERE clause limiting `table` (with village/town columns) to `viewer`'s place.
 
-    Works on workers, obligations, compliance, risk flags, findings and checkins; a cadre is
+    Works on workers, obligations, compliance, risk flags, findings and checkins (and on
+    problems, through `problem_clause`); a cadre is
     held to their own workers by `cadre_key` (workers) or `owner` (obligations), and to nothing
     on a table that has neither. A viewer without the place their role needs sees nothing.
     """
+    if table is t.problems:
+        return problem_clause(viewer)  # problems name their place in free text
     role = viewer.role
     if role is Role.cadre:
         if not viewer.cadre_key:

@@ -93,6 +93,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "data.table.checkins": ("电话回访", "Check-in calls"),
     "data.table.obligations": ("待办事项", "Follow-ups owed"),
     "data.table.compliance": ("回访完成情况", "Calls done by village"),
+    "data.table.cadres": ("包户干部回访情况", "Calls done by cadre"),
+    "data.table.problems": ("问题清单", "Supervision problems"),
     "data.table.quarantine": ("隔离行", "Quarantined rows"),
     "data.table.findings": ("核对发现", "Reconciliation findings"),
     "data.imported": (
