@@ -304,3 +304,16 @@ def test_fetched_strings_show_as_text_and_only_web_sources_are_links(site: Site)
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
     assert 'href="javascript:' not in html.lower()
     assert 'href="http://portal.test/checkins-2026-11.html"' in html  # a web source stays a link
+
+
+def test_a_call_with_an_income_below_the_line_shows_the_risk_flag_in_words(site: Site) -> None:
+    lead = site.as_user("wangfang")
+    key = site.key("刘洋")
+    assert post_call(lead, key, income="300").status_code == 303
+    html = lead.get(url(key)).text
+    flags = html[html.index('id="flags"') :]
+    flags = flags[: flags.index("</table>")]
+    assert "收入下降（防返贫监测）" in flags and "300" in flags
+    assert "income_risk" not in flags
+    english = lead.get(url(key) + "?lang=en").text
+    assert "Income fell (risk of falling back)" in english

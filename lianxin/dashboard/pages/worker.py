@@ -58,6 +58,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "worker.source": ("来源", "Source"),
     "worker.manual": ("手工录入", "Entered by hand"),
     "worker.flags": ("防返贫监测预警", "Income-risk flags"),
+    "worker.flag.income_risk": ("收入下降（防返贫监测）", "Income fell (risk of falling back)"),
     "worker.reference": ("参照（元）", "Reference (yuan)"),
     "worker.detail": ("说明", "Detail"),
     "worker.obligations": ("待办事项", "Follow-ups"),
