@@ -8,6 +8,7 @@ is a cadre of 青山村. The supervision group's notice lists three problems: �
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from config.settings import RulesSettings, Settings
 from lianxin.cli import app as cli_app
 from lianxin.clock import SHANGHAI
 from lianxin.dashboard.app import create_app
+from lianxin.dashboard.pages import problems as problems_page
 from lianxin.dashboard.scope import Role
 from lianxin.records import ParseResult, Problem, ProblemStatus, Report, ReportKind, cadre_key
 from lianxin.rules.evaluate import evaluate
@@ -413,3 +415,26 @@ def test_the_problem_list_and_the_cadres_export_to_each_their_own_place(
         "饮水工程水量不稳定",
     ]
     assert {row[4] for row in _export(web, "cadres")[1:]} == {"李建国"}
+
+
+def test_a_long_column_opens_alone_a_page_at_a_time(
+    web: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The board shows the first cards of each column; "show more" opens that column alone,
+    paged, and every open problem is on exactly one page."""
+    monkeypatch.setattr(problems_page, "PER_COLUMN", 1)
+    monkeypatch.setattr(problems_page, "PER_PAGE", 2)
+    log_in(web, "admin")
+    board = column(web.get("/problems").text, "open")
+    assert board.count('class="problems-card') == 1 and "2 条未显示" in board
+    more = re.search(r'class="problems-more" href="([^"]+)"', board)
+    assert more and "column=open" in more[1]
+    seen: list[str] = []
+    path: str | None = html.unescape(more[1])
+    while path:
+        page = web.get(path).text
+        seen += re.findall(r'<p class="problems-description">([^<]+)</p>', page)
+        assert 'id="column-rectified"' not in page  # the one column alone
+        following = re.search(r'rel="next" href="([^"]+)"', page)
+        path = html.unescape(following[1]) if following else None
+    assert sorted(seen) == sorted(["饮水工程水量不稳定", "回访台账不全", "培训记录缺失"])

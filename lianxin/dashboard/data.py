@@ -389,12 +389,15 @@ def problems_board(
     today: date,
     where: ColumnElement[bool] | None = None,
     per_status: int = 100,
+    statuses: tuple[str, ...] = PROBLEM_COLUMNS,
+    offset: int = 0,
 ) -> dict[str, list[dict[str, Any]]]:
     """Return problems by status (open → verified), each column by deadline, late ones marked
-    (deadline passed, not rectified) and `days` to the deadline (negative: days overdue)."""
+    (deadline passed, not rectified) and `days` to the deadline (negative: days overdue); at most
+    `per_status` a column, from `offset` on, for the `statuses` asked."""
     p = t.problems
     board: dict[str, list[dict[str, Any]]] = {}
-    for status in PROBLEM_COLUMNS:
+    for status in statuses:
         rows = conn.execute(
             select(
                 p.c.key,
@@ -410,8 +413,9 @@ def problems_board(
                 p.c.source_url,
             )
             .where(p.c.status == status, where if where is not None else true())
-            .order_by(p.c.deadline.is_(None), p.c.deadline, p.c.number)
+            .order_by(p.c.deadline.is_(None), p.c.deadline, p.c.number, p.c.id)
             .limit(per_status)
+            .offset(offset)
         ).all()
         board[status] = [
             {

@@ -28,7 +28,8 @@ from lianxin.errors import ProblemMarkRefused
 
 router = APIRouter()
 
-PER_COLUMN = 100
+PER_COLUMN = 30  # cards a column shows on the board; "more" opens the column alone
+PER_PAGE = 50  # cards a page of one column shows
 NOTE_LENGTH = 500
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -53,7 +54,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "problems.rectified_on": ("整改日期", "Rectified on"),
     "problems.verified_on": ("销号日期", "Verified on"),
     "problems.source": ("原文", "Source"),
-    "problems.more": ("另有未显示", "more not shown"),
+    "problems.more": ("条未显示", "more not shown"),
     "problems.empty": ("无", "None"),
     "problems.on": ("日期", "Date"),
     "problems.note": ("备注", "Note"),
@@ -82,6 +83,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "销号日期不能早于整改日期。",
         "The verification date cannot be before the rectification.",
     ),
+    "problems.more_link": ("查看更多", "Show more"),
+    "problems.all_columns": ("返回看板", "Back to the board"),
+    "problems.previous": ("上一页", "Previous"),
+    "problems.next": ("下一页", "Next"),
     "problems.error.changed": (
         "该问题刚被他人修改，请刷新后重试。",
         "Someone else changed this problem meanwhile: reload and try again.",
@@ -95,11 +100,20 @@ class Filters:
     category: str | None
     unit: str | None
     late: bool
+    column: str | None = None  # one status's column alone, a page at a time
+    page: int = 1
 
-    def query(self) -> dict[str, str]:
-        """Return these filters as query parameters, empty ones left out."""
-        values = {"category": self.category, "unit": self.unit, "late": "1" if self.late else None}
-        return {k: v for k, v in values.items() if v}
+    def query(self, **changes: str | int | None) -> dict[str, str]:
+        """Return these filters as query parameters (empty ones left out), with `changes`."""
+        values: dict[str, str | int | None] = {
+            "category": self.category,
+            "unit": self.unit,
+            "late": "1" if self.late else None,
+            "column": self.column,
+            "page": self.page if self.page > 1 else None,
+        }
+        values.update(changes)
+        return {k: str(v) for k, v in values.items() if v}
 
 
 @dataclass
@@ -118,10 +132,14 @@ def _text(value: str | None) -> str | None:
 
 
 def _filters(values: dict[str, str]) -> Filters:
+    column = values.get("column")
+    page = values.get("page", "")
     return Filters(
         category=_text(values.get("category")),
         unit=_text(values.get("unit")),
         late=values.get("late") in ("1", "on", "true"),
+        column=column if column in data.PROBLEM_COLUMNS else None,
+        page=max(1, int(page)) if page.isdigit() and len(page) < 7 else 1,
     )
 
 
@@ -143,7 +161,17 @@ def _board(
     scope = problem_clause(viewer)
     where: ColumnElement[bool] = data.problem_filter(today, scope, f.category, f.unit, f.late)
     with engine.connect() as conn:
-        board = data.problems_board(conn, today, where, per_status=PER_COLUMN)
+        if f.column:  # one column, a page at a time
+            board = data.problems_board(
+                conn,
+                today,
+                where,
+                per_status=PER_PAGE,
+                statuses=(f.column,),
+                offset=(f.page - 1) * PER_PAGE,
+            )
+        else:
+            board = data.problems_board(conn, today, where, per_status=PER_COLUMN)
         counts = data.problem_column_counts(conn, where)
         categories, units = data.problem_choices(conn, scope)
     for rows in board.values():
@@ -159,6 +187,8 @@ def _board(
             "categories": categories,
             "units": units,
             "today": today.isoformat(),
+            "per_page": PER_PAGE if f.column else PER_COLUMN,
+            "offset": (f.page - 1) * PER_PAGE if f.column else 0,
             "can_rectify": may(viewer, Action.mark_rectified),
             "can_verify": may(viewer, Action.mark_verified),
             "done": done if done in ("problems.done.rectified", "problems.done.verified") else None,
@@ -177,9 +207,20 @@ def problems(
     unit: str | None = None,
     late: str | None = None,
     done: str | None = None,
+    column: str | None = None,
+    page: str | None = None,
 ) -> Response:
-    """The problems naming the viewer's place, by status and deadline."""
-    f = _filters({"category": category or "", "unit": unit or "", "late": late or ""})
+    """The problems naming the viewer's place, by status and deadline (`?column=open&page=2`:
+    one status's column alone, a page at a time)."""
+    f = _filters(
+        {
+            "category": category or "",
+            "unit": unit or "",
+            "late": late or "",
+            "column": column or "",
+            "page": page or "",
+        }
+    )
     return _board(request, viewer, engine, f, done=done)
 
 
