@@ -26,7 +26,7 @@ from sqlalchemy import Engine, select, update
 from test_dashboard_auth import PASSWORD, csrf_of, log_in
 
 from config.settings import RulesSettings, Settings
-from lianxin.dashboard import auth
+from lianxin.dashboard import auth, web
 from lianxin.dashboard.app import create_app
 from lianxin.dashboard.pages import data as data_page
 from lianxin.dashboard.scope import Role
@@ -373,6 +373,16 @@ def test_an_upload_too_big_is_refused(local_site: Site, monkeypatch: pytest.Monk
     answer = upload(local_site.client("admin"), CHECKIN_FILE, checkin_csv())
     assert answer.status_code == 413 and "文件超过 20 MB" in answer.text
     assert kept_uploads(local_site) == []
+
+
+def test_a_body_declared_too_large_is_refused_before_it_is_read(
+    local_site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web, "MAX_BODY_BYTES", 1000)
+    answer = upload(local_site.client("admin"), CHECKIN_FILE, checkin_csv() * 20)
+    assert answer.status_code == 413 and "提交的内容过大" in answer.text
+    assert kept_uploads(local_site) == []
+    assert upload(local_site.client("admin"), CHECKIN_FILE, b"x").status_code != 413
 
 
 def test_an_upload_nobody_confirmed_is_swept_after_hours(local_site: Site) -> None:

@@ -67,6 +67,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "worker.phone": ("电话", "Phone"),
     "error.forbidden": ("无权访问", "Not allowed"),
     "error.not_found": ("未找到", "Not found"),
+    "error.too_large": (
+        "提交的内容过大（上限 20 MB）",
+        "What was sent is too large (20 MB at most)",
+    ),
     "error.csrf": (
         "表单已过期，请返回刷新后重试",
         "The form expired: go back, reload and try again",

@@ -28,6 +28,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The largest body a form may post: the data page's largest upload (20 MiB) and its fields.
+MAX_BODY_BYTES = 21 * 1024 * 1024
 
 # Autoescape on for every template, whatever its name: fetched strings are never trusted.
 _env = Environment(
@@ -84,6 +86,11 @@ async def read_form(request: Request) -> dict[str, str]:
     cached = getattr(request.state, "form", None)
     if cached is not None:
         return dict(cached)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        # Refused before a byte of it is read or spooled to disk (a body sent without its
+        # length is bounded by the proxy in front: docs/dashboard.md).
+        raise HTTPException(status_code=413, detail="error.too_large")
     content_type = request.headers.get("content-type", "")
     fields: dict[str, str] = {}
     if content_type.startswith("multipart/form-data"):
