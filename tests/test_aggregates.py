@@ -1,7 +1,8 @@
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, Table, case, func, select
 
 from config.settings import RulesSettings
 from lianxin.calls import record_call
@@ -16,28 +17,36 @@ from personas import checkins, roster
 NOW = datetime(2026, 11, 8, 2, 0, tzinfo=UTC)
 RULES = RulesSettings()
 STATUSES = ("done", "open", "overdue", "escalated", "waived")
+Row = tuple[Any, ...]
 
 
-def _direct(engine: Engine) -> set[tuple[object, ...]]:
+BY_VILLAGE = ("period", "town", "village")
+
+
+def _direct(engine: Engine, keys: tuple[str, ...] = BY_VILLAGE) -> set[Row]:
+    """Count the check-in obligations by `keys` and status straight from the obligations."""
     o = t.obligations
+    columns = [o.c[k] for k in keys]
     query = (
         select(
-            o.c.period,
-            o.c.town,
-            o.c.village,
+            *columns,
             func.count(),
             *(func.sum(case((o.c.status == s, 1), else_=0)) for s in STATUSES),
         )
         .where(o.c.kind == "monthly_checkin")
-        .group_by(o.c.period, o.c.town, o.c.village)
+        .group_by(*columns)
     )
     with engine.connect() as conn:
         return {tuple(r) for r in conn.execute(query)}
 
 
-def _kept(engine: Engine) -> set[tuple[object, ...]]:
-    c = t.compliance
-    query = select(c.c.period, c.c.town, c.c.village, c.c.due, *(c.c[s] for s in STATUSES))
+def _kept(
+    engine: Engine,
+    table: Table = t.compliance,
+    keys: tuple[str, ...] = ("period", "town", "village"),
+) -> set[Row]:
+    """Read the same counts from an aggregate table."""
+    query = select(*(table.c[k] for k in keys), table.c.due, *(table.c[s] for s in STATUSES))
     with engine.connect() as conn:
         return {tuple(r) for r in conn.execute(query)}
 
@@ -101,36 +110,15 @@ def test_it_drops_the_row_of_a_village_left_without_obligations(engine: Engine) 
     assert _kept(engine) == set()
 
 
-def _by_cadre_direct(engine: Engine) -> set[tuple[object, ...]]:
-    o = t.obligations
-    query = (
-        select(
-            o.c.period,
-            o.c.owner,
-            o.c.village,
-            func.count(),
-            *(func.sum(case((o.c.status == s, 1), else_=0)) for s in STATUSES),
-        )
-        .where(o.c.kind == "monthly_checkin")
-        .group_by(o.c.period, o.c.owner, o.c.village)
-    )
-    with engine.connect() as conn:
-        return {tuple(r) for r in conn.execute(query)}
-
-
-def _by_cadre_kept(engine: Engine) -> set[tuple[object, ...]]:
-    c = t.cadre_compliance
-    query = select(c.c.period, c.c.owner, c.c.village, c.c.due, *(c.c[s] for s in STATUSES))
-    with engine.connect() as conn:
-        return {tuple(r) for r in conn.execute(query)}
+BY_CADRE = ("period", "owner", "village")
 
 
 def test_it_counts_each_cadres_calls_and_the_villages_add_up(engine: Engine) -> None:
     save_results(engine, [roster(), checkins("2026-11", {"张伟": date(2026, 11, 3)})], NOW)
     evaluate(engine, date(2026, 11, 12), RULES, NOW)
     refresh_compliance(engine, None, NOW + timedelta(minutes=1))
-    kept = _by_cadre_kept(engine)
-    assert kept == _by_cadre_direct(engine)
+    kept = _kept(engine, t.cadre_compliance, BY_CADRE)
+    assert kept == _direct(engine, BY_CADRE)
     assert len({row[1] for row in kept}) >= 2  # more than one cadre
     villages: dict[tuple[object, ...], list[int]] = {}
     for period, _owner, village, *counts in kept:
@@ -148,8 +136,8 @@ def test_the_migration_fills_the_cadre_counts_of_an_existing_store(tmp_path: Pat
     save_results(engine, [roster(), checkins("2026-11", {"张伟": date(2026, 11, 3)})], NOW)
     evaluate(engine, date(2026, 11, 12), RULES, NOW)
     migrate(engine)
-    filled = _by_cadre_kept(engine)
-    assert filled and filled == _by_cadre_direct(engine)
+    filled = _kept(engine, t.cadre_compliance, BY_CADRE)
+    assert filled and filled == _direct(engine, BY_CADRE)
     with engine.connect() as conn:  # the planner has statistics of the new indexes
         analyzed = set(conn.exec_driver_sql("SELECT idx FROM sqlite_stat1").scalars())
     assert {"ix_obligations_kind_period_village", "ix_cadre_compliance_period_town"} <= analyzed

@@ -395,6 +395,12 @@ audit_log = Table(
     Column("address", String(64)),
 )
 
+def _call_counts() -> list[Column[int]]:
+    """The check-in counts of an aggregate row: calls due, and how many are in each status."""
+    names = ("due", "done", "open", "overdue", "escalated", "waived")
+    return [Column(name, Integer, nullable=False, server_default="0") for name in names]
+
+
 # Check-in compliance per village and month, kept up to date by the flows (not per request), so
 # that the overview of a province reads tens of thousands of rows, not millions.
 compliance = Table(
@@ -405,12 +411,7 @@ compliance = Table(
     Column("county", String(64), nullable=False, server_default=""),
     Column("town", String(64), nullable=False, server_default=""),
     Column("village", String(64), nullable=False),
-    Column("due", Integer, nullable=False, server_default="0"),
-    Column("done", Integer, nullable=False, server_default="0"),
-    Column("open", Integer, nullable=False, server_default="0"),
-    Column("overdue", Integer, nullable=False, server_default="0"),
-    Column("escalated", Integer, nullable=False, server_default="0"),
-    Column("waived", Integer, nullable=False, server_default="0"),
+    *_call_counts(),
     Column("risk_flags", Integer, nullable=False, server_default="0"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("period", "county", "town", "village"),
@@ -428,12 +429,7 @@ cadre_compliance = Table(
     Column("county", String(64), nullable=False, server_default=""),
     Column("town", String(64), nullable=False, server_default=""),
     Column("village", String(64), nullable=False),
-    Column("due", Integer, nullable=False, server_default="0"),
-    Column("done", Integer, nullable=False, server_default="0"),
-    Column("open", Integer, nullable=False, server_default="0"),
-    Column("overdue", Integer, nullable=False, server_default="0"),
-    Column("escalated", Integer, nullable=False, server_default="0"),
-    Column("waived", Integer, nullable=False, server_default="0"),
+    *_call_counts(),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("period", "owner", "town", "village"),
     Index("ix_cadre_compliance_period_village", "period", "village"),
