@@ -8,13 +8,12 @@ CSRF token before the route runs.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, func, select
+from sqlalchemy import ColumnElement, Engine, Table, and_, func, select
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -33,7 +32,6 @@ from lianxin.store import schema as t
 from lianxin.store.engine import engine_for
 
 SESSION_COOKIE = "lianxin_session"
-PERIOD = re.compile(r"\d{4}-\d{2}")
 
 # Headers on every answer. The CSP allows scripts and styles from this site only (no inline
 # script), so that a string from a fetched page that slipped past escaping still cannot run.
@@ -74,7 +72,7 @@ def overview(
         return and_(place_clause(viewer, table), chosen(table))
 
     with engine.connect() as conn:
-        month = period if period and PERIOD.fullmatch(period) else latest_period(conn)
+        month = data.period_or_latest(conn, period)
         summary = data.overview(
             conn,
             month,
@@ -123,12 +121,6 @@ def overview(
             ],
         },
     )
-
-
-def latest_period(conn: Connection) -> str:
-    """Return the latest month the aggregates hold, or this month in Shanghai."""
-    found = conn.execute(select(func.max(t.compliance.c.period))).scalar_one()
-    return str(found or today_shanghai().strftime("%Y-%m"))
 
 
 def page_routers() -> list[APIRouter]:

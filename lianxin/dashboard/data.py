@@ -9,6 +9,7 @@ returns the WHERE clause limiting a table to what the viewer may see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, case, func, select, true
 from sqlalchemy.sql.expression import ColumnElement
 
+from lianxin.clock import today_shanghai
 from lianxin.privacy import mask_id_number, mask_phone
 from lianxin.records import ObligationKind, period_index
 from lianxin.store import schema as t
@@ -59,6 +61,25 @@ def filters(
         return and_(true(), *clauses)
 
     return where
+
+
+PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # a month, YYYY-MM
+
+
+def latest_period(conn: Connection) -> str:
+    """Return the latest month the aggregates hold, or this month in Shanghai."""
+    found = conn.execute(select(func.max(t.compliance.c.period))).scalar_one()
+    return str(found or today_shanghai().strftime("%Y-%m"))
+
+
+def period_or_latest(conn: Connection, asked: str | None) -> str:
+    """Return the month a page was asked for (`?period=`), or the latest when it is not one."""
+    return asked if asked and PERIOD.fullmatch(asked) else latest_period(conn)
+
+
+def text_or_none(value: str | None) -> str | None:
+    """Return a query or form value stripped, None when it is empty."""
+    return (value.strip() or None) if value else None
 
 
 def rate(done: int, due: int, waived: int = 0) -> float | None:

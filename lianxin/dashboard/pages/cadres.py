@@ -6,12 +6,11 @@ has 150,000 cadres. A cadre sees only their own row, a village lead their villag
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import ColumnElement, Connection, Table, and_
+from sqlalchemy import ColumnElement, Table, and_
 from starlette.responses import Response
 
 from lianxin.dashboard import data
@@ -25,7 +24,6 @@ router = APIRouter()
 
 PER_PAGE = 50
 CHART_ROWS = 10
-PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 WORDS: dict[str, tuple[str, str]] = {
     "cadres.title": ("包户干部", "Assigned cadres"),
@@ -72,17 +70,6 @@ class Filters:
         return {k: str(v) for k, v in values.items() if v}
 
 
-def _latest_period(conn: Connection) -> str:
-    # The overview's month: the latest the aggregates hold (imported here: app imports pages).
-    from lianxin.dashboard.app import latest_period
-
-    return latest_period(conn)
-
-
-def _text(value: str | None) -> str | None:
-    return (value.strip() or None) if value else None
-
-
 @router.get("/cadres")
 def cadres(
     request: Request,
@@ -94,16 +81,16 @@ def cadres(
     page: str | None = None,
 ) -> Response:
     """Each cadre's calls this month (or `period`) in the viewer's place, most late first."""
-    chosen = data.filters(town=_text(town), village=_text(village))
+    chosen = data.filters(town=data.text_or_none(town), village=data.text_or_none(village))
 
     def where(table: Table) -> ColumnElement[bool]:
         return and_(place_clause(viewer, table), chosen(table))
 
     with engine.connect() as conn:
         f = Filters(
-            period=period if period and PERIOD.fullmatch(period) else _latest_period(conn),
-            town=_text(town),
-            village=_text(village),
+            period=data.period_or_latest(conn, period),
+            town=data.text_or_none(town),
+            village=data.text_or_none(village),
             page=max(1, int(page)) if page and page.isdigit() else 1,
         )
         # One row more than a page says whether there is a next one, without counting them all.

@@ -7,7 +7,6 @@ only for one cadre's workers (few rows, on the owner index).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,6 @@ from lianxin.store import schema as t
 router = APIRouter()
 
 PER_PAGE = 50
-PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 LATE = ("overdue", "escalated")
 # The tabs, first the default: calls still owed, then each status (done and waived for reference).
 TABS: dict[str, tuple[str, ...]] = {
@@ -186,17 +184,6 @@ def cadre_choices(conn: Connection, viewer: Viewer, f: Filters, most: int = 200)
     return [] if len(rows) > most else list(rows)
 
 
-def _latest_period(conn: Connection) -> str:
-    # The overview's month: the latest the aggregates hold (imported here: app imports pages).
-    from lianxin.dashboard.app import latest_period
-
-    return latest_period(conn)
-
-
-def _text(value: str | None) -> str | None:
-    return value.strip() or None if value else None
-
-
 @router.get("/calls")
 def calls(
     request: Request,
@@ -211,13 +198,13 @@ def calls(
 ) -> Response:
     """The month's check-in calls not yet made (or of one status), filtered, a page at a time."""
     with engine.connect() as conn:
-        month = period if period and PERIOD.fullmatch(period) else _latest_period(conn)
+        month = data.period_or_latest(conn, period)
         f = Filters(
             period=month,
             tab=status if status in TABS else "owed",
-            town=_text(town),
-            village=_text(village),
-            cadre=_text(cadre),
+            town=data.text_or_none(town),
+            village=data.text_or_none(village),
+            cadre=data.text_or_none(cadre),
             page=max(1, int(page)) if page and page.isdigit() else 1,
         )
         counts = status_counts(conn, viewer, f)

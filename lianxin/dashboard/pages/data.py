@@ -32,6 +32,7 @@ from starlette.responses import RedirectResponse, Response
 from lianxin.archive import Archive, content_hash
 from lianxin.clock import utc_now
 from lianxin.dashboard import audit, auth
+from lianxin.dashboard import data as dashboard_data
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.i18n import add_words, requested_language
 from lianxin.dashboard.scope import COUNTY_WIDE, Action, Viewer, can_see_phone, may, place_clause
@@ -57,7 +58,6 @@ SUFFIXES = (".xlsx", ".csv", ".xls")  # what the attachment reader reads; .xls i
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_HOURS = 6  # an upload nobody confirmed is removed after this long
 EXPORT_MAX_ROWS = 50_000  # a county's roster is ~100,000: narrow it by village or month
-PERIOD = re.compile(r"\d{4}-\d{2}")
 UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 DONE = ("data.imported", "data.already")
 SOURCE = "upload"
@@ -314,7 +314,7 @@ def export(request: Request, viewer: CurrentViewer, engine: EngineDep) -> Respon
         raise auth.forbid()
     if fmt not in FORMATS:
         return refuse("data.error.format")
-    if asked["period"] and not PERIOD.fullmatch(asked["period"]):
+    if asked["period"] and not dashboard_data.PERIOD.fullmatch(asked["period"]):
         return refuse("data.error.period")
     spec = EXPORTS[name]
     filters: dict[str, str] = {

@@ -127,16 +127,12 @@ class Failed:
     error: str  # a word key
 
 
-def _text(value: str | None) -> str | None:
-    return (value.strip() or None) if value else None
-
-
 def _filters(values: dict[str, str]) -> Filters:
     column = values.get("column")
     page = values.get("page", "")
     return Filters(
-        category=_text(values.get("category")),
-        unit=_text(values.get("unit")),
+        category=data.text_or_none(values.get("category")),
+        unit=data.text_or_none(values.get("unit")),
         late=values.get("late") in ("1", "on", "true"),
         column=column if column in data.PROBLEM_COLUMNS else None,
         page=max(1, int(page)) if page.isdigit() and len(page) < 7 else 1,
