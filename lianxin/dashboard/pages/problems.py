@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlalchemy import ColumnElement, Connection, Engine
@@ -22,6 +22,7 @@ from lianxin.clock import today_shanghai, utc_now
 from lianxin.dashboard import audit, auth, data
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.i18n import add_words
+from lianxin.dashboard.links import http_url
 from lianxin.dashboard.scope import Action, Viewer, may, problem_clause
 from lianxin.dashboard.web import EngineDep, client_address, read_form, render
 from lianxin.errors import ProblemMarkRefused
@@ -139,11 +140,6 @@ def _filters(values: dict[str, str]) -> Filters:
     )
 
 
-def _web_link(url: str | None) -> str | None:
-    # A page's address is linked only when it is one: never a javascript: or data: URL.
-    return url if url and urlsplit(url).scheme.lower() in ("http", "https") else None
-
-
 def _board(
     request: Request,
     viewer: Viewer,
@@ -172,7 +168,7 @@ def _board(
         categories, units = data.problem_choices(conn, scope)
     for rows in board.values():
         for row in rows:
-            row["link"] = _web_link(row["source_url"])
+            row["link"] = http_url(row["source_url"])
     return render(
         request,
         "problems.html",

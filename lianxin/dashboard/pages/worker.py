@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -23,6 +23,7 @@ from lianxin.dashboard import audit, auth, data
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.charts import line_chart
 from lianxin.dashboard.i18n import add_words, language_of, translate
+from lianxin.dashboard.links import http_url
 from lianxin.dashboard.pages import calls as _calls  # noqa: F401 - the status words it shares
 from lianxin.dashboard.scope import Action, Viewer, can_see_phone, may, place_clause
 from lianxin.dashboard.web import EngineDep, client_address, read_form, render
@@ -122,11 +123,6 @@ def worker_in_scope(engine: Engine, viewer: Viewer, key: str) -> bool:
     return found is not None
 
 
-def is_web_link(url: str | None) -> bool:
-    """Return whether `url` may be a link: http(s) only (never javascript:, data:, manual:)."""
-    return bool(url) and urlsplit(url or "").scheme.lower() in ("http", "https")
-
-
 def worker_url(key: str, done: str | None = None) -> str:
     return f"/workers/{quote(key, safe='')}" + (f"?done={done}" if done else "")
 
@@ -164,7 +160,7 @@ def _show(
             "phone": data.mask_worker(profile, full)["phone"] or "",
             "page": found,
             "chart": chart,
-            "is_web_link": is_web_link,
+            "is_web_link": lambda url: http_url(url) is not None,
             "done": done if done in DONE else None,
             "may_record": may(viewer, Action.record_checkin),
             "may_waive": may(viewer, Action.waive),
