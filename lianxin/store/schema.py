@@ -379,6 +379,9 @@ users = Table(
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_login_at", DateTime(timezone=True)),
+    # Carried in every session cookie; bumped by log-out, a new password or disabling, which
+    # ends every session signed with the old number at its next request.
+    Column("session_version", Integer, nullable=False, server_default="0"),
 )
 
 # Every action taken through the dashboard or the CLI on someone's behalf: who, what, on what.
