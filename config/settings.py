@@ -8,6 +8,7 @@ nested with `__`, e.g. `LIANXIN_RULES__CHECKIN_LAST_DAY=12`), the TOML file name
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import time
 from functools import lru_cache
@@ -374,8 +375,30 @@ class DashboardSettings(BaseModel):
         description="Send the session cookie over HTTPS only; turn on when served behind HTTPS.",
     )
     login_rate: str = Field(
-        default="10/minute",
-        description='Log-in attempts allowed per user name and per address, as "N/minute".',
+        default="30/hour",
+        description="Failed log-ins allowed from one address across all user names (against "
+        'trying one password on many names), as "N/hour"; names that logged in from that '
+        "address before are not held back by it.",
+    )
+    login_backoff_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="The wait after a name's first failed log-in from an address; each "
+        "further failure doubles it. Only failures count, and a success clears them.",
+    )
+    login_backoff_max_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        le=24 * 3600,
+        description="The longest wait between failed log-ins of one name from one address.",
+    )
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        description="The proxies (addresses or networks, like 127.0.0.1 or 10.0.0.0/8) whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed: the audit log and the log-in "
+        "pace then see the client the proxy names. Empty: nobody's; the peer's own address "
+        "is used.",
     )
     prefect_ui_url: str = Field(
         default="",
@@ -394,6 +417,19 @@ class DashboardSettings(BaseModel):
                 "like http://127.0.0.1:4200, or leave it empty"
             )
         return value.strip().rstrip("/")
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"dashboard.forwarded_allow_ips: {item!r} is not an address or network; "
+                    'list your proxies, like ["127.0.0.1", "10.0.0.0/8"] (never "*")'
+                ) from exc
+        return [item.strip() for item in value]
 
     @field_validator("login_rate")
     @classmethod

@@ -743,13 +743,14 @@ def dashboard(
     import uvicorn
 
     from lianxin.dashboard.app import create_app
+    from lianxin.dashboard.server import uvicorn_config
 
     settings = get_settings()
     bind_host = host or settings.dashboard.host
     bind_port = port or settings.dashboard.port
     application = create_app(settings)
     console.print(f"Lianxin dashboard at http://{bind_host}:{bind_port}/  (Ctrl-C stops it)")
-    uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning")
+    uvicorn.Server(uvicorn_config(application, bind_host, bind_port)).run()
 
 
 users_app = typer.Typer(

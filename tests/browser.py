@@ -26,6 +26,7 @@ from playwright.sync_api import Dialog, Page, expect
 from sqlalchemy import Engine
 
 from config.settings import Settings, SourceSettings
+from lianxin.dashboard.server import uvicorn_config
 from lianxin.fetching import crawl, make_session
 from lianxin.parsing import parse_page
 from lianxin.pipeline import parse_fetched
@@ -119,7 +120,7 @@ def free_port() -> int:
 def serve_app(app: Any, startup_timeout: float = 20.0) -> Iterator[str]:
     """Run the ASGI `app` with uvicorn on 127.0.0.1 in a thread; yield its base URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn_config(app, "127.0.0.1", port, lifespan="on")  # as `lianxin dashboard`
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

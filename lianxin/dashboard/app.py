@@ -17,13 +17,15 @@ from sqlalchemy import ColumnElement, Engine, Table, and_, func, select
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from config.settings import Settings, get_settings
 from lianxin.clock import today_shanghai
 from lianxin.dashboard import auth, data
-from lianxin.dashboard.auth import CurrentViewer, LoginPace, LoginRequired
+from lianxin.dashboard.auth import CurrentViewer, LoginRequired
 from lianxin.dashboard.charts import bar_chart, line_chart
 from lianxin.dashboard.i18n import language_of, translate
+from lianxin.dashboard.pacing import LoginPace
 from lianxin.dashboard.pages import cadres, calls, problems, runs, sources, worker
 from lianxin.dashboard.pages import data as data_page  # not to shadow dashboard.data
 from lianxin.dashboard.scope import place_clause, problem_clause
@@ -162,7 +164,11 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine or engine_for(settings.database_url)
-    app.state.login_pace = LoginPace(settings.dashboard.login_rate)
+    app.state.login_pace = LoginPace(
+        settings.dashboard.login_rate,
+        backoff_base=settings.dashboard.login_backoff_seconds,
+        backoff_max=settings.dashboard.login_backoff_max_seconds,
+    )
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -184,6 +190,13 @@ def create_app(
         same_site="lax",
         https_only=settings.dashboard.secure_cookies,
     )
+    if settings.dashboard.forwarded_allow_ips:
+        # Outermost, so the audit log and the log-in pace see the client a listed proxy names;
+        # from anyone else X-Forwarded-* is ignored. (`lianxin dashboard` turns uvicorn's own
+        # copy of this off: this is the one place proxies are trusted, whatever the server.)
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=settings.dashboard.forwarded_allow_ips
+        )
     app.add_exception_handler(LoginRequired, lambda _r, exc: auth.login_redirect(exc))  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _error_page)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,15 +1,18 @@
 """Log-in: accounts with argon2id password hashes, signed session cookies, the log-in pace.
 
 Accounts live in the `users` table and are managed with `lianxin users …`. A session holds the
-user name, the time of log-in and the CSRF token; every request reloads the account, so a
-disabled account is out at its next click.
+user name, the account's session number (`users.session_version`), the time of log-in and the
+CSRF token. Every request reloads the account and compares the number: log-out, a new password
+and disabling raise it, so every session of that account — a copied cookie too — ends at its
+next request. (A number on the account rather than a table of session ids: one column, one
+indexed read per request that was made anyway, and nothing to clean up.)
 """
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,14 +21,12 @@ from urllib.parse import quote, urlsplit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Depends, HTTPException, Request
-from limits import parse as parse_rate
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import Connection, RowMapping, insert, select, update
 from starlette.responses import RedirectResponse, Response
 
 from config.settings import Settings
 from lianxin.dashboard import audit
+from lianxin.dashboard.pacing import LoginPace
 from lianxin.dashboard.scope import Role, Viewer
 from lianxin.dashboard.web import EngineDep, client_address, read_form, render
 from lianxin.errors import LianxinError
@@ -123,24 +124,40 @@ def create_user(
     )
 
 
-def set_password(conn: Connection, username: str, password: str) -> None:
-    """Replace `username`'s password; raise AccountError when there is no such user."""
-    if not password:
-        raise AccountError("the password is empty")
+def _update_ending_sessions(conn: Connection, username: str, **values: Any) -> None:
+    # Every change here also raises the session number: the account's sessions end with it.
     done = conn.execute(
         update(t.users)
         .where(t.users.c.username == username)
-        .values(password_hash=hash_password(password))
+        .values(session_version=t.users.c.session_version + 1, **values)
     )
     if done.rowcount != 1:
         raise AccountError(f"no user {username!r}: see `lianxin users list`")
 
 
+def set_password(conn: Connection, username: str, password: str) -> None:
+    """Replace `username`'s password and end their sessions; raise AccountError when there is
+    no such user."""
+    if not password:
+        raise AccountError("the password is empty")
+    _update_ending_sessions(conn, username, password_hash=hash_password(password))
+
+
 def set_active(conn: Connection, username: str, active: bool) -> None:
-    """Enable or disable `username`; a disabled account cannot log in and its sessions end."""
-    done = conn.execute(update(t.users).where(t.users.c.username == username).values(active=active))
-    if done.rowcount != 1:
-        raise AccountError(f"no user {username!r}: see `lianxin users list`")
+    """Enable or disable `username`; a disabled account cannot log in and its sessions end
+    (and stay ended when it is enabled again)."""
+    _update_ending_sessions(conn, username, active=active)
+
+
+def end_sessions(conn: Connection, username: str) -> None:
+    """End every session of `username`, on every device, at its next request."""
+    _update_ending_sessions(conn, username)
+
+
+def session_version(conn: Connection, username: str) -> int:
+    """Return the session number a new session of `username` carries."""
+    query = select(t.users.c.session_version).where(t.users.c.username == username)
+    return int(conn.execute(query).scalar_one())
 
 
 def list_users(conn: Connection) -> list[RowMapping]:
@@ -192,6 +209,7 @@ def authenticate(conn: Connection, username: str, password: str) -> Viewer | Non
 def require_viewer(request: Request, engine: EngineDep) -> Viewer:
     """Return the logged-in Viewer (a FastAPI dependency); redirect to /login without one."""
     username = request.session.get("user")
+    version = request.session.get("sv")
     login_at = request.session.get("login_at")
     hours = request.app.state.settings.dashboard.session_hours
     fresh = isinstance(login_at, int | float) and (
@@ -207,6 +225,8 @@ def require_viewer(request: Request, engine: EngineDep) -> Viewer:
                 .mappings()
                 .first()
             )
+    if row is not None and row["session_version"] != version:
+        row = None  # logged out, password changed or disabled since this cookie was signed
     if row is None:
         request.session.pop("user", None)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -232,23 +252,6 @@ def _safe_next(value: str | None) -> str:
     return value if not parts.netloc and not parts.scheme else "/"
 
 
-@dataclass
-class LoginPace:
-    """Log-in attempts allowed per user name and per address (a moving window, in memory)."""
-
-    rate: str
-
-    def __post_init__(self) -> None:
-        self._limit = parse_rate(self.rate)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-
-    def allow(self, username: str, address: str | None) -> bool:
-        """Count one attempt; return False when the name or the address is over the rate."""
-        by_name = self._limiter.hit(self._limit, "login-user", username.lower())
-        by_address = self._limiter.hit(self._limit, "login-address", address or "-")
-        return by_name and by_address
-
-
 router = APIRouter()
 
 
@@ -265,24 +268,33 @@ async def login(request: Request, engine: EngineDep) -> Response:
     next_path = _safe_next(form.get("next"))
     address = client_address(request)
     pace: LoginPace = request.app.state.login_pace
-    if not pace.allow(username, address):
+    now = datetime.now(UTC).timestamp()
+    wait = pace.wait(username, address, now)
+    if wait > 0:  # the password is not even checked: waiting is what slows a guesser
         with engine.begin() as conn:
             audit.record(conn, None, "login_throttled", username=username, address=address)
         context = {"next": next_path, "error": "login.too_many"}
-        return render(request, "login.html", context, status_code=429)
+        answer = render(request, "login.html", context, status_code=429)
+        answer.headers["Retry-After"] = str(math.ceil(wait))
+        return answer
+    version = 0
     with engine.begin() as conn:
         viewer = authenticate(conn, username, password)
         if viewer is None:
             audit.record(conn, None, "login_failed", username=username, address=address)
         else:
             audit.record(conn, viewer, "login", address=address)
+            version = session_version(conn, viewer.username)
     if viewer is None:
+        pace.failed(username, address, now)
         context = {"next": next_path, "error": "login.failed"}
         return render(request, "login.html", context, status_code=401)
+    pace.succeeded(username, address)
     # A fresh session on log-in: nothing from before (a planted token) carries over.
     request.session.clear()
     request.session.update(
         user=viewer.username,
+        sv=version,
         login_at=int(datetime.now(UTC).timestamp()),
         csrf=secrets.token_urlsafe(32),
     )
@@ -296,6 +308,7 @@ def logout(
     engine: EngineDep,
 ) -> Response:
     with engine.begin() as conn:
+        end_sessions(conn, viewer.username)  # a copy of this cookie ends with it
         audit.record(conn, viewer, "logout", address=client_address(request))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
