@@ -8,6 +8,7 @@ from typing import Any
 from prefect import flow
 
 from lianxin.clock import today_shanghai, utc_now
+from lianxin.dates_allowed import rules_day
 from lianxin.rules.evaluate import Mode
 from tasks.aggregates import refresh_aggregates
 from tasks.artifacts import publish_followups_summary
@@ -23,10 +24,11 @@ def followups(
     """Create and advance the obligations as of `as_of` (default: today in Asia/Shanghai).
 
     `incremental` looks only at what changed since the last run and falls back to `full` for a
-    first run or a replay of an earlier day; `full` re-evaluates every table.
+    first run or a replay of an earlier day; `full` re-evaluates every table. A day after today
+    is today: run ahead of the calendar, the rules would escalate calls not yet late.
     """
     started = utc_now()
-    day = as_of or today_shanghai()
+    day = rules_day(as_of or today_shanghai(started), today_shanghai(started))
     stats = evaluate_rules(day, dry_run=dry_run, mode=mode)
     refresh_aggregates(dry_run=dry_run)
     record_run("followups", day, started, stats, dry_run)

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from sqlalchemy import Engine, select
 
 from config.settings import RulesSettings
+from lianxin.clock import today_shanghai
+from lianxin.dates_allowed import check_day, rules_day
 from lianxin.records import CheckIn, WorkStatus, period_index, person_key, phone_tail
 from lianxin.rules.checkin import period_of
 from lianxin.rules.evaluate import EvaluationStats, evaluate
@@ -63,7 +65,13 @@ def record_call(
     note: str | None = None,
     by: str = "cli",
 ) -> RecordedCall:
-    """Store a call for `worker` on `call_date` and re-evaluate; return what the rules did."""
+    """Store a call for `worker` on `call_date` and re-evaluate; return what the rules did.
+
+    Raise DateOutOfRange (nothing stored) when `call_date` is after today in Shanghai or before
+    `dates_allowed.earliest_day`: the call's month follows from its day, so a day out of range
+    would owe or close a month no one is in.
+    """
+    check_day("call_date", call_date, today_shanghai(now))
     key = find_worker(engine, worker)
     with engine.connect() as conn:
         row = conn.execute(select(t.workers).where(t.workers.c.key == key)).one()
@@ -130,10 +138,11 @@ def evaluate_after_change(
     """Re-evaluate the rules after a person's change (a call, a waiver) and refresh compliance.
 
     The rules run incrementally as of `day`, or as of the day they last ran when that is later
-    (a replayed day stays replayed); only what this evaluation changed (changed_at = now) is
-    re-aggregated, plus the (period, place) pairs in `also`.
+    (a replayed day stays replayed), but never as of a day after today in Shanghai; only what
+    this evaluation changed (changed_at = now) is re-aggregated, plus the (period, place) pairs
+    in `also`.
     """
-    as_of = max(day, reads.last_evaluated_day(engine) or day)
+    as_of = rules_day(max(day, reads.last_evaluated_day(engine) or day), today_shanghai(now))
     stats = evaluate(engine, as_of, rules, now, mode="incremental")
     refresh_changed_since(engine, now, now, also=also)
     return stats

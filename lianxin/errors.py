@@ -6,11 +6,14 @@ LianxinError
 ├── ParseError           a page or row could not be parsed (carries URL and row)
 ├── ImportRejected       an uploaded table cannot be imported as asked (carries the file name)
 ├── ProblemMarkRefused   a problem cannot be marked rectified/verified as asked (carries its key)
+├── DateOutOfRange       a day given for a call, mark or waiver is after today or too early
 └── ChannelError         a message could not be delivered (carries the channel)
     └── PermanentChannelError   retrying will not help (bad URL, rejected credentials)
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 
 class LianxinError(Exception):
@@ -48,12 +51,27 @@ class ImportRejected(LianxinError):
 
 class ProblemMarkRefused(LianxinError):
     """A mark (已整改 / 已销号) the problem's status or dates do not allow; `reason` is a code a
-    page translates: unknown, not_open, not_rectified, future, before_found, before_rectified,
-    changed (someone else marked it first)."""
+    page translates: unknown, not_open, not_rectified, future, before_found, too_early (no day
+    found is known and the day is over a year back), before_rectified, changed (someone else
+    marked it first)."""
 
     def __init__(self, key: str, reason: str, message: str) -> None:
         super().__init__(f"{key}: {message}")
         self.key = key
+        self.reason = reason
+
+
+class DateOutOfRange(LianxinError):
+    """A day after `latest` (today) or before `earliest`; `reason` is "future" or "too_early",
+    a code a page translates; `field` names what the day was for (call_date, given_on, …)."""
+
+    def __init__(self, field: str, day: date, earliest: date, latest: date, reason: str) -> None:
+        where = f"after today ({latest})" if reason == "future" else f"before {earliest}"
+        super().__init__(f"{field} {day} is {where}")
+        self.field = field
+        self.day = day
+        self.earliest = earliest
+        self.latest = latest
         self.reason = reason
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, or_, select, true, upd
 from config.settings import RulesSettings
 from lianxin.calls import evaluate_after_change
 from lianxin.clock import today_shanghai
+from lianxin.dates_allowed import day_refusal, earliest_day
 from lianxin.errors import ProblemMarkRefused
 from lianxin.records import ProblemStatus
 from lianxin.store import schema as t
@@ -52,7 +53,8 @@ def mark_rectified(
     where: ColumnElement[bool] | None = None,
 ) -> Mark:
     """Mark problem `key` rectified on `on`; raise ProblemMarkRefused unless it is open or
-    rectifying, `on` is not after `today` and not before the day it was found.
+    rectifying, `on` is not after `today` and not before the day it was found (when the list
+    does not say, not before `dates_allowed.earliest_day`).
 
     `where` limits the problems that may be marked (a viewer's scope); outside it the problem
     is unknown.
@@ -99,10 +101,14 @@ def _problem(conn: Connection, key: str, where: ColumnElement[bool] | None) -> A
 
 
 def _check_day(key: str, on: date, today: date, found: date | None) -> None:
-    if on > today:
+    # A problem published without the day it was found is bounded like any recorded day.
+    reason = day_refusal(on, found or earliest_day(today), today)
+    if reason == "future":
         raise ProblemMarkRefused(key, "future", f"{on} is in the future")
-    if found is not None and on < found:
+    if reason is not None and found is not None:
         raise ProblemMarkRefused(key, "before_found", f"{on} is before it was found ({found})")
+    if reason is not None:
+        raise ProblemMarkRefused(key, "too_early", f"{on} is before {earliest_day(today)}")
 
 
 def _set(conn: Connection, row: Any, status: str, on: date, now: datetime, **days: date) -> Mark:

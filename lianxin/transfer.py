@@ -39,6 +39,7 @@ from sqlalchemy import (
 from config.settings import RulesSettings
 from lianxin.archive import Archive, content_hash
 from lianxin.clock import today_shanghai
+from lianxin.dates_allowed import rules_day
 from lianxin.errors import ImportRejected
 from lianxin.export import EXPORTS, export_filename, export_query, export_table
 from lianxin.parsing.attachments import parse_attachment
@@ -274,14 +275,16 @@ def evaluate_after_import(
     """Reconcile the touched months, re-evaluate the follow-ups, refresh compliance.
 
     Return None when the import wrote nothing. `as_of` defaults to the day the rules last ran
-    (a replayed day stays replayed, as for `lianxin checkin record`), else today in Shanghai.
+    (a replayed day stays replayed, as for `lianxin checkin record`), else today in Shanghai;
+    a day after today is today.
     The run is incremental: only what the import changed (changed_at = now) is looked at.
     """
     if not result.written:
         return None
     # As after an ingest: the touched months' tables reconciled against the roster first.
     reconcile_periods(engine, result.periods, rules, now)
-    day = as_of or reads.last_evaluated_day(engine) or today_shanghai(now)
+    today = today_shanghai(now)
+    day = rules_day(as_of or reads.last_evaluated_day(engine) or today, today)
     stats = evaluate(engine, day, rules, now, mode="incremental")
     refresh_changed_since(engine, now, now)
     return stats

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from sqlalchemy import Connection
 
+from lianxin.clock import today_shanghai
+from lianxin.dates_allowed import check_day
 from lianxin.store import schema as t
 
 
@@ -30,11 +32,14 @@ def add_waiver(
     """Record a waiver of `subject` (all kinds, or one obligation kind); the rules apply it.
 
     Raise ValueError for an unknown category or an empty reason or name: a waiver without a
-    reason and a person is not accountable.
+    reason and a person is not accountable. Raise DateOutOfRange when `given_on` is after today
+    in Shanghai (the rules would apply it only from then) or before
+    `dates_allowed.earliest_day`, when every obligation it could cover was long closed.
     """
     WaiverCategory(category)
     if not reason.strip() or not given_by.strip():
         raise ValueError("a waiver needs a reason and the name of who gives it")
+    check_day("given_on", given_on, today_shanghai(now))
     conn.execute(
         t.waivers.insert().values(
             subject=subject,

@@ -80,6 +80,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "日期不能早于发现问题的日期。",
         "The date cannot be before the problem was found.",
     ),
+    "problems.error.too_early": (
+        "日期太早：只能填写近12个月内的日期。",
+        "Too early: give a day within the last 12 months.",
+    ),
     "problems.error.before_rectified": (
         "销号日期不能早于整改日期。",
         "The verification date cannot be before the rectification.",

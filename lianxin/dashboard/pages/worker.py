@@ -27,6 +27,7 @@ from lianxin.dashboard.links import http_url
 from lianxin.dashboard.pages import calls as _calls  # noqa: F401 - the status words it shares
 from lianxin.dashboard.scope import Action, Viewer, can_see_phone, may, place_clause
 from lianxin.dashboard.web import EngineDep, client_address, read_form, render
+from lianxin.errors import DateOutOfRange
 from lianxin.records import ObligationKind, WorkStatus
 from lianxin.rules.waivers import WaiverCategory, add_waiver
 from lianxin.store import schema as t
@@ -86,6 +87,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "worker.waived": ("已豁免。", "Waived."),
     "worker.fix": ("请修改标红的项目。", "Please correct the fields marked in red."),
     "worker.bad_date": ("请填写有效日期（不能晚于今天）。", "Give a valid date, not after today."),
+    "worker.date.future": ("日期不能晚于今天。", "The date cannot be after today."),
+    "worker.date.too_early": (
+        "日期太早：只能填写近12个月内的日期。",
+        "Too early: give a day within the last 12 months.",
+    ),
     "worker.bad_income": ("收入须为0至200000之间的整数。", "Income: a whole number, 0–200,000."),
     "worker.bad_choice": ("请选择一项。", "Choose one."),
     "worker.bad_reason": ("请写明理由（500字以内）。", "Give a reason (up to 500 characters)."),
@@ -168,7 +174,7 @@ def _show(
             "categories": [c.value for c in WaiverCategory],
             "kinds": [k.value for k in ObligationKind],
             "checkin": {"call_date": today.isoformat(), "reached": "yes", **forms.checkin},
-            "waiver": {"kind": "*", **forms.waiver},
+            "waiver": {"kind": "*", "given_on": today.isoformat(), **forms.waiver},
             "errors": forms.errors,
             "today": today,
             "action_url": worker_url(key),
@@ -194,14 +200,14 @@ class CallForm:
     note: str | None
 
 
-def read_call_form(form: dict[str, str], today: date) -> tuple[CallForm | None, dict[str, str]]:
-    """Return the call a form describes, or None and the errors by field (word keys)."""
+def read_call_form(form: dict[str, str]) -> tuple[CallForm | None, dict[str, str]]:
+    """Return the call a form describes, or None and the errors by field (word keys).
+
+    Whether its day is allowed is `record_call`'s to say (DateOutOfRange).
+    """
     errors: dict[str, str] = {}
-    try:
-        call_date = date.fromisoformat(form.get("call_date", "").strip())
-    except ValueError:
-        call_date = None
-    if call_date is None or call_date > today:
+    call_date = _typed_day(form.get("call_date", ""))
+    if call_date is None:
         errors["call_date"] = "worker.bad_date"
     reached = form.get("reached", "")
     if reached not in ("yes", "no"):
@@ -227,6 +233,13 @@ def read_call_form(form: dict[str, str], today: date) -> tuple[CallForm | None, 
     ), {}
 
 
+def _typed_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
 def _field_errors(exc: ValidationError) -> dict[str, str]:
     """Map CheckIn's validation errors to the form's fields."""
     fields = {str(e["loc"][0]) if e["loc"] else "" for e in exc.errors()}
@@ -245,7 +258,7 @@ async def record_checkin(
     if not may(viewer, Action.record_checkin) or not worker_in_scope(engine, viewer, key):
         raise auth.forbid()
     typed = {k: form.get(k, "") for k in ("call_date", "reached", "status", "income", "note")}
-    call, errors = read_call_form(form, today_shanghai())
+    call, errors = read_call_form(form)
     if call is not None:
         now = utc_now()
         try:
@@ -264,6 +277,8 @@ async def record_checkin(
             )
         except ValidationError as exc:  # CheckIn's bounds: nothing was stored
             errors = _field_errors(exc)
+        except DateOutOfRange as exc:  # after today or too far back: nothing was stored
+            errors = {"call_date": f"worker.date.{exc.reason}"}
         else:
             # record_call commits the call and the evaluation itself; the audit row follows.
             with engine.begin() as conn:
@@ -298,30 +313,49 @@ async def waive(key: str, request: Request, viewer: CurrentViewer, engine: Engin
     form = await read_form(request)
     if not may(viewer, Action.waive) or not worker_in_scope(engine, viewer, key):
         raise auth.forbid()
-    typed = {k: form.get(k, "") for k in ("category", "kind", "reason")}
+    typed = {k: form.get(k, "") for k in ("category", "kind", "reason", "given_on")}
     reason = typed["reason"].strip()
+    now, today = utc_now(), today_shanghai()
+    given_on = _typed_day(typed["given_on"]) if typed["given_on"].strip() else today
     errors: dict[str, str] = {}
+    if given_on is None:
+        errors["given_on"] = "worker.bad_date"
     if typed["category"] not in WaiverCategory.__members__:
         errors["category"] = "worker.bad_choice"
     if typed["kind"] != "*" and typed["kind"] not in ObligationKind.__members__:
         errors["kind"] = "worker.bad_choice"
     if not reason or len(reason) > REASON_MAX:
         errors["reason"] = "worker.bad_reason"
-    if errors:
+    if errors or given_on is None:
         return _show(request, viewer, engine, key, Forms(waiver=typed, errors=errors), 422)
-    now, today = utc_now(), today_shanghai()
-    with engine.begin() as conn:
-        add_waiver(
-            conn, key, typed["category"], reason, given_by(viewer), today, now, kind=typed["kind"]
-        )
-        audit.record(
-            conn,
-            viewer,
-            "waive",
-            key,
-            {"category": typed["category"], "kind": typed["kind"], "reason": reason},
-            client_address(request),
-        )
+    try:
+        with engine.begin() as conn:
+            add_waiver(
+                conn,
+                key,
+                typed["category"],
+                reason,
+                given_by(viewer),
+                given_on,
+                now,
+                kind=typed["kind"],
+            )
+            audit.record(
+                conn,
+                viewer,
+                "waive",
+                key,
+                {
+                    "category": typed["category"],
+                    "kind": typed["kind"],
+                    "reason": reason,
+                    "given_on": given_on.isoformat(),
+                },
+                client_address(request),
+            )
+    except DateOutOfRange as exc:  # the transaction rolled back: nothing was stored
+        errors = {"given_on": f"worker.date.{exc.reason}"}
+        return _show(request, viewer, engine, key, Forms(waiver=typed, errors=errors), 422)
     # As `lianxin run followups` would, at once: the waiver moves the live obligations it covers.
     await run_in_threadpool(
         evaluate_after_change, engine, today, request.app.state.settings.rules, now
