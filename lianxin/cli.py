@@ -26,6 +26,7 @@ import typer
 from rich.console import Console
 
 from config.settings import get_settings
+from lianxin.cli_db import repair_clock
 from lianxin.errors import LianxinError
 
 app = typer.Typer(
@@ -317,7 +318,7 @@ def waive(
                 utc_now(),
                 kind=kind,
             )
-        except ValueError as exc:
+        except (ValueError, LianxinError) as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(code=2) from exc
     console.print(f"Waived {subject} ({category}); run `lianxin run followups` to apply it.")
@@ -369,7 +370,7 @@ def checkin_record(
             note=note,
             by=by,
         )
-    except (UnknownWorker, ValueError) as exc:
+    except (UnknownWorker, ValueError, LianxinError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=2) from exc
     moved = ", ".join(f"{n} {label}" for label, n in sorted(done.stats.transitions.items()))
@@ -724,6 +725,9 @@ def db_backup(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     typer.echo(f"backed up {source} to {target} ({pages} pages, {target.stat().st_size} bytes)")
+
+
+db_app.command("repair-clock")(repair_clock)
 
 
 @app.command()
