@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -39,6 +40,7 @@ from lianxin.store import reads
 from lianxin.store import schema as t
 from lianxin.store.engine import engine_for
 from lianxin.store.writes import save_results
+from lianxin.transfer import evaluate_after_import
 from personas import FETCHED, checkins, roster
 
 TODAY = date(2026, 11, 12)
@@ -173,6 +175,19 @@ def test_the_rules_day_never_moves_past_today_after_a_call(engine: Engine, clock
     evaluate(engine, date(2030, 1, 1), RULES, FETCHED)  # as an old run ahead of the calendar did
     done = record_call(engine, "刘洋", TODAY, True, RULES, datetime.now(SHANGHAI))
     assert done.stats.as_of == TODAY
+    assert reads.last_evaluated_day(engine) == TODAY
+
+
+def test_an_import_evaluates_as_of_today_when_asked_for_a_later_day(
+    engine: Engine, clock: None
+) -> None:
+    seed(engine)
+    # What evaluate_after_import reads of an ImportResult: a roster was written.
+    imported: Any = SimpleNamespace(written=True, periods=[])
+    stats = evaluate_after_import(
+        engine, imported, RULES, datetime.now(SHANGHAI), as_of=date(2030, 1, 1)
+    )
+    assert stats is not None and stats.as_of == TODAY
     assert reads.last_evaluated_day(engine) == TODAY
 
 
