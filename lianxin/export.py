@@ -4,6 +4,11 @@ Phones and ID numbers are masked unless the caller asks otherwise (and may), eve
 has numbers in it scrubbed, and a cell that starts like a formula (= + - @) gets a leading `'`
 so that a string from a fetched page cannot run in a spreadsheet (CSV/formula injection).
 CSV is UTF-8 with a byte-order mark, which Excel needs to read Chinese correctly.
+
+What Lianxin exports of workers and check-ins it imports back unchanged (`lianxin.transfer`):
+statuses are written in the words the column parser reads (在岗, 待业 …), the cadre by name, every
+column the importer reads is there, and a record's unmapped columns (`extra`) come out as
+columns of their own headers. The importer undoes the formula guard (`unguard`).
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ MEDIA_TYPES = {
 }
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+GUARD = "'"
+EXTRA = "extra:"  # a row key holding one of the record's unmapped columns, by its header
+# The words for each work status that `parsing.text.parse_work_status` reads back as it.
+WORK_STATUS_WORDS = {"employed": "在岗", "looking": "待业", "returned": "返乡", "other": "其他"}
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 MAX_WIDTH = 60
 
@@ -78,8 +87,19 @@ def _cell(key: str, value: Any, mask: bool) -> Any:
             text = mask_id_number(text)
         else:
             text = scrub(text)
-    if text.startswith(_FORMULA_START):
-        text = "'" + text
+    return guard(text)
+
+
+def guard(text: str) -> str:
+    """Return `text` with a leading `'` when a spreadsheet would read it as a formula (or it
+    starts with `'` itself, so that `unguard` gives back exactly `text`)."""
+    return GUARD + text if text.startswith((*_FORMULA_START, GUARD)) else text
+
+
+def unguard(text: str) -> str:
+    """Return `text` without the `'` that `guard` put before it (other text unchanged)."""
+    if text.startswith(GUARD) and text[1:].startswith((*_FORMULA_START, GUARD)):
+        return text[1:]
     return text
 
 
@@ -151,6 +171,36 @@ class ExportSpec:
     filters: tuple[str, ...]
     query: Callable[[Mapping[str, str]], Select[Any]]
     table: Table  # the rows' table, which a caller's `where` limits (to a viewer's place, say)
+    # Turns a stored row into the words the importer reads back (None: the table is not imported).
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+
+def _importable(row: dict[str, Any]) -> dict[str, Any]:
+    """Return a worker or check-in row as the importer reads it back: the status in words, the
+    cadre by name, each unmapped column (`extra`) under its own header."""
+    if row.get("status"):
+        row["status"] = WORK_STATUS_WORDS.get(row["status"], row["status"])
+    if "cadre_key" in row:
+        # The key is town|name of the worker's own town: the name gives it back on import.
+        key = row["cadre_key"] or ""
+        row["cadre"] = row.pop("cadre_name", None) or key.rpartition("|")[2] or None
+    for header, value in (row.get("extra") or {}).items():
+        row[EXTRA + header] = value
+    return row
+
+
+def export_columns(name: str, rows: Sequence[Mapping[str, Any]]) -> Columns:
+    """Return the columns to export standard table `name`'s `rows` with: its own, then the
+    rows' unmapped columns (by header, first seen first) that none of its own is called."""
+    columns = list(EXPORTS[name].columns)
+    taken = {header for _, header in columns}
+    for row in rows:
+        for key in row:
+            header = key.removeprefix(EXTRA)
+            if key.startswith(EXTRA) and header not in taken:
+                taken.add(header)
+                columns.append((key, header))
+    return columns
 
 
 def _equal(
@@ -164,14 +214,22 @@ def _equal(
 
 
 def _workers(filters: Mapping[str, str]) -> Select[Any]:
-    w = t.workers
-    query = select(w).order_by(w.c.town, w.c.village, w.c.name)
+    w, c = t.workers, t.cadres
+    query = (
+        select(w, c.c.name.label("cadre_name"))
+        .join(c, c.c.key == w.c.cadre_key, isouter=True)
+        .order_by(w.c.town, w.c.village, w.c.name, w.c.key)
+    )
     return _equal(query, w, filters, ("town", "village", "status"))
 
 
 def _checkins(filters: Mapping[str, str]) -> Select[Any]:
     c = t.checkins
-    query = select(c).where(c.c.period == filters["period"]).order_by(c.c.village, c.c.worker_name)
+    query = (
+        select(c)
+        .where(c.c.period == filters["period"])
+        .order_by(c.c.village, c.c.worker_name, c.c.worker_key)
+    )
     if filters.get("village"):
         query = query.where(c.c.village == filters["village"])
     return query
@@ -230,11 +288,14 @@ EXPORTS: dict[str, ExportSpec] = {
             ("name", "姓名"),
             ("phone", "联系电话"),
             ("id_number", "身份证号"),
-            ("cadre_key", "包户干部"),
+            ("cadre", "包户干部"),
             ("status", "务工状态"),
             ("employer", "务工单位"),
             ("work_place", "务工地点"),
+            ("start_date", "务工时间"),
             ("wish", "就业意愿"),
+            ("skills", "技能特长"),
+            ("training", "培训情况"),
             ("key", "编号"),
             ("source_url", "来源"),
             ("fetched_at", "获取时间"),
@@ -242,6 +303,7 @@ EXPORTS: dict[str, ExportSpec] = {
         ("town", "village", "status"),
         _workers,
         t.workers,
+        _importable,
     ),
     "checkins": ExportSpec(
         "电话回访",
@@ -255,8 +317,11 @@ EXPORTS: dict[str, ExportSpec] = {
             ("reached", "是否接通"),
             ("status", "务工状态"),
             ("employer", "务工单位"),
+            ("place", "务工地点"),
             ("income_yuan", "上月收入（元）"),
             ("demands", "诉求"),
+            ("policy_explained", "是否宣讲政策"),
+            ("followup_needed", "是否需跟进"),
             ("notes", "备注"),
             ("matched_key", "匹配人员"),
             ("source_url", "来源"),
@@ -264,6 +329,7 @@ EXPORTS: dict[str, ExportSpec] = {
         ("period", "village"),
         _checkins,
         t.checkins,
+        _importable,
     ),
     "obligations": ExportSpec(
         "待办事项",
@@ -386,7 +452,7 @@ def export_query(
     Raises ValueError for an unknown table, an unknown filter or a missing period.
     """
     rows = export_rows(engine, name, filters)
-    return export_table(rows, EXPORTS[name].columns, fmt, mask, title=EXPORTS[name].title)
+    return export_table(rows, export_columns(name, rows), fmt, mask, title=EXPORTS[name].title)
 
 
 def export_rows(
@@ -417,7 +483,8 @@ def export_rows(
     if limit is not None:
         query = query.limit(limit)
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    return [spec.prepare(row) for row in rows] if spec.prepare else rows
 
 
 def export_filename(name: str, filters: Mapping[str, str] | None, fmt: ExportFormat) -> str:

@@ -52,6 +52,7 @@ from lianxin.records import (
     Severity,
     person_key,
 )
+from lianxin.roundtrip import refuse_future_calls, resolve_masked, undo_export
 from lianxin.rules.evaluate import EvaluationStats, evaluate
 from lianxin.store import reads
 from lianxin.store import schema as t
@@ -70,6 +71,7 @@ __all__ = [
     "export_filename",
     "export_query",
     "export_table",
+    "parse_upload",
     "preview_import",
 ]
 
@@ -206,12 +208,14 @@ def preview_import(
     *,
     unmasked: bool = False,
     scope: ImportScope | None = None,
+    parsed: ParseResult | None = None,
 ) -> ImportPreview:
     """Return what importing `content` would add, change and reject; nothing is written.
 
     Raises ImportRejected when the file cannot be read or holds no roster or check-in table.
+    `parsed`: `parse_upload`'s result for `content`, when the caller parsed it elsewhere.
     """
-    result = _parse(content, filename, kind, source, now, scope)
+    result = parsed or parse_upload(content, filename, kind, source, now, _place(scope))
     with engine.connect() as conn:
         return _plan(conn, result, unmasked, scope).preview
 
@@ -229,25 +233,29 @@ def apply_import(
     unmasked: bool = False,
     scope: ImportScope | None = None,
     on_applied: ApplyHook | None = None,
+    parsed: ParseResult | None = None,
 ) -> ImportResult:
     """Write the records a preview of `content` showed; return them and the periods touched.
 
     Refuses (ImportRejected) when `expected_hash` (the preview's token) names another file, or
     when the stored records the preview compared with have changed since: the preview would no
-    longer show what is written. Applying the same file twice writes nothing the second time.
-    `on_applied(conn, preview)` runs in the writing transaction (an audit row, say).
+    longer show what is written. Applying the same file twice, or a file that changes nothing
+    (an unchanged export, say), writes nothing.
+    `on_applied(conn, preview)` runs in the writing transaction (an audit row, say); `parsed`
+    is as for `preview_import`.
     """
     if content_hash(content) != expected_hash.split(".")[0]:
         raise ImportRejected(
             filename, "this is not the file that was previewed (content hash differs)"
         )
-    result = _parse(content, filename, kind, source, now, scope)
+    result = parsed or parse_upload(content, filename, kind, source, now, _place(scope))
     if archive is not None:
         archive.put(content)  # so `lianxin reparse` can read the upload again
     stats = SaveStats()
     with engine.begin() as conn:
         plan = _plan(conn, result, unmasked, scope)
-        written = not plan.preview.already_imported
+        # A file that changes nothing writes nothing: its records keep their provenance.
+        written = plan.preview.writes
         # Writing what nobody saw is the danger; a file stored already writes nothing at all.
         if written and plan.preview.token != expected_hash:
             raise ImportRejected(
@@ -298,18 +306,24 @@ def upload_url(filename: str, place: str | None = None) -> str:
     return f"upload://{name}"
 
 
-def _parse(
+def parse_upload(
     content: bytes,
     filename: str,
     kind: ImportKind,
     source: str,
     now: datetime,
-    scope: ImportScope | None = None,
+    place: str | None = None,
 ) -> ParseResult:
+    """Return the records of `content` as an import of it reads them (held to `place`'s
+    uploads, if named); nothing is compared or written. It needs no store, so a caller may run
+    it in a process of its own and hand the result to `preview_import` or `apply_import`.
+
+    Raises ImportRejected when the file cannot be read or holds no roster or check-in table.
+    """
     name = PurePath(filename).name
     if kind not in ("roster", "checkin_table", "auto"):
         raise ImportRejected(name, f"unknown kind {kind!r}: roster, checkin_table or auto")
-    url = upload_url(name, scope.name if scope else None)
+    url = upload_url(name, place)
     result = parse_attachment(content, url, source=source, fetched_at=now, kind=kind, filename=name)
     if result.report.parse_status is ParseStatus.failed:
         reason = "; ".join(result.report.errors) or "unreadable"
@@ -322,7 +336,14 @@ def _parse(
     # referrer's title: an upload has no linking page, so it stands in for one.
     result.report.referrer = UPLOADED
     result.report.referrer_title = PurePath(name).stem
+    # What Lianxin exported reads back as the store holds it (see lianxin.roundtrip).
+    undo_export(result)
+    refuse_future_calls(result, today_shanghai(now))
     return result
+
+
+def _place(scope: ImportScope | None) -> str | None:
+    return scope.name if scope else None
 
 
 def _plan(
@@ -332,6 +353,7 @@ def _plan(
     seen: list[str] = []  # the stored state the preview rests on
     if scope is not None:
         seen.extend(_hold_to(conn, result, scope))
+    resolve_masked(conn, result)
     preview = ImportPreview(
         token="",
         content_hash=report.content_hash,

@@ -20,6 +20,7 @@ from lianxin.archive import Archive
 from lianxin.clock import utc_now
 from lianxin.errors import ImportRejected
 from lianxin.export import ExportFormat
+from lianxin.reasons import localize, severity
 from lianxin.transfer import (
     ImportKind,
     ImportPreview,
@@ -35,7 +36,7 @@ SHOWN = 20  # rows of each list printed; the counts cover all
 # Cells go in as Text: a name or value from the file is never read as rich markup.
 
 
-def print_preview(console: Console, preview: ImportPreview) -> None:
+def print_preview(console: Console, preview: ImportPreview, language: str = "en") -> None:
     """Print `preview` as rich tables (values are masked as the preview holds them)."""
     kind = "roster (就业服务一览表)" if preview.kind == "roster" else "check-in table (电话回访)"
     console.print(f"[bold]{escape(preview.filename)}[/bold]: {kind}, hash {preview.token[:12]}…")
@@ -76,7 +77,12 @@ def print_preview(console: Console, preview: ImportPreview) -> None:
         failed = Table("row", "severity", "reason", "values", title="Rows not imported as they are")
         for f in preview.failed_rows[:SHOWN]:
             values = ", ".join(f"{k}={v}" for k, v in f.raw.items() if v)
-            failed.add_row(str(f.row or ""), f.severity, Text(f.reason), Text(values))
+            failed.add_row(
+                str(f.row or ""),
+                severity(f.severity, language),
+                Text(localize(f.reason, language)),
+                Text(values),
+            )
         console.print(failed)
 
 
@@ -127,7 +133,7 @@ def run_import(
         preview = preview_import(
             engine, content, path.name, cast(ImportKind, kind), "upload", now, unmasked=unmasked
         )
-        print_preview(console, preview)
+        print_preview(console, preview, settings.notify.language)
         if not apply:
             if preview.writes:
                 console.print("Nothing written. Run again with --apply to import.")
@@ -144,11 +150,12 @@ def run_import(
             unmasked=unmasked,
         )
     except ImportRejected as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        reason = localize(exc.reason, settings.notify.language)
+        console.print(f"[red]error:[/red] {escape(f'{exc.filename}: {reason}')}")
         return 2
     stats = evaluate_after_import(engine, result, settings.rules, now, as_of)
     if stats is None:
-        console.print("Already imported: nothing written.")
+        console.print("Nothing written: the store holds every record as the file has it.")
     else:
         moved = ", ".join(f"{n} {label}" for label, n in sorted(stats.transitions.items()))
         records = result.stats.workers + result.stats.checkins

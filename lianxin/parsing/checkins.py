@@ -81,6 +81,7 @@ CHECKIN_FIELDS = frozenset(
         "policy_explained",
         "followup_needed",
         "notes",
+        "period",
     }
 )
 
@@ -90,8 +91,11 @@ def _checkin(row: Row, period: str | None, village: str | None, year: int | None
     name, row_village = person_and_village(
         row, village, "village unknown: not in the title, the page or a column"
     )
+    # A month column says it row by row (a late call may fall in the next month).
+    period = find_period(values.get("period") or "") or period
     if not period:
         raise ValueError("month unknown: no 2026年11月-like title and no call dates")
+    year = int(period[:4])
     call_date = parse_date(values.get("call_date"), year)
     income = parse_income(values.get("income"))
     reached = parse_reached(values.get("reached"))

@@ -7,7 +7,9 @@ them in full: a village lead for their village, a cadre for their own workers (`
 asked of the viewer's own place, which the rows are limited to). Every export is audited.
 
 An upload is kept under data_dir/uploads/ between its preview and the confirmation, under a
-random name (never one the user chose), and removed once applied or after `UPLOAD_HOURS`.
+random name (never one the user chose), and removed once applied, once its uploader previews
+another file (one preview a person), or after `UPLOAD_HOURS`. Files are checked and parsed in a
+child process within limits (`dashboard.uploads`), never in the handler.
 A lead's import is held to their place by `transfer.ImportScope`: rows elsewhere fail in the
 preview, with the reason.
 """
@@ -26,19 +28,28 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from sqlalchemy import Connection, Engine, FromClause, Table, func, select
 from sqlalchemy.sql.elements import False_
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from lianxin.archive import Archive, content_hash
 from lianxin.clock import utc_now
-from lianxin.dashboard import audit, auth
+from lianxin.dashboard import audit, auth, inputs, uploads
 from lianxin.dashboard import data as dashboard_data
 from lianxin.dashboard.auth import CurrentViewer
-from lianxin.dashboard.i18n import add_words, requested_language
+from lianxin.dashboard.i18n import add_words, language_of, requested_language
 from lianxin.dashboard.scope import COUNTY_WIDE, Action, Viewer, can_see_phone, may, place_clause
 from lianxin.dashboard.web import EngineDep, client_address, read_form, render
-from lianxin.errors import ImportRejected
-from lianxin.export import EXPORTS, MEDIA_TYPES, ExportFormat, export_rows, export_table
+from lianxin.errors import ImportRejected, UploadRefused
+from lianxin.export import (
+    EXPORTS,
+    MEDIA_TYPES,
+    ExportFormat,
+    export_columns,
+    export_rows,
+    export_table,
+)
+from lianxin.reasons import localize
 from lianxin.store import schema as t
 from lianxin.transfer import (
     ImportKind,
@@ -128,8 +139,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "data.row": ("行", "Row"),
     "data.reason": ("原因", "Reason"),
     "data.values": ("内容", "Values"),
-    "data.severity.error": ("错误", "error"),
-    "data.severity.warning": ("提醒", "warning"),
     "data.more": ("另有 {n} 条未列出", "{n} more not listed"),
     "data.nothing_to_write": (
         "该文件此前已导入，确认也不会写入任何内容。",
@@ -250,8 +259,7 @@ def data_page(request: Request, viewer: CurrentViewer, engine: EngineDep) -> Res
 
 
 def _count(request: Request, name: str) -> int:
-    value = request.query_params.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else 0
+    return inputs.ascii_int(request.query_params.get(name)) or 0
 
 
 def _page(
@@ -329,7 +337,8 @@ def export(request: Request, viewer: CurrentViewer, engine: EngineDep) -> Respon
         return refuse("data.error.too_many", n=EXPORT_MAX_ROWS)
     full = request.query_params.get("full") == "1" and may_export_in_full(viewer)
     kind = cast(ExportFormat, fmt)
-    content = export_table(rows, spec.columns, kind, mask=not full, title=spec.title)
+    columns = export_columns(name, rows)
+    content = export_table(rows, columns, kind, mask=not full, title=spec.title)
     with engine.begin() as conn:
         detail = {"format": kind, "filters": filters, "rows": len(rows), "masked": not full}
         audit.record(conn, viewer, "export", name, detail, client_address(request))
@@ -385,15 +394,34 @@ async def upload(request: Request, viewer: CurrentViewer, engine: EngineDep) -> 
         return refuse("data.error.too_big", 413)
     if not content.strip():
         return refuse("data.error.empty")
-    scope = import_scope(viewer)
+    scope, now = import_scope(viewer), utc_now()
     try:
-        preview = preview_import(
-            engine, content, filename, cast(ImportKind, kind), SOURCE, utc_now(), scope=scope
+        parsed = await uploads.parse_upload_apart(
+            request,
+            viewer.username,
+            content,
+            filename,
+            cast(ImportKind, kind),
+            SOURCE,
+            now,
+            scope.name if scope else None,
         )
+        preview = await run_in_threadpool(
+            partial(preview_import, scope=scope, parsed=parsed),
+            engine,
+            content,
+            filename,
+            cast(ImportKind, kind),
+            SOURCE,
+            now,
+        )
+    except UploadRefused as exc:
+        return refuse(exc.code, uploads.status_of(exc.code), **exc.details)
     except ImportRejected as exc:
-        return refuse("data.error.rejected", reason=exc.reason)
+        return refuse("data.error.rejected", reason=localize(exc.reason, language_of(request)))
     folder = _uploads(request)
     _sweep(folder)
+    _forget(folder, viewer.username)  # one preview a person: the new one replaces the last
     upload_id = secrets.token_urlsafe(16)
     (folder / f"{upload_id}.bin").write_bytes(content)
     meta = {"user": viewer.username, "filename": filename, "kind": kind}
@@ -447,8 +475,34 @@ async def confirm(request: Request, viewer: CurrentViewer, engine: EngineDep) ->
         }
         audit.record(conn, viewer, "import", filename, detail, client_address(request))
 
+    if token.split(".")[0] != content_hash(content):
+        return _page(request, viewer, engine, error="data.error.gone", status_code=410)
     try:
-        result = apply_import(
+        place = scope.name if scope else None
+        parsed = await uploads.parse_upload_apart(
+            request, viewer.username, content, filename, kind, SOURCE, now, place
+        )
+    except UploadRefused as exc:
+        status = uploads.status_of(exc.code)
+        return _page(
+            request, viewer, engine, error=exc.code, error_args=exc.details, status_code=status
+        )
+    except ImportRejected as exc:  # it was read for the preview: only a changed reader
+        reason = localize(exc.reason, language_of(request))
+        return _page(
+            request, viewer, engine, error="data.error.rejected", error_args={"reason": reason}
+        )
+    try:
+        result = await run_in_threadpool(
+            partial(
+                apply_import,
+                # Archived, `lianxin reparse` would parse the whole file again, without the
+                # place it was held to: a held import is kept out of the archive ("missing").
+                archive=Archive(settings.archive_dir) if scope is None else None,
+                scope=scope,
+                on_applied=audited,
+                parsed=parsed,
+            ),
             engine,
             content,
             filename,
@@ -456,19 +510,20 @@ async def confirm(request: Request, viewer: CurrentViewer, engine: EngineDep) ->
             SOURCE,
             now,
             token,
-            # Archived, `lianxin reparse` would parse the whole file again, without the place
-            # it was held to: a held import is kept out of the archive (reparse: "missing").
-            archive=Archive(settings.archive_dir) if scope is None else None,
-            scope=scope,
-            on_applied=audited,
         )
     except ImportRejected:
-        if token.split(".")[0] != content_hash(content):
-            return _page(request, viewer, engine, error="data.error.gone", status_code=410)
         # The file is the one previewed, the store is not: show what it would do now.
-        fresh = preview_import(engine, content, filename, kind, SOURCE, now, scope=scope)
+        fresh = await run_in_threadpool(
+            partial(preview_import, scope=scope, parsed=parsed),
+            engine,
+            content,
+            filename,
+            kind,
+            SOURCE,
+            now,
+        )
         return _preview_page(request, fresh, upload_id, "data.error.stale", status_code=409)
-    evaluate_after_import(engine, result, settings.rules, now)
+    await run_in_threadpool(evaluate_after_import, engine, result, settings.rules, now)
     for path in (folder / f"{upload_id}.bin", folder / f"{upload_id}.json"):
         path.unlink(missing_ok=True)
     written = result.stats.workers + result.stats.checkins
@@ -492,6 +547,17 @@ def _kept(folder: Path, upload_id: str) -> tuple[dict[str, Any], bytes] | None:
         return meta, (folder / f"{upload_id}.bin").read_bytes()
     except (OSError, ValueError):
         return None
+
+
+def _forget(folder: Path, username: str) -> None:
+    """Remove the uploads `username` previewed and did not confirm."""
+    for path in folder.glob("*.json"):
+        try:
+            if json.loads(path.read_text("utf-8")).get("user") == username:
+                path.with_suffix(".bin").unlink(missing_ok=True)
+                path.unlink(missing_ok=True)
+        except (OSError, ValueError):
+            continue  # removed meanwhile, or not a preview's
 
 
 def _sweep(folder: Path, now: float | None = None) -> None:
