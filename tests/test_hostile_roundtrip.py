@@ -266,3 +266,28 @@ def test_a_dashboard_export_masked_for_the_county_imports_back_with_no_change(
     after = dump(engine)
     after["audit_log"] = before["audit_log"] = []  # each export is audited, as it should be
     assert after == before
+
+
+def test_lianxin_export_then_import_apply_of_the_file_changes_nothing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from lianxin.cli import app
+    from lianxin.store.engine import engine_for
+
+    engine = engine_for(settings.database_url)
+    hostile_store(engine)
+    before = dump(engine)
+    runner = CliRunner()
+    for table, extra in (("workers", []), ("checkins", ["--period", "2026-10"])):
+        out = tmp_path / f"{table}.xlsx"
+        args = ["export", table, *extra, "--format", "xlsx", "--out", str(out)]
+        assert runner.invoke(app, args).exit_code == 0
+        applied = runner.invoke(app, ["import", str(out), "--apply"], env={"COLUMNS": "200"})
+        assert applied.exit_code == 0, applied.output
+        assert "Changed:" not in applied.output and "Added" not in applied.output
+        assert "Nothing written: the store holds every record as the file has it." in (
+            applied.output
+        )
+    assert dump(engine) == before
