@@ -817,10 +817,17 @@ def users_add(
     from lianxin.dashboard import audit
     from lianxin.dashboard.auth import create_user
     from lianxin.dashboard.scope import Role
+    from lianxin.places import unknown_place
     from lianxin.store.engine import engine_for
 
+    engine = engine_for(get_settings().database_url)
+    with engine.connect() as conn:  # before the password is asked for: a typo ends it at once
+        unknown = unknown_place(conn, county=county, town=town, village=village)
+    if unknown:
+        typer.echo(f"error: {unknown}", err=True)
+        raise typer.Exit(code=2)
     password = _new_password(password_stdin)
-    with engine_for(get_settings().database_url).begin() as conn:
+    with engine.begin() as conn:
         create_user(
             conn,
             username,

@@ -235,6 +235,7 @@ def test_the_signing_key_is_made_once_with_mode_0600(tmp_path: Path) -> None:
 def test_lianxin_users_add_reads_the_password_from_stdin(
     settings: Settings, tmp_path: Path
 ) -> None:
+    seeded_store(settings.database_url).dispose()  # the village must be one the store knows
     runner = CliRunner()
     answer = runner.invoke(
         cli_app,

@@ -3,7 +3,8 @@
 Pages are APIRouters listed in `page_routers()`; each page route takes
 `viewer: Viewer = Depends(require_viewer)`, limits its queries with `scope.place_clause`, and
 answers with `web.render(request, "page.html", {...})`. Every POST is checked for the session's
-CSRF token before the route runs.
+CSRF token, and every query parameter and form field for its length (`inputs.check_lengths`),
+before the route runs.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from lianxin.dashboard import auth, data
 from lianxin.dashboard.auth import CurrentViewer, LoginRequired
 from lianxin.dashboard.charts import bar_chart, line_chart
 from lianxin.dashboard.i18n import language_of, translate
+from lianxin.dashboard.inputs import check_lengths
 from lianxin.dashboard.pacing import LoginPace
 from lianxin.dashboard.pages import cadres, calls, problems, runs, sources, worker
 from lianxin.dashboard.pages import data as data_page  # not to shadow dashboard.data
@@ -160,7 +162,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(check_csrf)],
+        dependencies=[Depends(check_csrf), Depends(check_lengths)],
     )
     app.state.settings = settings
     app.state.engine = engine or engine_for(settings.database_url)

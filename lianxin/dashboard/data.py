@@ -63,7 +63,8 @@ def filters(
     return where
 
 
-PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # a month, YYYY-MM
+# A month, YYYY-MM, in ASCII digits: `\d` would take ２０２６-11 (any Unicode digit) as one.
+PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def latest_period(conn: Connection) -> str:
@@ -260,6 +261,14 @@ def cadres(
         .order_by(owners.c.late.desc(), owners.c.cadre_key)
     ).all()
     return [_with_rate(r) for r in rows]
+
+
+def cadre_count(conn: Connection, period: str, where: Where | None = None) -> int:
+    """Return how many rows `cadres` has for `period` within `where`: its last page's number."""
+    cc = t.cadre_compliance
+    owners = select(cc.c.owner).where(cc.c.period == period, (where or filters())(cc))
+    counted = select(func.count()).select_from(owners.group_by(cc.c.owner).subquery())
+    return int(conn.execute(counted).scalar_one())
 
 
 # --- one worker -------------------------------------------------------------------------------
@@ -553,11 +562,6 @@ def sources(
         for x in reversed(recent)
         if (x.stats or {}).get("records_by_source") is not None
     ]
-    kept = [where(rep)] if where else []
-    if source:
-        kept.append(rep.c.source == source)
-    if url:
-        kept.append(q.c.url.contains(url, autoescape=True))
     quarantined = conn.execute(
         select(
             q.c.id,
@@ -571,7 +575,7 @@ def sources(
             rep.c.source,
         )
         .select_from(q.outerjoin(rep, rep.c.url == q.c.url))
-        .where(true(), *kept)
+        .where(_quarantined(where, source, url))
         .order_by(q.c.created_at.desc(), q.c.id.desc())
         .limit(limit)
         .offset(offset)
@@ -593,6 +597,41 @@ def sources(
     )
 
 
+def _quarantined(where: Where | None, source: str | None, url: str | None) -> Any:
+    """Return the clause keeping the quarantine rows (joined to their report) `sources` shows."""
+    q, rep = t.quarantine, t.reports
+    kept = [where(rep)] if where else []
+    if source:
+        kept.append(rep.c.source == source)
+    if url:
+        kept.append(q.c.url.contains(url, autoescape=True))
+    return and_(true(), *kept)
+
+
+def quarantine_count(
+    conn: Connection,
+    where: Where | None = None,
+    *,
+    source: str | None = None,
+    url: str | None = None,
+) -> int:
+    """Return how many quarantined rows `sources` pages through with these filters."""
+    q, rep = t.quarantine, t.reports
+    query = select(func.count()).select_from(q.outerjoin(rep, rep.c.url == q.c.url))
+    return int(conn.execute(query.where(_quarantined(where, source, url))).scalar_one())
+
+
+def _run_filter(flow: str | None, status: str | None) -> Any:
+    r = t.runs
+    return and_(r.c.flow == flow if flow else true(), r.c.status == status if status else true())
+
+
+def run_count(conn: Connection, *, flow: str | None = None, status: str | None = None) -> int:
+    """Return how many runs `runs` pages through for `flow` and `status`."""
+    query = select(func.count()).select_from(t.runs).where(_run_filter(flow, status))
+    return int(conn.execute(query).scalar_one())
+
+
 def runs(
     conn: Connection,
     limit: int = 30,
@@ -603,12 +642,9 @@ def runs(
 ) -> list[dict[str, Any]]:
     """Return flow runs (of `flow`, with `status`), newest first, with the Prefect flow-run id."""
     r = t.runs
-    kept = [r.c.flow == flow] if flow else []
-    if status:
-        kept.append(r.c.status == status)
     rows = conn.execute(
         select(r)
-        .where(true(), *kept)
+        .where(_run_filter(flow, status))
         .order_by(r.c.started_at.desc(), r.c.id.desc())
         .limit(limit)
         .offset(offset)

@@ -6,14 +6,14 @@ has 150,000 cadres. A cadre sees only their own row, a village lead their villag
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy import ColumnElement, Table, and_
 from starlette.responses import Response
 
-from lianxin.dashboard import data
+from lianxin.dashboard import data, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.charts import bar_chart
 from lianxin.dashboard.i18n import add_words, language_of, translate
@@ -91,12 +91,19 @@ def cadres(
             period=data.period_or_latest(conn, period),
             town=data.text_or_none(town),
             village=data.text_or_none(village),
-            page=max(1, int(page)) if page and page.isdigit() else 1,
+            page=inputs.page_number(page),
         )
-        # One row more than a page says whether there is a next one, without counting them all.
-        rows = data.cadres(
-            conn, f.period, where, limit=PER_PAGE + 1, offset=(f.page - 1) * PER_PAGE
+        # One row more than a page says whether there is a next one, without counting them all
+        # (they are counted only for a page past the end, to show the last one instead).
+        number, rows = inputs.last_page_rows(
+            f.page,
+            lambda n: data.cadres(
+                conn, f.period, where, limit=PER_PAGE + 1, offset=(n - 1) * PER_PAGE
+            ),
+            lambda: data.cadre_count(conn, f.period, where),
+            PER_PAGE,
         )
+        f = replace(f, page=number)
     more, rows = len(rows) > PER_PAGE, rows[:PER_PAGE]
     worst = [(r["name"], r["rate"] or 0.0) for r in rows[:CHART_ROWS]]
     chart = bar_chart(worst, translate("cadres.chart", language_of(request)), maximum=100)

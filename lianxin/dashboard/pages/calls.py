@@ -7,7 +7,7 @@ only for one cadre's workers (few rows, on the owner index).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, literal, select, u
 from starlette.responses import Response
 
 from lianxin.clock import today_shanghai
-from lianxin.dashboard import data
+from lianxin.dashboard import data, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.i18n import add_words
 from lianxin.dashboard.scope import Role, Viewer, can_see_phone, place_clause
@@ -205,9 +205,11 @@ def calls(
             town=data.text_or_none(town),
             village=data.text_or_none(village),
             cadre=data.text_or_none(cadre),
-            page=max(1, int(page)) if page and page.isdigit() else 1,
+            page=inputs.page_number(page),
         )
         counts = status_counts(conn, viewer, f)
+        total = sum(counts[s] for s in TABS[f.tab])
+        f = replace(f, page=inputs.clamp(f.page, total, PER_PAGE))  # past the end: the last
         rows = owed_calls(conn, viewer, f)
         cadres = cadre_choices(conn, viewer, f)
         cadre_name = None

@@ -9,7 +9,7 @@ Descriptions, places and units come from fetched pages and are shown as text, ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import urlencode
 
@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from lianxin import problems as marking
 from lianxin.clock import today_shanghai, utc_now
-from lianxin.dashboard import audit, auth, data
+from lianxin.dashboard import audit, auth, data, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.i18n import add_words
 from lianxin.dashboard.links import http_url
@@ -31,7 +31,6 @@ router = APIRouter()
 
 PER_COLUMN = 30  # cards a column shows on the board; "more" opens the column alone
 PER_PAGE = 50  # cards a page of one column shows
-NOTE_LENGTH = 500
 
 WORDS: dict[str, tuple[str, str]] = {
     "problems.title": ("问题清单", "Problems"),
@@ -140,7 +139,7 @@ def _filters(values: dict[str, str]) -> Filters:
         unit=data.text_or_none(values.get("unit")),
         late=values.get("late") in ("1", "on", "true"),
         column=column if column in data.PROBLEM_COLUMNS else None,
-        page=max(1, int(page)) if page.isdigit() and len(page) < 7 else 1,
+        page=inputs.page_number(page),
     )
 
 
@@ -157,18 +156,19 @@ def _board(
     scope = problem_clause(viewer)
     where: ColumnElement[bool] = data.problem_filter(today, scope, f.category, f.unit, f.late)
     with engine.connect() as conn:
-        if f.column:  # one column, a page at a time
+        counts = data.problem_column_counts(conn, where)
+        if column := f.column:  # one column, a page at a time; past its end, its last page
+            f = replace(f, page=inputs.clamp(f.page, counts[column], PER_PAGE))
             board = data.problems_board(
                 conn,
                 today,
                 where,
                 per_status=PER_PAGE,
-                statuses=(f.column,),
+                statuses=(column,),
                 offset=(f.page - 1) * PER_PAGE,
             )
         else:
             board = data.problems_board(conn, today, where, per_status=PER_COLUMN)
-        counts = data.problem_column_counts(conn, where)
         categories, units = data.problem_choices(conn, scope)
     for rows in board.values():
         for row in rows:
@@ -189,6 +189,7 @@ def _board(
             "can_verify": may(viewer, Action.mark_verified),
             "done": done if done in ("problems.done.rectified", "problems.done.verified") else None,
             "failed": failed,
+            "note_limit": inputs.limit_of("note"),
         },
         status_code=status_code,
     )
@@ -245,7 +246,10 @@ async def _mark(
     f = _filters(form)
     name = "rectified" if action is Action.mark_rectified else "verified"
     typed = form.get("on", "").strip()
-    note = form.get("note", "").strip()[:NOTE_LENGTH]
+    note = form.get("note", "").strip()
+    if len(note) > inputs.limit_of("note"):  # refused whole, never cut and stored
+        failed = Failed(key, name, typed, note[: inputs.limit_of("note")], "input.too_long.note")
+        return _board(request, viewer, engine, f, failed=failed, status_code=422)
 
     def record(conn: Connection, done: marking.Mark) -> None:
         detail = {"from": done.old_status, "on": done.on.isoformat(), "note": note}

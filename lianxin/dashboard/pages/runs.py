@@ -13,11 +13,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from lianxin.dashboard import auth, data
+from lianxin.dashboard import auth, data, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.i18n import add_words
 from lianxin.dashboard.links import flow_run_url, prefect_ui_base
-from lianxin.dashboard.pages.sources import clock, masked, page_number
+from lianxin.dashboard.pages.sources import LAST_PAGE, clock, masked
 from lianxin.dashboard.scope import Action, may
 from lianxin.dashboard.web import EngineDep, render
 from lianxin.watchdog import FAILED_STATUSES, as_utc, one_line
@@ -116,11 +116,15 @@ def runs(
     """The latest flow runs, filtered by flow and status, paged, linked into the Prefect UI."""
     if not may(viewer, Action.see_operations):
         raise auth.forbid()
-    number = page_number(page)
     flow, status = flow.strip()[:32], status.strip()[:16]
     with engine.connect() as conn:
-        found = data.runs(
-            conn, PAGE + 1, flow=flow or None, status=status or None, offset=(number - 1) * PAGE
+        number, found = inputs.last_page_rows(  # past the end: the last page
+            inputs.page_number(page, LAST_PAGE),
+            lambda n: data.runs(
+                conn, PAGE + 1, flow=flow or None, status=status or None, offset=(n - 1) * PAGE
+            ),
+            lambda: data.run_count(conn, flow=flow or None, status=status or None),
+            PAGE,
         )
         flows, statuses = data.run_kinds(conn)
     ui = prefect_ui_base(request.app.state.settings)

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from lianxin.dashboard import auth, data
+from lianxin.dashboard import auth, data, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.charts import bar_chart
 from lianxin.dashboard.i18n import add_words, language_of, translate
@@ -117,11 +117,6 @@ def masked_raw(raw: Any) -> list[tuple[str, str]]:
     return [(header, cell) for header, cell in pairs if cell.strip()]
 
 
-def page_number(value: str) -> int:
-    """Return the page asked for, 1 when it is not a number, at most LAST_PAGE."""
-    return min(int(value), LAST_PAGE) if value.isdigit() and int(value) > 0 else 1
-
-
 def records_history(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return the ingest runs (oldest first) with their records per source and the sources
     that yielded nothing after yielding in the run before (a sign of selector drift)."""
@@ -153,20 +148,26 @@ def sources(
     """Fetching and parsing per source, the quarantine (filtered, paged) and the findings."""
     if not may(viewer, Action.see_operations):
         raise auth.forbid()
-    number = page_number(page)
-    source, url = source.strip()[:128], url.strip()[:500]
+    source, url = source.strip()[:128], url.strip()[: inputs.limit_of("url")]
     kind = kind if kind in KINDS else ""
+    where = partial(place_clause, viewer)
     with engine.connect() as conn:
-        found = data.sources(
-            conn,
-            partial(place_clause, viewer),
-            source=source or None,
-            url=url or None,
-            limit=PAGE + 1,  # one more tells whether a next page exists
-            offset=(number - 1) * PAGE,
-            kind=kind or None,
-            findings_limit=PAGE,
-            ingest_runs=INGEST_RUNS,
+        number, found = inputs.last_page_rows(  # past the end: the last page
+            inputs.page_number(page, LAST_PAGE),
+            lambda n: data.sources(
+                conn,
+                where,
+                source=source or None,
+                url=url or None,
+                limit=PAGE + 1,  # one more tells whether a next page exists
+                offset=(n - 1) * PAGE,
+                kind=kind or None,
+                findings_limit=PAGE,
+                ingest_runs=INGEST_RUNS,
+            ),
+            lambda: data.quarantine_count(conn, where, source=source or None, url=url or None),
+            PAGE,
+            empty=lambda found: not found.quarantine,
         )
     language = language_of(request)
     latest = [(h["source"], float(h["records"])) for h in found.health if h["records"] is not None]

@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from lianxin.calls import evaluate_after_change, record_call
 from lianxin.clock import today_shanghai, utc_now
-from lianxin.dashboard import audit, auth, data
+from lianxin.dashboard import audit, auth, data, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.charts import line_chart
 from lianxin.dashboard.i18n import add_words, language_of, translate
@@ -34,7 +34,7 @@ from lianxin.store import schema as t
 
 router = APIRouter()
 
-REASON_MAX = 500
+REASON_MAX = inputs.limit_of("reason")
 DONE = ("worker.recorded", "worker.waived")  # the messages a redirect may ask for
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -178,6 +178,7 @@ def _show(
             "errors": forms.errors,
             "today": today,
             "action_url": worker_url(key),
+            "note_limit": inputs.limit_of("note"),
         },
         status_code=status_code,
     )
@@ -216,12 +217,13 @@ def read_call_form(form: dict[str, str]) -> tuple[CallForm | None, dict[str, str
     if status_text and status_text not in WorkStatus.__members__:
         errors["status"] = "worker.bad_choice"
     income_text = form.get("income", "").strip().replace(",", "")
-    income = None
-    if income_text:
-        if income_text.isdigit():
-            income = int(income_text)  # the bounds are CheckIn's, checked by record_call
-        else:
-            errors["income"] = "worker.bad_income"
+    # ASCII digits only (², ３８００ are refused); the bounds are CheckIn's, checked by record_call.
+    income = inputs.ascii_int(income_text)
+    if income_text and income is None:
+        errors["income"] = "worker.bad_income"
+    note = form.get("note", "").strip()
+    if len(note) > inputs.limit_of("note"):
+        errors["note"] = "input.too_long.note"
     if errors or call_date is None:
         return None, errors
     return CallForm(
@@ -229,7 +231,7 @@ def read_call_form(form: dict[str, str]) -> tuple[CallForm | None, dict[str, str
         reached=reached == "yes",
         status=WorkStatus(status_text) if status_text else None,
         income_yuan=income,
-        note=form.get("note", "").strip() or None,
+        note=note or None,
     ), {}
 
 
@@ -257,7 +259,9 @@ async def record_checkin(
     form = await read_form(request)
     if not may(viewer, Action.record_checkin) or not worker_in_scope(engine, viewer, key):
         raise auth.forbid()
-    typed = {k: form.get(k, "") for k in ("call_date", "reached", "status", "income", "note")}
+    # Shown again on an error, each cut to its limit (a note refused as too long included).
+    fields = ("call_date", "reached", "status", "income", "note")
+    typed = {k: form.get(k, "")[: inputs.limit_of(k)] for k in fields}
     call, errors = read_call_form(form)
     if call is not None:
         now = utc_now()
