@@ -4,12 +4,20 @@ Precedence, highest first: arguments given in code, environment (`LIANXIN_DATABA
 nested with `__`, e.g. `LIANXIN_RULES__CHECKIN_LAST_DAY=12`), the TOML file named by
 `LIANXIN_CONFIG` (else `./lianxin.toml` when present), then the shipped defaults in
 `config/defaults.toml`.
+
+A relative path in the operator's file (an SQLite `database_url`, `data_dir`, `notify.outbox_dir`,
+`notify.templates_dir`) is read from that file's folder, so the file means the same store from
+any working directory; one from the environment or the shipped defaults (`var/…`) is read from
+the working directory, as before.
+
+Settings that cannot be read raise `ConfigError` naming the file or the setting and the fix.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import tomllib
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
@@ -17,17 +25,23 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from limits import parse as parse_rate
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
+    SettingsError,
 )
+
+from lianxin.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULTS_FILE = CONFIG_DIR / "defaults.toml"
 TEMPLATES_DIR = CONFIG_DIR / "templates"
+DOCS = "docs/configuration.md"
+# The settings holding a folder, as TOML paths; database_url is anchored on its own.
+PATH_SETTINGS = (("data_dir",), ("notify", "outbox_dir"), ("notify", "templates_dir"))
 
 
 class SourceSettings(BaseModel):
@@ -466,7 +480,11 @@ class Settings(BaseSettings):
         default=20.0, gt=0, description="Seconds to wait for one page to answer."
     )
     fetch_retries: int = Field(
-        default=3, ge=0, le=10, description="Retries of a source's fetch task when it fails."
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries of a source's fetch task when it fails; a refused connection, an "
+        "unknown host or an HTTP 4xx (but 408 and 429) is not retried: the next run tries again.",
     )
     fetch_retry_backoff_s: float = Field(
         default=10.0,
@@ -568,24 +586,25 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Later files win: the operator's file overrides the shipped defaults.
-        return (
-            init_settings,
-            env_settings,
-            TomlConfigSettingsSource(settings_cls, toml_file=config_files(), deep_merge=True),
-        )
+        data: dict[str, Any] = {}
+        for path in config_files():
+            found = read_config_file(path)
+            data = _merged(data, found if path == DEFAULTS_FILE else anchor_paths(found, path))
+        return init_settings, env_settings, InitSettingsSource(settings_cls, data)
 
 
 def config_files() -> list[Path]:
     """Return the TOML files settings are read from, shipped defaults first, then the
     operator's: the file named by LIANXIN_CONFIG (which must exist), else ./lianxin.toml when
-    present."""
+    present. Raise ConfigError when LIANXIN_CONFIG names no file."""
     files: list[Path] = [DEFAULTS_FILE]
     chosen = os.environ.get("LIANXIN_CONFIG")
     if chosen:
         if not Path(chosen).is_file():
-            raise FileNotFoundError(
-                f"LIANXIN_CONFIG points at {chosen}, which is not a file: "
-                "fix the path or unset it to use ./lianxin.toml and the defaults"
+            raise ConfigError(
+                "LIANXIN_CONFIG",
+                f"{chosen} is not a file",
+                "correct the path, or unset it to use ./lianxin.toml and the defaults",
             )
         files.append(Path(chosen))
     elif Path("lianxin.toml").is_file():
@@ -593,10 +612,120 @@ def config_files() -> list[Path]:
     return files
 
 
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Return the tables of one TOML file; raise ConfigError naming it when it cannot be read."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML ({exc})", "correct that line") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"cannot be read ({exc})", "make it a UTF-8 file") from exc
+
+
+def anchor_paths(data: dict[str, Any], config_file: Path) -> dict[str, Any]:
+    """Return `data` with its relative folders and SQLite file read from `config_file`'s folder.
+
+    Absolute paths, `~/…`, other databases and values that are not strings are left as they are
+    (a value of the wrong type is the validation's to report).
+    """
+    folder = config_file.resolve().parent
+    data = {key: dict(value) if isinstance(value, dict) else value for key, value in data.items()}
+    for *tables, name in PATH_SETTINGS:
+        node: Any = data
+        for table in tables:
+            node = node.get(table) if isinstance(node, dict) else None
+        value = node.get(name) if isinstance(node, dict) else None
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+            node[name] = str(folder / value)
+    if isinstance(data.get("database_url"), str):
+        data["database_url"] = anchor_sqlite_url(data["database_url"], folder)
+    return data
+
+
+def anchor_sqlite_url(url: str, folder: Path) -> str:
+    """Return `url` with a relative SQLite file read from `folder`; any other URL unchanged."""
+    from sqlalchemy.engine import make_url  # not at the top: `lianxin --help` needs no database
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return url  # not a URL at all: the database_url validator says so
+    db = parsed.database
+    if (
+        not parsed.drivername.startswith("sqlite")
+        or not db
+        or db == ":memory:"
+        or db.startswith("file:")
+        or Path(db).expanduser().is_absolute()
+    ):
+        return url
+    return parsed.set(database=str(folder / db)).render_as_string(hide_password=False)
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    # Tables merge key by key; any other value (a list too) replaces the one below it.
+    out = dict(base)
+    for key, value in over.items():
+        below = out.get(key)
+        both = isinstance(below, dict) and isinstance(value, dict)
+        out[key] = _merged(below, value) if both else value  # type: ignore[arg-type]
+    return out
+
+
+def toml_path(loc: tuple[str | int, ...]) -> str:
+    """Return a pydantic error location as a TOML path: ("sources", 0, "url") → sources[0].url."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text or "(settings)"
+
+
+def read_settings() -> Settings:
+    """Return Settings(); raise ConfigError for an environment variable that is not JSON where
+    a list or table is needed (a ValidationError is left to the caller)."""
+    try:
+        return Settings()
+    except SettingsError as exc:
+        raise ConfigError(
+            "environment",
+            str(exc),
+            "write lists and tables in LIANXIN_… variables as JSON, e.g. "
+            "LIANXIN_NOTIFY__DEFAULT_ROUTES='[\"outbox://\"]'",
+        ) from exc
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Return the process-wide settings, read once; tests build their own `Settings(...)`."""
-    return Settings()
+    """Return the process-wide settings, read once; tests build their own `Settings(...)`.
+
+    Raise ConfigError naming the first setting that does not fit and how many more there are
+    (`lianxin config check` lists them all, with the layer each came from).
+    """
+    try:
+        return read_settings()
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        value = first.get("input")
+        if first["type"] == "extra_forbidden":
+            message = "is not a setting"
+        elif first["type"] == "missing":
+            message = "is required"
+        elif first["type"] != "value_error" and not isinstance(value, dict | list | str):
+            message = f"{message} (got {value!r})"
+        elif isinstance(value, str) and "://" not in value:  # a URL may carry a password
+            message = f"{message} (got {value!r})"
+        more = f"; {len(errors) - 1} more mistakes" if len(errors) > 1 else ""
+        raise ConfigError(
+            toml_path(tuple(first["loc"])),
+            message + more,
+            f"correct it (`lianxin config check` lists every mistake; {DOCS} every setting)",
+        ) from exc
 
 
 def reset_settings(**overrides: Any) -> Settings:

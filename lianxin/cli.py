@@ -27,7 +27,9 @@ from rich.console import Console
 
 from config.settings import get_settings
 from lianxin.cli_db import repair_clock
+from lianxin.cli_errors import income_in_range, run_guarded
 from lianxin.errors import LianxinError
+from lianxin.records import WorkStatus
 
 app = typer.Typer(
     name="lianxin",
@@ -338,9 +340,11 @@ def checkin_record(
     reached: Annotated[
         bool, typer.Option("--reached/--unreached", help="Did the call get through?")
     ] = True,
-    income: Annotated[int | None, typer.Option(min=0, help="Last month's income in yuan.")] = None,
+    income: Annotated[
+        int | None, typer.Option(callback=income_in_range, help="Last month's income in yuan.")
+    ] = None,
     work_status: Annotated[
-        str | None,
+        WorkStatus | None,
         typer.Option("--status", help="employed, looking, returned or other."),
     ] = None,
     note: Annotated[str | None, typer.Option(help="What was said: demands, policy, …")] = None,
@@ -352,7 +356,6 @@ def checkin_record(
     """
     from lianxin.calls import UnknownWorker, record_call
     from lianxin.clock import utc_now
-    from lianxin.records import WorkStatus
     from lianxin.store.engine import engine_for
 
     settings = get_settings()
@@ -916,13 +919,10 @@ def users_disable(
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Run the CLI; a LianxinError ends with its message and exit code 1, not a traceback."""
+    """Run the CLI; a bad option, setting or database ends in one line and exit code 2, a
+    LianxinError in its message and 1, never in a traceback (lianxin/cli_errors.py)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    try:
-        return app(args=argv, standalone_mode=True)
-    except LianxinError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        sys.exit(1)
+    sys.exit(run_guarded(app, argv))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +25,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 from pydantic import BaseModel, ValidationError
-from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import (
@@ -37,10 +35,13 @@ from config.settings import (
     SourceSettings,
     WatchdogSettings,
     config_files,
+    read_config_file,
+    read_settings,
+    toml_path,
 )
 from lianxin.config_doc import item_model, model_of
 from lianxin.config_show import mask_url
-from lianxin.errors import ConfigError, PermanentChannelError
+from lianxin.errors import PermanentChannelError
 from lianxin.notify.channels import OUTBOX_SCHEME, make_channel, scheme_of
 from lianxin.records import ReportKind, WorkStatus
 
@@ -130,22 +131,10 @@ class Layers:
 def read_layers(environ: Mapping[str, str] | None = None) -> Layers:
     """Return the layers settings are read from; raise ConfigError when one cannot be read."""
     env = os.environ if environ is None else environ
-    try:
-        files = config_files()
-    except FileNotFoundError as exc:
-        raise ConfigError(
-            "LIANXIN_CONFIG",
-            f"{env.get('LIANXIN_CONFIG')} is not a file",
-            "correct the path, or unset it to use ./lianxin.toml and the defaults",
-        ) from exc
+    files = config_files()
     data: dict[str, Any] = {}
     for path in files:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(str(path), f"not valid TOML ({exc})", "correct that line") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(str(path), f"cannot be read ({exc})", "make it a UTF-8 file") from exc
+        data = read_config_file(path)
     user = files[1] if len(files) > 1 else None
     layers = Layers(
         defaults=files[0],
@@ -172,27 +161,9 @@ def load(environ: Mapping[str, str] | None = None) -> tuple[Layers, Settings | N
     """
     layers = read_layers(environ)
     try:
-        return layers, Settings(), []
+        return layers, read_settings(), []
     except ValidationError as exc:
         return layers, None, [validation_finding(error, layers) for error in exc.errors()]
-    except SettingsError as exc:
-        raise ConfigError(
-            "environment",
-            str(exc),
-            "write lists and tables in LIANXIN_… variables as JSON, e.g. "
-            "LIANXIN_NOTIFY__DEFAULT_ROUTES='[\"outbox://\"]'",
-        ) from exc
-
-
-def toml_path(loc: tuple[str | int, ...]) -> str:
-    """Return a pydantic error location as a TOML path: ("sources", 0, "url") → sources[0].url."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else part
-    return text or "(settings)"
 
 
 def validation_finding(error: Any, layers: Layers) -> Finding:

@@ -54,6 +54,12 @@ own (`LIANXIN_NOTIFY__ROUTES__NAME`) is lower-cased, so set a table with Chinese
 keys as a whole. **Secrets** never go into the file: write `${NAME}` in a route and export
 `NAME`, or `${secret:block-name}` for a Prefect Secret block.
 
+**Relative paths** in your file (an SQLite `database_url` such as `sqlite:///var/lianxin.db`,
+`data_dir`, `notify.outbox_dir`, `notify.templates_dir`) are read from that file's folder, so
+`LIANXIN_CONFIG=/srv/lianxin/lianxin.toml` means the same store from any working directory;
+relative paths from environment variables and from the shipped defaults (`var/…`) are read
+from the working directory.
+
 In the paths below, `sources[]` is one `[[sources]]` entry and `<flow>` a key you choose.
 """
 
