@@ -98,10 +98,15 @@ def run(
     The watchdog checks the present moment (see `lianxin watchdog --now` for another).
     Example: lianxin run daily --as-of 2026-12-08 --dry-run
     """
-    from lianxin.orchestrate import run_flow
+    from lianxin.orchestrate import fetch_verdict, run_flow
 
     result = run_flow(flow.value, _day(as_of), dry_run=dry_run, sources=source or None, full=full)
     console.print_json(json.dumps(result, default=str, ensure_ascii=False))
+    lines, code = fetch_verdict(flow.value, result)
+    for line in lines:
+        typer.echo(line, err=True)
+    if code:
+        raise typer.Exit(code=code)
 
 
 @app.command()

@@ -30,6 +30,10 @@ MAX_PARTS = 50  # continuation pages of one report followed at most
 ListingParser = Callable[[bytes, str, str | None, datetime], ParseResult]
 
 
+# How fetch_one ends the error of a fetch that no retry within minutes would mend.
+LASTING_CAUSES = (" (connection refused)", " (host name not found)")
+
+
 @dataclass
 class FetchedPage:
     source: str
@@ -55,6 +59,14 @@ class FetchedPage:
         return self.error is None
 
     @property
+    def lasting(self) -> bool:
+        """Return whether this page failed in a way no retry within minutes mends: nothing
+        listens, no such host, or an HTTP 4xx other than 408 and 429 (the next run tries again)."""
+        if self.status is not None and self.status >= 400:
+            return self.status < 500 and self.status not in (408, 429)
+        return self.error is not None and self.error.endswith(LASTING_CAUSES)
+
+    @property
     def content_hash(self) -> str:
         return content_hash(self.content)
 
@@ -75,7 +87,8 @@ def fetch_one(session: Any, url: str, source: SourceSettings, timeout: float) ->
         content = response.raw.read(MAX_PAGE_BYTES + 1, decode_content=True)
         response.close()
     except requests.RequestException as exc:
-        return FetchedPage(source.name, url, now, error=f"fetch failed: {type(exc).__name__}")
+        said = f"fetch failed: {type(exc).__name__}{_cause(exc)}"
+        return FetchedPage(source.name, url, now, error=said)
     page = FetchedPage(
         source=source.name,
         url=url,
@@ -199,6 +212,16 @@ def _follow_report(
             result.errors.append(f"{url}: {attachment.error}")
         attachments.append(attachment)
     return attachments
+
+
+def _cause(exc: requests.RequestException) -> str:
+    # requests wraps the socket's own error several times over; its words are all that is left.
+    said = str(exc)
+    if "Connection refused" in said or "[Errno 111]" in said:
+        return LASTING_CAUSES[0]
+    if "NameResolutionError" in said or "Name or service not known" in said:
+        return LASTING_CAUSES[1]
+    return ""
 
 
 def make_session(user_agent: str) -> requests.Session:

@@ -46,6 +46,26 @@ def run_flow(
         return daily(as_of=as_of, sources=sources, dry_run=dry_run)
 
 
+def fetch_verdict(name: str, result: dict[str, Any]) -> tuple[list[str], int]:
+    """Return one line per source whose fetch failed in flow `name`'s result, and the exit
+    code: 1 when there were sources and every one failed (the run fetched nothing), else 0.
+
+    Only ingest and daily fetch; any other flow gets no lines and 0.
+    """
+    ingest = result if name == "ingest" else result.get("ingest") if name == "daily" else None
+    if not isinstance(ingest, dict):
+        return [], 0
+    failed = [str(f) for f in ingest.get("failed_sources") or []]
+    lines = [f"source failed: {f}" for f in failed]
+    total = int(ingest.get("sources") or 0)
+    if total and len(failed) == total:
+        lines.append(f"error: all {total} sources failed to fetch; nothing was fetched")
+        return lines, 1
+    if failed:
+        lines.append(f"{len(failed)} of {total} sources failed to fetch; the others were stored")
+    return lines, 0
+
+
 @dataclass
 class DayReplay:
     """One replayed day: what each flow returned, or the error that stopped the backfill."""

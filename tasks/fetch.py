@@ -17,6 +17,7 @@ from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
+from prefect.context import TaskRunContext
 from prefect.tasks import exponential_backoff
 
 from config.settings import SourceSettings
@@ -61,7 +62,7 @@ def limit_hosts(sources: Sequence[SourceSettings]) -> list[str]:
     return names
 
 
-def fetch_task() -> Task[[SourceSettings], CrawlResult]:
+def fetch_task() -> Task[[SourceSettings], CrawlResult | FetchError]:
     """Return `fetch_source` with this installation's retries and backoff.
 
     The time limit is the crawl's own (`fetch_task_timeout_s`, see `lianxin.fetching.TimeLimit`):
@@ -79,24 +80,42 @@ def fetch_task() -> Task[[SourceSettings], CrawlResult]:
 
 
 @task(name="fetch-source", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def fetch_source(source: SourceSettings) -> CrawlResult:
-    """Crawl one source and archive every page it returned; retry when the source is down."""
+def fetch_source(source: SourceSettings) -> CrawlResult | FetchError:
+    """Crawl one source and archive every page it returned; retry when the source is down.
+
+    A source that is down is a FetchError: raised while a retry may mend it (Prefect waits and
+    tries again), returned as the task's result once none will, so that an expected failure is
+    one warning line in the log and in the run's `failed_sources`, not a traceback. Nothing
+    listening and no such host are not retried (see `FetchedPage.lasting`).
+    """
     cfg = settings()
     log = get_run_logger()
 
     def listing_parser(content: bytes, url: str, charset: str | None, at: datetime) -> ParseResult:
         return parse_page(content, url, source=source.name, fetched_at=at, http_charset=charset)
 
-    with concurrency(host_limit_name(source.url), occupy=1, strict=False):
-        result = crawl(
-            make_session(cfg.user_agent),
-            source,
-            listing_parser,
-            cfg.fetch_timeout_s,
-            time_limit=cfg.fetch_task_timeout_s,
-        )
-    if result.errors and not any(p.ok for p in result.pages):
-        raise FetchError(source.url, "; ".join(result.errors[:3]))
+    lasting, failure = False, None
+    try:
+        with concurrency(host_limit_name(source.url), occupy=1, strict=False):
+            result = crawl(
+                make_session(cfg.user_agent),
+                source,
+                listing_parser,
+                cfg.fetch_timeout_s,
+                time_limit=cfg.fetch_task_timeout_s,
+            )
+    except FetchError as exc:  # the crawl's time limit
+        failure = exc
+    else:
+        if result.errors and not any(p.ok for p in result.pages):
+            failure = FetchError(source.url, "; ".join(result.errors[:3]))
+            lasting = all(p.lasting for p in result.pages if not p.ok)
+    if failure is not None:
+        run = TaskRunContext.get()
+        if not lasting and run is not None and run.task_run.run_count <= run.task.retries:
+            raise failure
+        log.warning("%s failed: %s", source.name, failure)
+        return failure
     archive = Archive(cfg.archive_dir)
     for page in result.pages:
         for fetched in (page, *page.parts):
