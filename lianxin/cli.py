@@ -218,7 +218,9 @@ def parse(
     result = parse_page(
         content, url, source="cli", fetched_at=fetched_at, kind=kind, http_charset=charset
     )
-    print_parse_result(console, result, as_json=as_json, unmasked=unmasked)
+    print_parse_result(
+        console, result, as_json=as_json, unmasked=unmasked, language=get_settings().notify.language
+    )
     if result.report.parse_status == "failed":
         raise typer.Exit(code=2)
 
@@ -267,7 +269,8 @@ def explain(
     from lianxin.inspect import print_stories
     from lianxin.store.engine import engine_for
 
-    print_stories(console, engine_for(get_settings().database_url), subject)
+    settings = get_settings()
+    print_stories(console, engine_for(settings.database_url), subject, settings.notify.language)
 
 
 @app.command()
@@ -520,7 +523,8 @@ def status() -> None:
     from lianxin.inspect import print_status
     from lianxin.store.engine import engine_for
 
-    print_status(console, engine_for(get_settings().database_url))
+    settings = get_settings()
+    print_status(console, engine_for(settings.database_url), settings.notify.language)
 
 
 @app.command()

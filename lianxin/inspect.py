@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from lianxin.errors import FetchError
 from lianxin.fetching import _header_charset
 from lianxin.privacy import mask_id_number, mask_phone
+from lianxin.reasons import localize, severity
 from lianxin.records import ParseResult
 from lianxin.reparse import ReparseReport
 from lianxin.store import reads
@@ -53,9 +54,12 @@ def masked(record: dict[str, Any], unmasked: bool) -> dict[str, Any]:
 
 
 def print_parse_result(
-    console: Console, result: ParseResult, as_json: bool, unmasked: bool
+    console: Console, result: ParseResult, as_json: bool, unmasked: bool, language: str = "en"
 ) -> None:
-    """Print a parse result as JSON or as tables, personal data masked unless `unmasked`."""
+    """Print a parse result as JSON or as tables, personal data masked unless `unmasked`.
+
+    The tables say the quarantine's reasons in `language`; JSON keeps the stored English.
+    """
     data = result.model_dump(mode="json")
     for name in ("workers", "checkins", "cadres"):
         data[name] = [masked(r, unmasked) for r in data[name]]
@@ -98,7 +102,7 @@ def print_parse_result(
         table.add_column("row", justify="right")
         table.add_column("reason")
         for q in result.quarantined:
-            table.add_row(str(q.row or "page"), q.reason)
+            table.add_row(str(q.row or "page"), localize(q.reason, language))
         console.print(table)
     if rep.body and rep.kind == "article":
         console.print(rep.body[:600] + ("…" if len(rep.body) > 600 else ""))
@@ -112,8 +116,9 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def print_status(console: Console, engine: Engine) -> None:
-    """Print counts, the last runs, overdue check-ins by cadre and quarantine reasons."""
+def print_status(console: Console, engine: Engine, language: str = "en") -> None:
+    """Print counts, the last runs, overdue check-ins by cadre and quarantine reasons (those
+    in `language`)."""
     counts = Table(title="Store", title_justify="left")
     for name in (c := reads.counts(engine)):
         counts.add_column(name, justify="right")
@@ -165,7 +170,12 @@ def print_status(console: Console, engine: Engine) -> None:
         for col in ("severity", "reason", "rows", "example"):
             table.add_column(col, justify="right" if col == "rows" else "left")
         for r in reasons:
-            table.add_row(r["severity"], r["reason"], str(r["rows"]), r["example"])
+            table.add_row(
+                severity(r["severity"], language),
+                localize(r["reason"], language),
+                str(r["rows"]),
+                r["example"],
+            )
         console.print(table)
 
 
@@ -191,8 +201,9 @@ def print_reparse(console: Console, report: ReparseReport, applied: bool) -> Non
         console.print(f"  … and {len(report.changes) - 200} more")
 
 
-def print_stories(console: Console, engine: Engine, text: str) -> None:
-    """Print every obligation of the subjects `text` names, with their history."""
+def print_stories(console: Console, engine: Engine, text: str, language: str = "en") -> None:
+    """Print every obligation of the subjects `text` names, with their history, each why and
+    each move's reason in `language`."""
     from lianxin.explain import find_subjects, stories
 
     with engine.connect() as conn:
@@ -213,11 +224,11 @@ def print_stories(console: Console, engine: Engine, text: str) -> None:
                     f"  owner: {ob['owner'] or '-'}"
                 )
                 if ob["detail"]:
-                    console.print(f"  why: {ob['detail']}")
+                    console.print(f"  why: {localize(ob['detail'], language)}")
                 for ev in story.events:
                     console.print(
                         f"  {ev['as_of']}  {ev['old_status'] or '∅'} → {ev['new_status']}"
-                        f"  [{ev['actor']}] {ev['reason']}"
+                        f"  [{ev['actor']}] {localize(ev['reason'], language)}"
                     )
         if len(subjects) > 10:
             console.print(f"… and {len(subjects) - 10} more subjects match")

@@ -81,7 +81,7 @@ def test_explain_tells_why_a_worker_owes_a_call_and_what_happened(settings: Sett
     assert result.exit_code == 0, result.output
     assert "monthly_checkin 2026-11" in result.output
     assert "∅ → open" in result.output and "open → overdue" in result.output
-    assert "no call recorded by the due date" in result.output
+    assert "到期仍无回访记录" in result.output  # "no call recorded by the due date", in zh
 
 
 def test_preview_lists_the_coming_digests_and_escalations_without_writing(
@@ -123,7 +123,7 @@ def test_waive_needs_a_known_category_and_records_who_decided(settings: Settings
     assert good.exit_code == 0, good.output
     _evaluated(settings, 13)
     explained = runner.invoke(app, ["explain", "张伟"], env={"COLUMNS": "200"})
-    assert "waived by 王芳（村支书） (moved_out): 全家迁往长沙" in explained.output
+    assert "王芳（村支书）已豁免（迁出本县）：全家迁往长沙" in explained.output
 
 
 def test_recording_a_call_closes_the_overdue_obligation_at_once(settings: Settings) -> None:

@@ -293,7 +293,7 @@ def test_a_village_leads_rows_for_another_village_fail_in_the_preview(site: Site
     page = upload(lead, CHECKIN_FILE, checkin_csv()).text
     assert (count(page, "added"), count(page, "failed")) == (2, 1)
     failed = page[page.index('id="failed"') :]
-    assert "河湾村 outside your place (青山村): not imported" in failed
+    assert "河湾村不在您的管辖范围（青山村）内：未导入" in failed  # said in the page's Chinese
     assert "王磊" in failed and "138****4444" in failed
 
     assert confirm(lead, page).headers["location"].endswith("written=2&failed=1")

@@ -22,6 +22,7 @@ from starlette.templating import Jinja2Templates
 
 from lianxin.dashboard.i18n import LANG_COOKIE, language_of, requested_language, translator
 from lianxin.dashboard.scope import Action, Viewer, may
+from lianxin.reasons import localize, severity
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -148,6 +149,8 @@ def render(
     switch = request.url.include_query_params(lang=other)  # relative: right behind a proxy
     page: dict[str, Any] = {
         "_": translator(language),
+        "say": lambda text: localize(text, language),  # a stored reason or detail, in words
+        "severity": lambda value: severity(value, language),
         "lang": language,
         "html_lang": "en" if language == "en" else "zh-CN",
         "switch_url": f"{switch.path}?{switch.query}",

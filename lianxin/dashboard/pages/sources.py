@@ -23,6 +23,7 @@ from lianxin.dashboard.links import http_url
 from lianxin.dashboard.scope import Action, may, place_clause
 from lianxin.dashboard.web import EngineDep, render
 from lianxin.privacy import mask_id_number, mask_phone, scrub
+from lianxin.reasons import localize, severity
 from lianxin.records import FindingKind
 from lianxin.watchdog import as_utc, shanghai_clock
 
@@ -180,7 +181,8 @@ def sources(
             **row,
             "href": http_url(row["url"]),
             "at": clock(row["created_at"]),
-            "reason": masked(row["reason"]),
+            "reason": localize(masked(row["reason"]), language),
+            "severity_words": severity(row["severity"], language),
             "raw": masked_raw(row["raw"]),
         }
         for row in found.quarantine[:PAGE]
@@ -188,14 +190,18 @@ def sources(
     findings = [
         {
             **f,
-            "subject": masked(f["subject"]),
-            "detail": masked(f["detail"]),
+            "subject": masked(localize(f["subject"], language)),  # "phone …1234" read before NFKC
+            "detail": localize(masked(f["detail"]), language),
             "href": http_url(f["source_url"]),
         }
         for f in found.findings
     ]
     health = [
-        {**h, "at": clock(h["last_fetched_at"]), "last_error": masked(h["last_error"])}
+        {
+            **h,
+            "at": clock(h["last_fetched_at"]),
+            "last_error": localize(masked(h["last_error"]), language),
+        }
         for h in found.health
     ]
     return render(
