@@ -144,20 +144,6 @@ def test_a_read_only_database_says_so(run_main, tmp_path: Path) -> None:
     assert store.read_bytes() == b""
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder anyway")
-def test_a_read_only_folder_says_so(run_main, tmp_path: Path) -> None:
-    folder = tmp_path / "locked"
-    folder.mkdir(mode=0o555)
-    try:
-        _one_line(
-            run_main(["status"], LIANXIN_DATABASE_URL=f"sqlite:///{folder}/lianxin.db"),
-            "database_url",
-            "writable",
-        )
-    finally:
-        folder.chmod(0o755)
-
-
 def test_a_store_whose_folder_is_a_file_says_what_to_fix(run_main, tmp_path: Path) -> None:
     (tmp_path / "var").write_text("a file where the folder should be", encoding="utf-8")
     _one_line(
