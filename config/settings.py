@@ -414,6 +414,50 @@ class DashboardSettings(BaseModel):
         "pace then see the client the proxy names. Empty: nobody's; the peer's own address "
         "is used.",
     )
+    upload_max_rows: int = Field(
+        default=50_000,
+        ge=1,
+        le=1_000_000,
+        description="The most records (rows with a value, besides up to 20 title and header "
+        "rows) an uploaded table may hold; counted before it is parsed. A larger file is "
+        "refused: split it.",
+    )
+    upload_max_unpacked_mb: int = Field(
+        default=200,
+        ge=1,
+        le=4096,
+        description="The most an uploaded .xlsx may unpack to, all its members together, as "
+        "its zip directory declares; checked before it is parsed.",
+    )
+    upload_max_ratio: int = Field(
+        default=200,
+        ge=10,
+        description="The highest compression ratio (unpacked / packed) of an .xlsx member of a "
+        "MiB or more: spreadsheets pack 5 to 50 times, zip bombs a thousand.",
+    )
+    upload_max_members: int = Field(
+        default=1000, ge=10, description="The most files an uploaded .xlsx may hold inside."
+    )
+    upload_parse_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How long reading one upload may take in its worker process before the "
+        "process is killed and the upload refused.",
+    )
+    upload_parse_memory_mb: int = Field(
+        default=1024,
+        ge=0,
+        description="The address space (RLIMIT_AS) of the process that reads an upload; "
+        "0: no cap (Windows has none).",
+    )
+    upload_parsers: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="Uploads read at once, each in a process of its own; more wait their turn "
+        "(up to upload_parse_seconds), and each person has one at a time.",
+    )
     prefect_ui_url: str = Field(
         default="",
         description="The Prefect UI the runs page links each flow run into, e.g. "

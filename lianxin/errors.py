@@ -5,6 +5,7 @@ LianxinError
 ├── FetchError           a source could not be fetched (carries the URL)
 ├── ParseError           a page or row could not be parsed (carries URL and row)
 ├── ImportRejected       an uploaded table cannot be imported as asked (carries the file name)
+│   └── UploadRefused    refused before or while parsing: too large, a zip bomb, too slow
 ├── ProblemMarkRefused   a problem cannot be marked rectified/verified as asked (carries its key)
 ├── DateOutOfRange       a day given for a call, mark or waiver is after today or too early
 └── ChannelError         a message could not be delivered (carries the channel)
@@ -47,6 +48,16 @@ class ImportRejected(LianxinError):
         super().__init__(f"{filename}: {reason}")
         self.filename = filename
         self.reason = reason
+
+
+class UploadRefused(ImportRejected):
+    """An upload refused by a limit, before parsing (its declared sizes, its rows) or while
+    parsing (time, memory); `code` is a key a page translates, `details` its numbers."""
+
+    def __init__(self, filename: str, code: str, reason: str, **details: object) -> None:
+        super().__init__(filename, reason)
+        self.code = code
+        self.details = details
 
 
 class ProblemMarkRefused(LianxinError):

@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from config.settings import Settings, get_settings
+from lianxin import sandbox
 from lianxin.clock import today_shanghai
 from lianxin.dashboard import auth, data
 from lianxin.dashboard.auth import CurrentViewer, LoginRequired
@@ -166,6 +167,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine or engine_for(settings.database_url)
+    sandbox.warm_up()  # uploads are read in child processes: their forkserver starts now
     app.state.login_pace = LoginPace(
         settings.dashboard.login_rate,
         backoff_base=settings.dashboard.login_backoff_seconds,
