@@ -29,14 +29,19 @@ DEMO_DIR = Path("var/demo")
 
 
 def write_demo_config(folder: Path, base_url: str) -> Path:
-    """Write the demo's configuration (store, outbox, portal sources) and return its path."""
+    """Write the demo's configuration (store, outbox, portal sources) and return its path.
+
+    Its paths are relative, and a config file's relative paths are read from its own folder, so
+    the demo's store is found from any working directory.
+    """
     lines = [
         "# Written by `lianxin demo`: the sample portal's sources and the demo's own store.",
-        f'database_url = "sqlite:///{folder}/lianxin.db"',
-        f'data_dir = "{folder}"',
+        "# Relative paths are read from this file's folder.",
+        'database_url = "sqlite:///lianxin.db"',
+        'data_dir = "."',
         "",
         "[notify]",
-        f'outbox_dir = "{folder}/outbox"',
+        'outbox_dir = "outbox"',
         "",
     ]
     for source in portal_sources(base_url):
