@@ -21,6 +21,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hostile_files import ROSTER_HEADER, ROSTER_TITLE
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import Engine, select, update
 from test_dashboard_auth import PASSWORD, csrf_of, log_in
@@ -113,18 +114,8 @@ def roster_xlsx() -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["石桥镇青山村就业服务一览表"])
-    header = [
-        "序号",
-        "姓名",
-        "联系电话",
-        "身份证号",
-        "包户干部",
-        "务工单位",
-        "务工状态",
-        "就业意愿",
-    ]
-    sheet.append(header)
+    sheet.append([ROSTER_TITLE])
+    sheet.append(ROSTER_HEADER)
     sheet.append([1, "张伟", "13800001111", None, "李建国", "深圳某电子厂", "在岗", None])
     sheet.append([2, "刘洋", "13911115678", None, "李建国", None, "待业", None])
     sheet.append([3, "陈静", "13800003333", None, "李建国", None, "返乡", None])
