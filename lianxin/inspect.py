@@ -14,14 +14,12 @@ from sqlalchemy import Engine
 
 from lianxin.errors import FetchError
 from lianxin.fetching import _header_charset
-from lianxin.privacy import mask_id_number, mask_phone
+from lianxin.parse_json import PERSONAL, write_parse_json
 from lianxin.reasons import localize, severity
 from lianxin.records import ParseResult
 from lianxin.reparse import ReparseReport
 from lianxin.store import reads
 from lianxin.summary import followups_table
-
-PERSONAL = {"phone": mask_phone, "worker_phone": mask_phone, "id_number": mask_id_number}
 
 
 def load_target(target: str, user_agent: str) -> tuple[bytes, str, str | None, datetime]:
@@ -60,12 +58,12 @@ def print_parse_result(
 
     The tables say the quarantine's reasons in `language`; JSON keeps the stored English.
     """
+    if as_json:  # straight to the file, record by record: rich would render it line by line
+        write_parse_json(console.file, result, unmasked)
+        return
     data = result.model_dump(mode="json")
     for name in ("workers", "checkins", "cadres"):
         data[name] = [masked(r, unmasked) for r in data[name]]
-    if as_json:
-        console.print_json(json.dumps(data, ensure_ascii=False))
-        return
     rep = result.report
     console.print(f"[bold]{rep.title or rep.url}[/bold]")
     console.print(
