@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lianxin.parsing.document import Document, own_text, page_lines
+from lianxin.parsing.content import own_lines
+from lianxin.parsing.document import BLOCK_SET, BLOCKS, Document, page_lines
 from lianxin.parsing.text import clean_text, normalize
 from lianxin.parsing.tree import Element, text_of
 
@@ -116,36 +117,29 @@ def lead_authors(line: str) -> list[str]:
 
 
 def body_paragraphs(doc: Document) -> list[str]:
-    """Return the story's paragraphs, without byline, lead line, navigation or related links."""
+    """Return the story's lines, without byline, lead line, navigation or related links.
+
+    A line is a block's own text up to a <br>, so text in <p>s, in bare <div>s and in the
+    cells of a layout table is read alike, from the main container and its prose siblings.
+    """
     paragraphs: list[str] = []
     lead = _lead_line(doc.main)
-    for element in doc.main.iter("p", "h2", "h3", "h4", "section"):
-        if element is doc.main:
-            continue
-        if element.tag == "section" and _has(element, "p", "section"):
-            continue
-        if doc.is_noise(element) or next(element.iterancestors("table"), None) is not None:
-            continue
-        text = clean_text(own_text(element) if _has(element, "div") else text_of(element))
-        if not text or text == lead or text == doc.title or is_byline(text):
-            continue
-        if BOILERPLATE.match(text) or _mostly_links(element, text):
-            continue
-        paragraphs.append(text)
+    for block in doc.body or [doc.main]:
+        for element in block.iter(*BLOCKS):
+            if doc.is_noise(element):
+                continue
+            for line in own_lines(element, BLOCK_SET):
+                text = clean_text(line.text)
+                if not text or text == lead or text == doc.title or is_byline(text):
+                    continue
+                if BOILERPLATE.match(text) or line.link_chars >= 0.5 * max(1, line.chars):
+                    continue
+                paragraphs.append(text)
     if not paragraphs:
         text = clean_text(text_of(doc.main, " "))
         if text:
             paragraphs.append(text)
     return paragraphs
-
-
-def _has(element: Element, *tags: str) -> bool:
-    return next(element.iterdescendants(*tags), None) is not None
-
-
-def _mostly_links(element: Element, text: str) -> bool:
-    linked = sum(len(clean_text(text_of(a))) for a in element.iterdescendants("a"))
-    return linked > 0 and linked >= 0.5 * len(text)
 
 
 def _lead_line(main: Element) -> str | None:

@@ -1,4 +1,4 @@
-"""Turn a page's bytes into text: HTTP charset, then the page's own declaration, then detection.
+"""Turn a page's bytes into text: valid UTF-8, else HTTP charset, the page's declaration, detection.
 
 Chinese county sites often still serve GB2312/GBK and sometimes declare it wrongly, so every
 candidate codec is tried in that order and the first that decodes cleanly wins; gb2312 and gbk
@@ -82,11 +82,13 @@ def decode_page(content: bytes, http_charset: str | None = None) -> Decoded:
     if candidates[0][1] in _WEAK and candidates[1][1]:
         # ISO-8859-1 is the HTTP/1.1 default a server sends when nobody configured a charset.
         candidates.reverse()
-    if any(codec != "utf-8" for _, codec in candidates if codec) and _is_utf8(content):
-        # Chinese text in a GB codec is practically never valid UTF-8, while GB18030 decodes
-        # UTF-8 bytes without an error into mojibake: a page that is valid UTF-8 is UTF-8,
-        # whatever a copied <meta> or a server default says.
-        return Decoded(content.decode("utf-8"), "utf-8", "detected")
+    if _is_utf8(content):
+        # Chinese text in a GB codec is practically never valid UTF-8, while GB18030 (and a
+        # statistical guess such as ptcp154) decodes UTF-8 bytes without an error into
+        # mojibake: a page that is valid UTF-8 is UTF-8, whatever a copied <meta> or a server
+        # default says, and whether or not anything says it.
+        origin = next((o for o, codec in candidates if codec == "utf-8"), "detected")
+        return Decoded(content.decode("utf-8"), "utf-8", origin)
     for origin, codec in candidates:
         if codec and codec not in tried:
             tried.append(codec)

@@ -3,7 +3,8 @@
 Tables whose headers name check-in fields (回访时间, 上月收入 …) make a check-in table, roster
 fields (身份证号, 就业意愿 …) a roster, problem fields (问题, 责任单位, 整改时限) a problem list;
 numbered text items carrying 责任单位/整改时限 make a problem list too; many title-like links
-with a pager and little prose make a listing; anything else is an article.
+with a pager and little prose make a listing; anything else is an article. A password box
+makes a login page only where no story is told beside it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lianxin.parsing.columns import Vocabulary
+from lianxin.parsing.content import prose_chars
 from lianxin.parsing.document import Document, own_text
 from lianxin.parsing.listing import ListingView
 from lianxin.parsing.problems import numbered_items, text_lines, walk
@@ -32,6 +34,8 @@ _ERROR_PAGE = re.compile(
 _LOGIN = re.compile(r"登录|登陆|login|sign in|统一身份认证", re.I)
 # Less text than this outside forms and navigation: a page with nothing to report.
 MIN_REPORT_CHARS = 200
+# Sentences outside links that make a page a story even beside a login box.
+MIN_STORY_PROSE = 50
 
 
 @dataclass(frozen=True)
@@ -93,11 +97,29 @@ def not_a_report(doc: Document) -> str | None:
     headings = (own_text(h) for h in doc.root.iter("h1", "h2"))
     heading = " ".join([doc.title, *headings])
     password = any(field.get("type") == "password" for field in doc.root.iter("input"))
+    if password and _story_beside_login(doc):
+        password = False
     if password and (_LOGIN.search(heading) or len(text) < MIN_REPORT_CHARS):
         return "not a report: a login page (the session or the address is wrong)"
     if _ERROR_PAGE.search(heading) and len(text) < MIN_REPORT_CHARS:
         return f"not a report: an error page served as a page ({heading[:40]!r})"
     return None
+
+
+def _story_beside_login(doc: Document) -> bool:
+    """Return True when the page tells a story and its password boxes sit outside it.
+
+    News sites put a login box in the page header or sidebar; a login page has no prose.
+    """
+    if sum(prose_chars(block) for block in doc.body) < MIN_STORY_PROSE:
+        return False
+    for field in doc.root.iter("input"):
+        if field.get("type") != "password":
+            continue
+        around = set(field.iterancestors())
+        if any(block in around for block in doc.body):
+            return False
+    return True
 
 
 def problem_text(doc: Document) -> bool:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, time
+from functools import partial
 
 from lxml import etree
 
-from lianxin.parsing.places import Places, places_in
-from lianxin.parsing.text import clean_text, find_dates, normalize
+from lianxin.parsing.content import SELECTOR_SHARE, Prose, score_prose
+from lianxin.parsing.meta import choose_stamp, meta_stamp, text_stamps
+from lianxin.parsing.places import Places, report_places
+from lianxin.parsing.text import clean_text, normalize
 from lianxin.parsing.tree import Element, body_of, drop, load_tree, text_of
 
 # Containers content systems put the article in, most specific first.
@@ -44,13 +47,7 @@ NOISE = re.compile(
     re.I,
 )
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\s-\s|\||——\s*\S*网$)\s*")
-_PUBLISHED_LABEL = re.compile(
-    r"(?:发布时间|发布日期|发文日期|成文日期|日期|时间)\s*[:：]\s*"
-    r"(\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2})"
-)
 _SOURCE_LABEL = re.compile(r"来源\s*[:：]\s*([^\s|｜【】\[\]]+)")
-_TIMESTAMP = re.compile(r"(?<!\d)(20\d{2}-\d{1,2}-\d{1,2})\s+\d{1,2}:\d{2}")
-_CLOCK = re.compile(r"^\s*(?:日\s*)?(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?")
 # Where news and WeChat pages name their publisher when no 来源 label does.
 _SOURCE_SELECTORS = ("#js_name", ".rich_media_meta_nickname", ".account_nickname")
 BLOCKS = (
@@ -87,7 +84,6 @@ _MAIN_IDS = {s[1:]: i for i, s in enumerate(MAIN_SELECTORS) if s[0] == "#"}
 _MAIN_CLASSES = {s[1:]: i for i, s in enumerate(MAIN_SELECTORS) if s[0] == "."}
 _SOURCE_IDS = {s[1:]: i for i, s in enumerate(_SOURCE_SELECTORS) if s[0] == "#"}
 _SOURCE_CLASSES = {s[1:]: i for i, s in enumerate(_SOURCE_SELECTORS) if s[0] == "."}
-_DENSE_TAGS = ("div", "td", "section", "article")
 _NAMED_ELEMENTS = etree.XPath("//*[@id or @class or self::article]")
 _CRUMB = re.compile("position|crumb|location|path", re.I)
 # Text nodes naming a source (来源): few per page, found by libxml2 rather than a Python walk.
@@ -107,6 +103,8 @@ class Document:
     published_time: time | None = None
     scripts: list[str] = field(default_factory=list)  # TRS pager scripts (createPageHTML)
     noise_memo: dict[Element, bool] = field(default_factory=dict, repr=False)
+    # The blocks the story is read from: the main container and its prose-bearing siblings.
+    body: list[Element] = field(default_factory=list, repr=False)
 
     @property
     def year(self) -> int | None:
@@ -119,23 +117,26 @@ class Document:
         Answers are remembered per element: every line and link of a page asks about the same
         few ancestors.
         """
-        memo = self.noise_memo
-        path: list[Element] = []
-        node: Element | None = element
-        found = False
-        while node is not None and node.tag != "body":
-            known = memo.get(node)
-            if known is not None:
-                found = known
-                break
-            path.append(node)
-            if _is_noise(node):
-                found = True
-                break
-            node = node.getparent()
-        for visited in path:
-            memo[visited] = found
-        return found
+        return _noisy(self.noise_memo, element)
+
+
+def _noisy(memo: dict[Element, bool], element: Element) -> bool:
+    path: list[Element] = []
+    node: Element | None = element
+    found = False
+    while node is not None and node.tag != "body":
+        known = memo.get(node)
+        if known is not None:
+            found = known
+            break
+        path.append(node)
+        if _is_noise(node):
+            found = True
+            break
+        node = node.getparent()
+    for visited in path:
+        memo[visited] = found
+    return found
 
 
 def load_document(text: str, url: str) -> Document:
@@ -148,10 +149,13 @@ def load_document(text: str, url: str) -> Document:
         drop(junk)  # the text after it (its tail) stays in the page
     meta = _meta_tags(root)
     scan = _scan(root)
+    noise_memo: dict[Element, bool] = {}
+    prose = score_prose(body_of(root), BLOCK_SET, partial(_noisy, noise_memo))
     title = _title(root, meta)
-    published, published_time = _published(root, meta)
+    published, published_time = _published(root, meta, title, text)
     source = meta.get("contentsource") or _labelled_source(root) or scan.named_source
-    main = scan.main_container(root)
+    main = scan.main_container(root, prose)
+    body = prose.blocks(main)
     places = Places()
     for text_part in (
         title,
@@ -160,9 +164,20 @@ def load_document(text: str, url: str) -> Document:
         scan.breadcrumb,
         meta.get("sitename", ""),
     ):
-        places.merge(places_in(text_part))
+        places.merge(report_places(text_part))
     return Document(
-        root, url, meta, title, published, source, places, main, published_time, scripts
+        root,
+        url,
+        meta,
+        title,
+        published,
+        source,
+        places,
+        main,
+        published_time,
+        scripts,
+        noise_memo,
+        body,
     )
 
 
@@ -208,27 +223,22 @@ class _Scan:
     named_source: str | None
     breadcrumb: str
 
-    def main_container(self, root: Element) -> Element:
-        """Return the element holding the report: a known container, else the densest block."""
+    def main_container(self, root: Element, prose: Prose) -> Element:
+        """Return the element holding the report: a known container, else the prose block.
+
+        A known container must hold half of the best block's prose (or, on a page without
+        prose, some text or a table): `.main` on a breadcrumb cell is not the article.
+        """
         for elements in self.candidates:
             for element in elements:
-                if len(normalize(text_of(element))) >= 20 or _has(element, "table"):
+                if prose.best is None:
+                    if len(normalize(text_of(element))) >= 20 or _has(element, "table"):
+                        return element
+                elif prose.share(element) >= SELECTOR_SHARE:
                     return element
-        best: Element | None = None
-        best_length = 0
-        for element in root.iter(*_DENSE_TAGS):
-            if _is_noise(element):
-                continue
-            length = 0
-            for child in element:
-                if child.tag != "p" and child.tag != "section":
-                    continue
-                text_length = len(normalize(text_of(child)))
-                if not _has(child, "a") or text_length > 40:
-                    length += text_length
-            if length > best_length:
-                best, best_length = element, length
-        return best if best is not None and best_length >= 50 else body_of(root)
+        if prose.best is None or prose.best.tag in ("html", "body"):
+            return body_of(root)
+        return prose.best
 
 
 def _scan(root: Element) -> _Scan:
@@ -319,39 +329,13 @@ def _title(root: Element, meta: dict[str, str]) -> str:
     return headings[0] if headings else short_title
 
 
-def _published(root: Element, meta: dict[str, str]) -> tuple[date | None, time | None]:
-    for key in (
-        "pubdate",
-        "publishdate",
-        "article:published_time",
-        "firstpublishedtime",
-        "publish_time",
-        "datepublished",
-        "date",
-    ):
-        if meta.get(key):
-            match = re.search(r"\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?", meta[key])
-            dates = find_dates(meta[key])
-            if dates:
-                return dates[0], _clock(meta[key][match.end() :] if match else "")
-    text = normalize(text_of(body_of(root), " "))
-    for pattern in (_PUBLISHED_LABEL, _TIMESTAMP):
-        match = pattern.search(text)
-        if match:
-            dates = find_dates(match.group(1))
-            if dates:
-                return dates[0], _clock(text[match.end(1) : match.end(1) + 12])
-    return None, None
-
-
-def _clock(text: str) -> time | None:
-    match = _CLOCK.match(text)
-    if not match:
-        return None
-    hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    return time(hour, minute, second)
+def _published(
+    root: Element, meta: dict[str, str], title: str = "", html: str = ""
+) -> tuple[date | None, time | None]:
+    """Return the publication day and clock: the meta tags' or the date under the title."""
+    machine = meta_stamp(root, meta, html)
+    written = text_stamps(page_lines(body_of(root)), title)
+    return choose_stamp(machine, written)
 
 
 def _labelled_source(root: Element) -> str | None:

@@ -11,11 +11,14 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from lianxin.parsing.content import prose_chars
 from lianxin.parsing.document import Document
 from lianxin.parsing.text import clean_text
 from lianxin.parsing.tree import Element, text_of
 
 MIN_TITLE_CHARS = 6  # shorter link texts are navigation (首页, 政务公开 …)
+MIN_STORY_CHARS = 100  # a story this long, in sentences, makes a page an article
+MAX_SUMMARY_CHARS = 300  # the most text a listing item (title and summary) holds
 _NEXT_WORDS = ("下一页", "下页", "后一页", "下一頁", "next", "›", "»", ">")
 _PAGER_TEXT = re.compile(r"共\s*\d+\s*页|尾页|末页|上一页|下一页|第\s*\d+\s*页")
 _CREATE_PAGE = re.compile(
@@ -29,11 +32,17 @@ class ListingView:
     next_page: str | None = None
     pager_seen: bool = False
     prose_chars: int = 0  # paragraph text outside the link list: large on article pages
+    title_chars: int = 0  # text of the report links: what a listing is made of
+    container: Element | None = None  # the list the report links are in
 
     @property
     def looks_like_listing(self) -> bool:
-        """Return True when the page is mostly a list of report links."""
-        if self.prose_chars >= 400:
+        """Return True when the page is mostly a list of report links.
+
+        A story with a list of related links beside it is no listing: its prose outweighs a
+        third of the link titles (or is long whatever the links).
+        """
+        if self.prose_chars >= max(MIN_STORY_CHARS, self.title_chars / 3):
             return False
         return len(self.links) >= 5 or (self.pager_seen and len(self.links) >= 1)
 
@@ -52,19 +61,57 @@ def read_listing(doc: Document) -> ListingView:
         groups.setdefault(container, []).append(anchor)
     view = ListingView()
     best = max(groups, key=lambda k: len(groups[k]), default=None)
+    view.container = best
     if best is not None:
         for anchor in groups[best]:
             url = urljoin(doc.url, str(anchor.get("href")).strip())
             if url not in view.links:
                 view.links.append(url)
+                view.title_chars += len(clean_text(text_of(anchor)))
     view.next_page, view.pager_seen = _next_page(doc)
     inside = set(best.iterdescendants("p")) if best is not None else set()
-    view.prose_chars = sum(
+    paragraphs = sum(
         len(clean_text(text_of(p)))
         for p in doc.root.iter("p")
         if p not in inside and not doc.is_noise(p)
     )
+    anchors = groups[best] if best is not None else []
+    view.prose_chars = max(_story_chars(doc, anchors, best), paragraphs if paragraphs >= 400 else 0)
     return view
+
+
+def _story_chars(doc: Document, anchors: list[Element], container: Element | None) -> int:
+    """Return the prose of the page's story blocks that is not the report links' own items.
+
+    An item is the largest element around one report link (a <li> with its title and summary);
+    summaries under the titles of a news listing do not count, a related-news list inside a
+    story is taken out of it. An "item" holding a long text is a story with a link in it.
+    """
+    inside: dict[Element, int] = {}
+    for anchor in anchors:
+        for node in anchor.iterancestors():
+            inside[node] = inside.get(node, 0) + 1
+            if node is container:
+                break
+    items: dict[Element, int] = {}
+    for anchor in anchors:
+        item = anchor
+        for node in anchor.iterancestors():
+            if node is container or inside[node] > 1:
+                break
+            item = node
+        if item not in items and (chars := prose_chars(item)) <= MAX_SUMMARY_CHARS:
+            items[item] = chars
+    total = 0
+    for block in doc.body:
+        if block in items or any(node in items for node in block.iterancestors()):
+            continue  # the story block is one listing item
+        chars = prose_chars(block)
+        for item, item_chars in items.items():
+            if block in item.iterancestors():
+                chars -= item_chars
+        total += max(0, chars)
+    return total
 
 
 _LIST_TAGS = ("ul", "ol", "dl", "table", "tbody")

@@ -22,7 +22,7 @@ from lianxin.parsing.detect import Detection, detect, not_a_report, table_kind
 from lianxin.parsing.document import Document, load_document
 from lianxin.parsing.facts import facts_in
 from lianxin.parsing.listing import read_listing
-from lianxin.parsing.places import places_in
+from lianxin.parsing.places import report_places
 from lianxin.parsing.problems import notice_wide_deadline, problems_from_table, problems_from_text
 from lianxin.parsing.problems import text_lines as problem_lines
 from lianxin.parsing.roster import regions_of, roster_from_table
@@ -180,7 +180,7 @@ def _places_from_tables(result: ParseResult, tables: list[Table]) -> None:
     report = result.report
     for table in tables:
         for text in (*table.titles, *table.context):
-            found = places_in(text)
+            found = report_places(text)
             report.county = report.county or found.county
             report.town = report.town or found.town
 

@@ -84,7 +84,9 @@ MASKED_PHONE = "phone masked on the roster: cannot be called from Lianxin"
 
 def regions_of(doc: Document, workers: list[Worker]) -> list[Region]:
     """Return the county, towns and villages a roster names, each with its parent."""
-    county = doc.places.county
+    # The roster is where the region tree comes from: the county its title names is the
+    # county's own, in the gazetteer or not (the page's places hold only known ones).
+    county = doc.places.county or places_in(doc.title).county
     regions: list[Region] = []
     if county:
         regions.append(Region(level=RegionLevel.county, name=county))
