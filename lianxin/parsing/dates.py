@@ -31,10 +31,22 @@ _MISSING = frozenset(
 _CN_RUN = re.compile(
     rf"[{CHINESE_NUMERAL_CHARS}]+(?=\s*(?:年|月|日|号|天|个|周(?![一二三四五六日天])|旬|星期))"
 )
+_CN_DIGITS = "〇零○一二三四五六七八九"
+_DIGIT_TABLE = str.maketrans(_CN_DIGITS, "00012345678" + "9")
+_CN_YEAR = re.compile(rf"(?<![{CHINESE_NUMERAL_CHARS}])[{_CN_DIGITS}]{{2,4}}(?=\s*年)")
 _DAY = r"(\d{1,2})\s*[日号]"
+# 年 goes with 月, punctuation with punctuation: 2018年1－9月份 is a span of months, not Jan 9.
+# A time glued on (2018-12-1209:03) still ends the day.
 _FULL_DATE = re.compile(
-    r"(?<!\d)(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})(?!\d)\s*[日号]?"
+    r"(?<!\d)(\d{4})\s*(?:年\s*(\d{1,2})\s*月|[-./]\s*(\d{1,2})\s*[-./])\s*(\d{1,2})"
+    r"(?:(?!\d)|(?=\d{1,2}[:：]\d{2}))\s*[日号]?"
 )
+# 15年3月2日: a two-digit year, placed by `two_digit_year`.
+_SHORT_YEAR_DATE = re.compile(
+    r"(?<![\d.])(\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(?!\d)"
+)
+_SPAN_AFTER = re.compile(r"\s*(?:至|到|~|〜|—+|–+|－+|-+)\s*\d")
+_SPAN_BEFORE = re.compile(r"[\d月]\s*(?:至|到|~|〜|—+|–+|－+|-+)\s*$")
 _COMPACT_DATE = re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])([0-2]\d|3[01])(?!\d)")
 _MONTH_DAY = re.compile(r"(?<![\d.])(\d{1,2})\s*月\s*(?:份\s*)?(\d{1,2})\s*[日号]?(?!\d)")
 _REL_YEAR_MONTH_DAY = re.compile(r"(今年|本年|去年|上年|前年|明年)\s*(\d{1,2})\s*月\s*" + _DAY)
@@ -124,6 +136,8 @@ def prepare(text: str | None) -> str:
     value = normalize_number_text(text)
     if not value or value.isascii():
         return value
+    # A year in digits keeps every digit (零七年 → 07年, 二〇二六年 → 2026年).
+    value = _CN_YEAR.sub(lambda m: m.group(0).translate(_DIGIT_TABLE), value)
     return _CN_RUN.sub(_arabic, value)
 
 
@@ -134,21 +148,27 @@ def parse_date(
 
     A date without a year takes `default_year` when given, else the year that puts it within
     half a year of `reference`. 今天/昨天/上周三/上月8日 need `reference`. Raises ValueError for
-    text that is not a day (11月32日, 2026年11月, 上月), or a relative one without a reference.
+    text that is not a day (11月32日, 2026年11月, 上月), a span of days (2017年8月11日至22日: see
+    `parse_span`), or a relative one without a reference.
     """
     value = prepare(text)
     if value.lower() in _MISSING:
         return None
-    for pattern in (_FULL_DATE, _COMPACT_DATE):
+    for pattern in (_FULL_DATE, _COMPACT_DATE, _SHORT_YEAR_DATE):
         match = pattern.search(value)
         if match:
-            year, month, day = (int(g) for g in match.groups())
+            _refuse_span(value, match)
+            year, month, day = _ymd(match)
+            if pattern is _SHORT_YEAR_DATE:
+                page_year = default_year or (reference.year if reference else None)
+                year = two_digit_year(year, page_year, value)
             return make_date(year, month, day, value)
     relative = _relative_day(value, reference)
     if relative is not None:
         return relative
     match = _MONTH_DAY.search(value)
     if match:
+        _refuse_span(value, match)
         month, day = int(match.group(1)), int(match.group(2))
         if default_year is not None:
             return make_date(default_year, month, day, value)
@@ -168,13 +188,15 @@ def find_dates(
     value = prepare(text)
     found: list[tuple[int, date]] = []
     taken: list[tuple[int, int]] = []
-    for pattern in (_FULL_DATE, _MONTH_DAY):
+    for pattern in (_FULL_DATE, _SHORT_YEAR_DATE, _MONTH_DAY):
         for match in pattern.finditer(value):
             if any(s <= match.start() < e for s, e in taken):
                 continue
             try:
                 day = parse_date(match.group(0), default_year, reference=reference)
             except ValueError:
+                # An unplaceable 15年3月2日 is still no 3月2日 of the page's year.
+                taken.append((match.start(), match.end()))
                 continue
             if day is not None:
                 found.append((match.start(), day))
@@ -185,11 +207,16 @@ def find_dates(
 def find_period(text: str, *, reference: date | None = None) -> str | None:
     """Return the first YYYY-MM month named in `text` (2026年11月, 2026-11), else None.
 
-    With `reference`, relative months count too: 上月, 本月, 今年5月, 去年5月.
+    With `reference`, relative months count too: 上月, 本月, 今年5月, 去年5月. A span of months
+    (2026年8月至11月) names no one month and is skipped.
     """
     value = prepare(text)
     for pattern in (_PERIOD, _PERIOD_DASH):
         for match in pattern.finditer(value):
+            if _SPAN_AFTER.match(value, match.end()) or _SPAN_BEFORE.search(
+                value, 0, match.start()
+            ):
+                continue
             year, month = int(match.group(1)), int(match.group(2))
             if 1 <= month <= 12 and 1900 < year < 2200:
                 return f"{year:04d}-{month:02d}"
@@ -217,11 +244,14 @@ def parse_window(text: str | None, reference: date) -> DateRange | None:
     xun = _XUN.search(value)
     if xun:
         return _xun_range(xun, reference, value)
-    for separator in _RANGE_SEP.finditer(value):
-        span = _split_window(value, separator, reference)
+    if _RANGE_SEP.search(value):
+        try:
+            span = parse_span(value, reference=reference)
+        except ValueError as exc:
+            if "ends before it starts" in str(exc):
+                raise ValueError(f"window ends before it starts: {value!r}") from exc
+            span = None
         if span is not None:
-            if span.end < span.start:
-                raise ValueError(f"window ends before it starts: {value!r}")
             return span
     try:
         day = parse_date(value, reference=reference)
@@ -232,6 +262,170 @@ def parse_window(text: str | None, reference: date) -> DateRange | None:
         year, month = int(period[:4]), int(period[5:])
         return DateRange(date(year, month, 1), month_end(year, month))
     return DateRange(day, day) if day else None
+
+
+# A date as written, in parts: 2017年8月11日, 2017年8月, 2017年, 8月11日, 8月, 11日, 2019.05.29,
+# 1999.08, 09-01, 6·30, and a bare number (2009, 12) whose unit comes from the other end.
+_CLOCK = (
+    r"(?:\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?\s*时?"
+    r"|(?:\d{1,2}|零)\s*[时点](?:\s*\d{1,2}\s*分)?)"
+)
+_TIME_TAIL = re.compile(rf"[\s-]*{_CLOCK}(?:\s*(?:~|〜|至|到|-)\s*{_CLOCK})?\s*$")
+_PART = re.compile(
+    r"(?:(?P<year>\d{4}|\d{2})\s*年)?\s*(?:(?P<month>\d{1,2})\s*月份?)?"
+    r"\s*(?:(?P<day>\d{1,2})\s*[日号]?)?"
+)
+_NUMERIC_PART = re.compile(
+    r"(?P<year>\d{4})(?:\s*[-./\s]\s*(?P<month>\d{1,2})(?:\s*[-./\s]\s*(?P<day>\d{1,2}))?)?"
+    r"|(?P<md_month>\d{1,2})\s*[-/·]\s*(?P<md_day>\d{1,2})"
+)
+_SPAN_SEP = re.compile(r"\s*(?:至|到|~|〜|—+|–+|－+|-+)\s*")
+_SPAN_WRAP = re.compile(r"^(?:从|自)\s*|\s*(?:止|为止)$")
+
+
+@dataclass(frozen=True)
+class _Parts:
+    year: int | None
+    month: int | None
+    day: int | None
+    bare: int | None = None  # a number without 年/月/日: its unit comes from the other end
+    short_year: bool = False  # written with two digits (15年): the century is still to find
+
+
+def parse_span(
+    text: str | None, default_year: int | None = None, *, reference: date | None = None
+) -> DateRange | None:
+    """Return the calendar days a written date or period covers, both ends kept.
+
+    2017年8月11日 → that day; 2017年8月 → the month; 2023年 → the year; 2017年8月至11月 →
+    Aug 1 to Nov 30; 2018年1－9月份 → Jan 1 to Sep 30; 从2018年12月九号到十五号 → Dec 9 to 15 of
+    2018 (an end takes what the other end wrote, never the reference's year over a written one);
+    1985到89年9月; 2008.03-2009. Two-digit years (15年, 九零年) are 20xx unless that is more than
+    ten years after the reference (or `default_year`), then 19xx. A missing year is
+    `default_year`, else the one nearest `reference`. Time of day is ignored. None for missing
+    markers; ValueError for text that is not such a date, an impossible day, or a span that
+    ends before it starts.
+    """
+    value = _SPAN_WRAP.sub("", prepare(text)).replace("起至", "至")
+    if value.lower() in _MISSING:
+        return None
+    single = _read_parts(value)
+    if single is not None and single.bare is None:
+        start, end = _parts_span(single, default_year, reference, value)
+        return DateRange(start, end)
+    for separator in _SPAN_SEP.finditer(value):
+        left = _read_parts(value[: separator.start()])
+        right = _read_parts(value[separator.end() :])
+        if left is None or right is None or right.bare is not None and left.bare is not None:
+            continue
+        left, right = _inherit(left, right), _inherit(right, left)
+        start = _parts_span(left, default_year, reference, value)[0]
+        end = _parts_span(right, default_year, reference, value)[1]
+        if end < start:
+            raise ValueError(f"span ends before it starts: {value!r}")
+        return DateRange(start, end)
+    raise ValueError(f"not a date or a period: {value!r}")
+
+
+def _read_parts(text: str) -> _Parts | None:
+    text = _TIME_TAIL.sub("", text.strip()).strip()
+    if not text:
+        return None
+    if text.isdigit() and len(text) == 8:
+        return _Parts(int(text[:4]), int(text[4:6]), int(text[6:]))
+    if text.isdigit() and len(text) in (1, 2, 4):
+        return _Parts(None, None, None, bare=int(text))
+    numeric = _NUMERIC_PART.fullmatch(text)
+    if numeric:
+        if numeric.group("year"):
+            year, month, day = (numeric.group(g) for g in ("year", "month", "day"))
+            return _Parts(int(year), _int(month), _int(day))
+        return _Parts(None, int(numeric.group("md_month")), int(numeric.group("md_day")))
+    match = _PART.fullmatch(text)
+    if match is None or not any(match.groups()):
+        # 2018年1 (of 2018年1－9月): a trailing bare number after a year or month.
+        head = re.fullmatch(r"(.*?月)\s*(\d{1,2})", text)
+        if head is None:
+            return None
+        parts = _read_parts(head.group(1))
+        if parts is None:
+            return None
+        return _Parts(parts.year, parts.month, parts.day, int(head.group(2)), parts.short_year)
+    year, month, day = (match.group(g) for g in ("year", "month", "day"))
+    if day and not month and not re.search(r"[日号]$", text):
+        # 2018年1 (of 2018年1－9月) or 1 (of 1-10日): the unit comes from the other end.
+        return _Parts(_int(year), None, None, int(day), bool(year and len(year) == 2))
+    return _Parts(_int(year), _int(month), _int(day), short_year=bool(year and len(year) == 2))
+
+
+def _int(text: str | None) -> int | None:
+    return None if text is None else int(text)
+
+
+def _inherit(parts: _Parts, other: _Parts) -> _Parts:
+    # A bare number takes the unit of the other end's first written part (1－9月: months).
+    year, month, day = parts.year, parts.month, parts.day
+    if parts.bare is not None:
+        if other.year is not None and other.month is None and other.day is None or (
+            parts.year is None and parts.month is None and len(str(parts.bare)) == 4
+        ):
+            year = parts.bare if year is None else year
+        elif other.month is not None and (other.year is None or parts.year is not None):
+            if month is None:
+                month = parts.bare
+            else:
+                day = parts.bare
+        elif other.day is not None:
+            day = parts.bare
+        else:
+            year = parts.bare
+    # What the end leaves out above its first part comes from the other end (11月 of 2017年8月).
+    if year is None and other.year is not None and (month is not None or day is not None):
+        year = other.year
+    if month is None and day is not None and other.month is not None:
+        month = other.month
+    short = parts.short_year if parts.year is not None or year is None else other.short_year
+    return _Parts(year, month, day, short_year=short and year is not None and year < 100)
+
+
+def _parts_span(
+    parts: _Parts,
+    default_year: int | None,
+    reference: date | None,
+    value: str,
+) -> tuple[date, date]:
+    year, month, day = parts.year, parts.month, parts.day
+    if year is not None and parts.short_year:
+        page_year = default_year or (reference.year if reference else None)
+        year = two_digit_year(year, page_year, value)
+    if year is None and month is None and day is not None and reference is not None:
+        year, month = reference.year, reference.month  # 1—10日: the reference's month
+    if year is None:
+        if month is None:
+            raise ValueError(f"a day without its month: {value!r}")
+        if default_year is not None:
+            year = default_year
+        elif reference is not None:
+            year = nearest_date(month, day or 1, reference, value).year
+        else:
+            raise ValueError(f"date without a year and no page year: {value!r}")
+    if month is None:
+        if day is not None:
+            raise ValueError(f"a day without its month: {value!r}")
+        return make_date(year, 1, 1, value), make_date(year, 12, 31, value)
+    if not 1 <= month <= 12:
+        raise ValueError(f"not a real month: {value!r}")
+    if day is None:
+        return date(year, month, 1), month_end(year, month)
+    day_value = make_date(year, month, day, value)
+    return day_value, day_value
+
+
+def two_digit_year(short: int, reference_year: int | None, original: str) -> int:
+    """Return the year a two-digit year means: 20xx, or 19xx when 20xx is over ten years ahead."""
+    if reference_year is None:
+        raise ValueError(f"two-digit year and no page year to place it: {original!r}")
+    return 2000 + short if 2000 + short <= reference_year + 10 else 1900 + short
 
 
 def parse_deadline(text: str | None, reference: date) -> date | None:
@@ -394,6 +588,17 @@ def _relative_day(value: str, reference: date | None) -> date | None:
     return None
 
 
+def _ymd(match: re.Match[str]) -> tuple[int, int, int]:
+    # _FULL_DATE writes its month in group 2 (年…月) or 3 (punctuation).
+    year, month, day = (int(g) for g in match.groups() if g is not None)
+    return year, month, day
+
+
+def _refuse_span(value: str, match: re.Match[str]) -> None:
+    if _SPAN_AFTER.match(value, match.end()):
+        raise ValueError(f"names a span of days, not a day: {value!r}")
+
+
 def _need(reference: date | None, value: str) -> date:
     if reference is None:
         raise ValueError(f"relative date and no report date to count from: {value!r}")
@@ -417,44 +622,6 @@ def _xun_range(match: re.Match[str], reference: date, value: str) -> DateRange:
     first = {"上": 1, "中": 11, "下": 21}[part]
     last = month_end(year, month) if part == "下" else date(year, month, first + 9)
     return DateRange(date(year, month, first), last)
-
-
-def _split_window(value: str, separator: re.Match[str], reference: date) -> DateRange | None:
-    left, right = value[: separator.start()], value[separator.end() :]
-    if not left or not right or not right[0].isdigit():
-        return None
-    end_parts = _date_parts(right)
-    start_parts = _date_parts(left, bare=True)
-    if end_parts is None or start_parts is None:
-        return None
-    end_year, end_month, end_day = end_parts
-    start_year, start_month, start_day = start_parts
-    # The right end inherits what the left wrote (11月1日至10日), the left what the right wrote
-    # (1-10日 of 11月: neither → the reference month).
-    month = start_month or end_month
-    year = start_year or end_year
-    if month is None:
-        year, month = reference.year, reference.month
-    elif year is None:
-        year = nearest_date(month, 1, reference, value).year
-    start = make_date(year, month, start_day, value)
-    end = make_date(end_year or year, end_month or month, end_day, value)
-    return DateRange(start, end)
-
-
-def _date_parts(text: str, bare: bool = False) -> tuple[int | None, int | None, int] | None:
-    text = text.strip()
-    match = _FULL_DATE.fullmatch(text)
-    if match:
-        year, month, day = (int(g) for g in match.groups())
-        return year, month, day
-    match = re.fullmatch(r".*?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?", text)
-    if match:
-        return None, int(match.group(1)), int(match.group(2))
-    match = re.fullmatch(r".*?(?<![\d.])(\d{1,2})\s*[日号]" + ("?" if bare else ""), text)
-    if match:
-        return None, None, int(match.group(1))
-    return None
 
 
 def _named_deadline(value: str, reference: date) -> date | None:
