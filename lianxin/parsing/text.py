@@ -18,6 +18,7 @@ from lianxin.parsing.dates import (
     find_period,
     parse_date,
     parse_deadline,
+    parse_span,
     parse_window,
     spring_festival_deadline,
 )
@@ -28,6 +29,7 @@ from lianxin.parsing.numbers import (
     parse_count,
     parse_fen,
     parse_income,
+    parse_money,
     parse_quantity,
     parse_yuan,
 )
@@ -52,9 +54,11 @@ __all__ = [
     "parse_deadline",
     "parse_fen",
     "parse_income",
+    "parse_money",
     "parse_problem_status",
     "parse_quantity",
     "parse_reached",
+    "parse_span",
     "parse_window",
     "parse_work_status",
     "parse_yuan",
