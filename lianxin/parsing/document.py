@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, time
-from functools import partial
 
 from lxml import etree
 
-from lianxin.parsing.content import SELECTOR_SHARE, Prose, score_prose
+from lianxin.parsing.content import SELECTOR_SHARE, Noise, Prose, score_prose
 from lianxin.parsing.meta import choose_stamp, meta_stamp, text_stamps
 from lianxin.parsing.places import Places, report_places
 from lianxin.parsing.text import clean_text, normalize
@@ -102,7 +101,7 @@ class Document:
     main: Element
     published_time: time | None = None
     scripts: list[str] = field(default_factory=list)  # TRS pager scripts (createPageHTML)
-    noise_memo: dict[Element, bool] = field(default_factory=dict, repr=False)
+    noise: Noise = field(default_factory=lambda: Noise(_is_noise), repr=False)
     # The blocks the story is read from: the main container and its prose-bearing siblings.
     body: list[Element] = field(default_factory=list, repr=False)
 
@@ -117,26 +116,7 @@ class Document:
         Answers are remembered per element: every line and link of a page asks about the same
         few ancestors.
         """
-        return _noisy(self.noise_memo, element)
-
-
-def _noisy(memo: dict[Element, bool], element: Element) -> bool:
-    path: list[Element] = []
-    node: Element | None = element
-    found = False
-    while node is not None and node.tag != "body":
-        known = memo.get(node)
-        if known is not None:
-            found = known
-            break
-        path.append(node)
-        if _is_noise(node):
-            found = True
-            break
-        node = node.getparent()
-    for visited in path:
-        memo[visited] = found
-    return found
+        return self.noise(element)
 
 
 def load_document(text: str, url: str) -> Document:
@@ -149,8 +129,8 @@ def load_document(text: str, url: str) -> Document:
         drop(junk)  # the text after it (its tail) stays in the page
     meta = _meta_tags(root)
     scan = _scan(root)
-    noise_memo: dict[Element, bool] = {}
-    prose = score_prose(body_of(root), BLOCK_SET, partial(_noisy, noise_memo))
+    noise = Noise(_is_noise)
+    prose = score_prose(body_of(root), BLOCK_SET, noise)
     title = _title(root, meta)
     published, published_time = _published(root, meta, title, text)
     source = meta.get("contentsource") or _labelled_source(root) or scan.named_source
@@ -176,7 +156,7 @@ def load_document(text: str, url: str) -> Document:
         main,
         published_time,
         scripts,
-        noise_memo,
+        noise,
         body,
     )
 
