@@ -51,7 +51,8 @@ def table_village(table: Table, doc: Document) -> str | None:
         village = places_in(text).village
         if village:
             return village
-    return doc.places.village
+    # A check-in page's own title names the village its table is about, known or not.
+    return doc.places.village or places_in(doc.title).village
 
 
 def checkins_from_table(

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lianxin.parsing.gazetteer import configured_tree
 from lianxin.parsing.page import parse_page
 from lianxin.parsing.series import content_pages, parse_series
-from lianxin.records import ParseResult
+from lianxin.records import ParseResult, Region
 
 FETCHED_AT = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 BASE_URL = "http://corpus.example/"
@@ -65,7 +66,18 @@ def load_cases(folder: Path) -> list[Case]:
 
 
 def run_case(case: Case) -> ParseResult:
-    """Parse the case's page (or its series of pages) as the pipeline would."""
+    """Parse the case's page (or its series of pages) as the pipeline would.
+
+    A corpus of a fictional county says its region tree in `regions.json` (level, name,
+    parent), as a deployment configures its own: places are read only when they are real.
+    """
+    tree = case.folder / "regions.json"
+    regions = json.loads(tree.read_text(encoding="utf-8")) if tree.exists() else []
+    with configured_tree(Region.model_validate(r) for r in regions):
+        return _run_case(case)
+
+
+def _run_case(case: Case) -> ParseResult:
     charset = case.expected.get("http_charset")
     first = (case.folder / f"{case.name}.html").read_bytes()
     series: dict[str, str] | None = case.expected.get("series")
