@@ -121,3 +121,76 @@ def test_a_documents_written_date_in_its_own_cell_outranks_the_portals_date() ->
     )
     assert report.published == date(2022, 1, 27)
     assert report.published_time is None  # 00:00:00 is what date-only systems write
+
+
+def test_a_reporter_and_stringer_lead_names_both_writers() -> None:
+    report = report_of(
+        "<title>青山村的竹编走出了大山</title><body><h1>青山村的竹编走出了大山</h1>"
+        "<div>本报记者 孟晓东 通讯员 段春燕</div>"
+        f"{STORY}"
+    )
+    assert report.authors == ["孟晓东", "段春燕"]
+
+
+def test_a_bracketed_reporter_opening_the_lead_is_the_author() -> None:
+    report = report_of(
+        "<title>白云乡改造农村户厕</title><body><h1>白云乡改造农村户厕</h1>"
+        "<p>据云溪日报讯（记者 卓玛次仁）记者近日从白云乡了解到，"
+        + "全乡今年改造户用卫生厕所一千余座，" * 4
+        + "</p>"
+    )
+    assert report.authors == ["卓玛次仁"]
+
+
+def test_a_page_naming_only_its_editor_takes_the_editor_as_author() -> None:
+    # Readers who labelled real pages, and GNE, name the responsible editor when no writer is.
+    report = report_of(
+        "<meta name='author' content='云溪新闻网'>"
+        "<title>石门村修通产业路</title><body><h1>石门村修通产业路</h1>"
+        f"{STORY}<p>（责任编辑：汪晓峰_NB12）</p>"
+    )
+    assert report.editor == "汪晓峰"
+    assert report.authors == ["汪晓峰"]
+
+
+def test_a_site_named_as_meta_author_is_no_author() -> None:
+    report = report_of(
+        "<meta name='author' content='云溪新闻网'>"
+        "<title>龙山镇召开务工座谈会</title><body><h1>龙山镇召开务工座谈会</h1>"
+        f"{STORY}<div>来源：云溪新闻网</div>"
+    )
+    assert report.authors == []
+
+
+def test_a_person_named_in_the_meta_author_tag_is_the_author() -> None:
+    report = report_of(
+        "<meta name='citation_authors' content='欧阳  婧'>"
+        f"<title>村级电商调查</title><body><h1>村级电商调查</h1>{STORY}"
+    )
+    assert report.authors == ["欧阳婧"]
+
+
+def test_a_labelled_author_line_amid_other_labels_is_read() -> None:
+    report = report_of(
+        "<title>乡村振兴读本_连载</title><body><h1>乡村振兴读本</h1>"
+        "<div>连载：乡村振兴读本 出版社：云溪出版社 作者： 龚卫平</div>"
+        f"{STORY}"
+    )
+    assert report.authors == ["龚卫平"]
+
+
+def test_a_government_documents_issuing_office_is_its_author() -> None:
+    report = report_of(
+        "<title>云溪县人民政府关于春耕备耕的通告</title><body>"
+        "<table><tr><td>发文机关：</td><td>云溪县人民政府</td></tr></table>"
+        f"<h1>云溪县人民政府关于春耕备耕的通告</h1>{STORY}"
+    )
+    assert report.authors == ["云溪县人民政府"]
+
+
+def test_a_placeholder_author_is_no_author() -> None:
+    report = report_of(
+        "<title>游戏评测</title><body><h1>游戏评测</h1>"
+        f"<div>作者：未知 来源：网络</div>{STORY}"
+    )
+    assert report.authors == []

@@ -12,6 +12,14 @@ from dataclasses import dataclass, field
 
 from lianxin.parsing.content import own_lines
 from lianxin.parsing.document import BLOCK_SET, BLOCKS, Document, page_lines
+from lianxin.parsing.meta import (
+    labelled_editor,
+    labelled_writers,
+    lead_writers,
+    meta_writers,
+    title_line,
+    writer_names,
+)
 from lianxin.parsing.text import clean_text, normalize
 from lianxin.parsing.tree import Element, text_of
 
@@ -62,7 +70,7 @@ def is_byline(line: str) -> bool:
 
     The line may open with the bare publication time (2026-10-28 16:02 来源：…).
     """
-    text = _LEADING_TIME.sub("", normalize(line)).lstrip("【[ |")
+    text = _LEADING_TIME.sub("", normalize(line)).lstrip("【[ |（(")
     if len(text) > 160:
         return False
     return bool(_LABEL.match(text)) or len(_LABEL.findall(text)) >= 2 and len(text) <= 100
@@ -72,35 +80,35 @@ def read_byline(doc: Document) -> Byline:
     """Return authors, editor and source from the page's byline lines, or a 记者/通讯员 lead."""
     byline = Byline()
     editors: dict[str, str] = {}
-    for element, line in page_lines(doc.root):
+    lines = page_lines(doc.root)
+    for element, line in lines:
         if not is_byline(line) or element.tag in ("table", "tr"):
             continue
         byline.text = byline.text or line
         for label, value in byline_pairs(line):
             if label in _AUTHOR_LABELS and not byline.authors:
-                byline.authors = _names(value)
+                byline.authors = writer_names(value)
             elif label in ("责任编辑", "编辑") and value:
-                editors.setdefault(label, value.split(" ")[0])
+                editors.setdefault(label, "、".join(writer_names(value)) or value.split(" ")[0])
             elif label in _SOURCE_LABELS and value and not byline.source:
                 byline.source = value.split(" ")[0]
     # The responsible editor (责任编辑) answers for the page; a plain 编辑 is the fallback.
-    byline.editor = editors.get("责任编辑") or editors.get("编辑")
+    byline.editor = editors.get("责任编辑") or editors.get("编辑") or labelled_editor(lines)
     if not byline.authors:
         lead = _lead_line(doc.main)
         if lead:
             byline.authors = lead_authors(lead)
-    if not byline.authors and doc.meta.get("author"):
-        byline.authors = _names(doc.meta["author"])
+    anchor = title_line(lines, doc.title)
+    story = lines[anchor + 1 :] if anchor is not None else page_lines(doc.main)
+    byline.authors = (
+        byline.authors
+        or lead_writers(story)
+        or labelled_writers(lines)
+        or meta_writers(doc.meta)
+        # Readers take the responsible editor for the author of a page that names no writer.
+        or writer_names(byline.editor or "", latin=False)
+    )
     return byline
-
-
-def _names(value: str) -> list[str]:
-    names: list[str] = []
-    for token in re.split(r"[\s、,，/|｜;；]+", value):
-        token = _LEAD_ROLE.split(token)[-1] if _LEAD_ROLE.search(token) else token
-        if _NAME.match(token):
-            names.append(token)
-    return names
 
 
 def lead_authors(line: str) -> list[str]:

@@ -304,10 +304,16 @@ _BY = re.compile(r"(?:^|\s)by\s+([^\s|｜〓]{2,24})", re.I)
 _POSTED_BY = re.compile(r"(?:本贴|本帖|本文)由\s*([^\s]{2,24})\s*于")
 _ROLE = r"(?:记者|通讯员|实习生|特约撰稿人?|撰稿人?)"
 _LEAD = re.compile(
-    rf"{_ROLE}\s*((?:{_CJK_NAME})(?:[\s、,，]+(?!{_ROLE}){_CJK_NAME})*)"
+    rf"{_ROLE}\s*((?:{_CJK_NAME})(?:[\s、,，]+(?!\S{{0,3}}{_ROLE}){_CJK_NAME})*)"
     r"(?=[\s)）、,，/|]|报道|摄|$)"
 )
+_BRACKETED = re.compile(r"[(（][^()（）]{2,40}[)）]")
 _CLOSING_NAME = re.compile(rf"^[(（]\s*({_CJK_NAME})\s*[)）]$")
+# Words that stand where a name would and are none: labels, verbs, placeholders.
+_NOT_NAMES = re.compile(
+    r"编辑|作者|来源|记者|通讯员|本报|报道|表示|介绍|题为|了解|获悉|未知|佚名|匿名|不详|发表|发布"
+)
+_OFFICE_CELL = re.compile(r"^(发文机关|发布机构)\s*[:：]?$")
 _LATIN_HANDLE = re.compile(r"^[A-Za-z][\w.\-]{2,23}$")
 # Names a site, a paper or an office gives itself, never a writer's.
 _ORGANISATION = re.compile(r"网|报|社|台|站|频道|新闻|传媒|出版|公司|集团|中心|编辑部|媒体")
@@ -327,21 +333,24 @@ def labelled_writers(lines: list[tuple[Element, str]]) -> list[str]:
 
     A government document's issuing office (发文机关) is its author.
     """
-    for _, line in lines:
+    for index, (_, line) in enumerate(lines):
         if len(line) > 160:
             continue
+        if _OFFICE_CELL.match(line) and index + 1 < len(lines):
+            office = lines[index + 1][1]
+            if len(office) <= 30 and _GOVERNMENT.search(office):
+                return [office]
         for match in _WRITER_LABEL.finditer(line):
             label, value = match.group(1), match.group(2)
             if label == "发文机关":
                 if _GOVERNMENT.search(value):
                     return [value]
                 continue
-            if names := _writer_names(value):
+            if names := writer_names(value):
                 return names
-        for pattern in (_POSTED_BY, _BY):
-            match = pattern.search(line)
-            if match and (names := _writer_names(match.group(1))):
-                return names
+        match = _POSTED_BY.search(line) or (_DATE_TIME.search(line) and _BY.search(line))
+        if match and (names := writer_names(match.group(1))):
+            return names
     return []
 
 
@@ -353,9 +362,13 @@ def lead_writers(lines: list[tuple[Element, str]]) -> list[str]:
     """
     names: list[str] = []
     for _, line in lines[:12]:
-        head = line[:80]
-        for match in _LEAD.finditer(head):
-            names += [n for n in re.split(r"[\s、,，]+", match.group(1)) if n not in names]
+        # A lead is a short line of its own, or a bracket opening the first paragraph.
+        heads = [line] if len(line) <= 60 else _BRACKETED.findall(line[:80])
+        for head in heads:
+            for match in _LEAD.finditer(head):
+                for name in re.split(r"[\s、,，]+", match.group(1)):
+                    if name not in names and _is_name(name):
+                        names.append(name)
         if names:
             return names
     for _, line in lines:
@@ -369,21 +382,51 @@ def meta_writers(meta: dict[str, str]) -> list[str]:
     """Return the person a meta author tag names; a site or a number (网易, 105092) is none."""
     for key in _META_AUTHOR_KEYS:
         value = meta.get(key, "")
-        if value and (names := _writer_names(_SPACED_NAME.sub("", value))):
+        if value and (names := writer_names(_SPACED_NAME.sub("", value), latin=False)):
             return names
     return []
 
 
-def _writer_names(value: str) -> list[str]:
+def writer_names(value: str, latin: bool = True) -> list[str]:
+    """Return the names `value` opens with; none when it names a site or an office."""
     value = value.strip(" |｜【】[]()（）/:：")
-    latin = re.match(rf"^({_CJK_NAME})\s*([(（][A-Za-z][A-Za-z .]+[)）])$", value)
-    if latin:
-        return [f"{latin.group(1)} {latin.group(2)}"]
+    bilingual = re.match(rf"^({_CJK_NAME})\s*([(（][A-Za-z][A-Za-z .]+[)）])", value)
+    if bilingual:
+        return [f"{bilingual.group(1)} {bilingual.group(2)}"]
     names: list[str] = []
     for token in re.split(r"[\s、,，/|｜;；]+", value):
         token = re.sub(r"_[A-Za-z0-9]+$", "", token)  # 杨倩_NF44: the system's editor code
         if _ORGANISATION.search(token):
             return []
-        if re.fullmatch(_CJK_NAME, token) or _LATIN_HANDLE.match(token):
+        if _is_name(token) or (latin and _LATIN_HANDLE.match(token)):
             names.append(token)
+        elif names or token:
+            break  # the names end where the byline's next item starts
     return names
+
+
+def _is_name(token: str) -> bool:
+    return bool(re.fullmatch(_CJK_NAME, token)) and not _NOT_NAMES.search(token)
+
+
+_EDITOR_LABEL = re.compile(
+    r"(?:^|(?<=[\s|｜【\[(（]))(责任编辑|责编|编辑)\s*[:：]\s*([^\s|｜【】\[\]()（）:：]{2,24})"
+)
+
+
+def labelled_editor(lines: list[tuple[Element, str]]) -> str | None:
+    """Return the editor a short line names (责任编辑：甲, （责编：甲、乙）); 责任编辑 first."""
+    found: dict[str, str] = {}
+    for _, line in lines:
+        if len(line) > 160:
+            continue
+        for match in _EDITOR_LABEL.finditer(line):
+            names = writer_names(match.group(2))
+            if names:
+                found.setdefault(match.group(1), "、".join(names))
+    return found.get("责任编辑") or found.get("责编") or found.get("编辑")
+
+
+def title_line(lines: list[tuple[Element, str]], title: str) -> int | None:
+    """Return the index of the line that shows the page's title, or None."""
+    return _title_line(lines, title)
