@@ -194,3 +194,22 @@ def test_a_placeholder_author_is_no_author() -> None:
         f"<div>作者：未知 来源：网络</div>{STORY}"
     )
     assert report.authors == []
+
+
+def test_the_heading_the_title_tag_repeats_beats_a_cut_og_title() -> None:
+    report = report_of(
+        '<meta property="og:title" content="云溪县揭秘">'
+        '<title>云溪县揭秘"连心表"背后的故事-云溪新闻网</title><body>'
+        '<h1>云溪县揭秘"连心表"背后的故事</h1>'
+        f"{STORY}"
+    )
+    assert report.title == '云溪县揭秘"连心表"背后的故事'
+
+
+def test_a_tag_before_the_heading_is_not_part_of_the_title() -> None:
+    report = report_of(
+        "<title>最会种菜的村子：青山村的大棚经</title><body>"
+        "<h1><span>原创</span> 最会种菜的村子：青山村的大棚经</h1>"
+        f"{STORY}"
+    )
+    assert report.title == "最会种菜的村子：青山村的大棚经"

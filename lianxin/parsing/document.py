@@ -45,7 +45,9 @@ NOISE = re.compile(
     r"hot|banner|login",
     re.I,
 )
-_TITLE_SPLIT = re.compile(r"\s*(?:_|\s-\s|\||——\s*\S*网$)\s*")
+_TITLE_SPLIT = re.compile(
+    r"\s*(?:_|\s-\s|\||——\s*\S*网$|-(?=[^-\s]{2,12}(?:网|报|频道|门户|政府)$))\s*"
+)
 _SOURCE_LABEL = re.compile(r"来源\s*[:：]\s*([^\s|｜【】\[\]]+)")
 # Where news and WeChat pages name their publisher when no 来源 label does.
 _SOURCE_SELECTORS = ("#js_name", ".rich_media_meta_nickname", ".account_nickname")
@@ -289,9 +291,14 @@ def _meta_tags(root: Element) -> dict[str, str]:
 
 
 def _title(root: Element, meta: dict[str, str]) -> str:
-    for key in ("articletitle", "og:title", "title"):
-        if meta.get(key):
-            return meta[key]
+    """Return the article's title: ArticleTitle, else the heading the <title> repeats.
+
+    og:title and <title> carry site names (…_网易财经, …-新华网) and broken quoting cuts
+    og:title short, so a heading that the <title> holds wins over them; a heading that only
+    adds a tag to the <title>'s text (原创 …) gives way to it.
+    """
+    if meta.get("articletitle"):
+        return meta["articletitle"]
     title_element = next(root.iter("title"), None)
     page_title = clean_text(text_of(title_element)) if title_element is not None else ""
     short_title = _TITLE_SPLIT.split(page_title)[0] if page_title else ""
@@ -301,8 +308,21 @@ def _title(root: Element, meta: dict[str, str]) -> str:
         if not is_noise(h) and 4 <= len(text := own_text(h)) <= 100
     ]
     # A heading the <title> repeats is the article's; a lone h1 may be the site's logo.
+    repeated = [
+        text
+        for text in headings
+        if text in page_title and 2 * len(text) >= len(short_title) and text in short_title
+    ]
+    if repeated:
+        return max(repeated, key=len)
     for text in headings:
-        if text in page_title or (short_title and short_title in text):
+        if short_title and short_title in text:
+            return short_title if len(text) - len(short_title) <= 4 else text
+    for key in ("og:title", "title"):
+        if meta.get(key):
+            return meta[key]
+    for text in headings:
+        if text in page_title:
             return text
     if len(short_title) >= 4:
         return short_title
