@@ -40,7 +40,8 @@ class Cell(NamedTuple):  # a tuple: built once per grid slot of a 5,000-row tabl
 class Row:
     number: int  # 1-based data row number within the table (after the header)
     values: dict[str, str] = field(default_factory=dict)  # field → text
-    headers: dict[str, str] = field(default_factory=dict)  # field → the header it came from
+    # field → the header it came from; one dict shared by the rows of a table, never changed
+    headers: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)  # header → text
     raw: dict[str, str] = field(default_factory=dict)  # header → text, for quarantine
     skip_reason: str | None = None  # set for totals and note rows
@@ -95,7 +96,9 @@ def build_grid(table: Element) -> list[list[Cell]]:
                 continue
             while c < len(row) and row[c] is not None:
                 c += 1
-            cell = Cell(cell_text(td), origin, tag == "th")
+            # A cell with no child element is most cells of a big table: read it inline.
+            text = clean_text(td.text) if len(td) == 0 else cell_text(td)
+            cell = Cell(text, origin, tag == "th")
             origin += 1
             rowspan_text, colspan_text = td.get("rowspan"), td.get("colspan")
             if rowspan_text is None and colspan_text is None:  # the common, unmerged cell
@@ -126,6 +129,8 @@ def build_grid(table: Element) -> list[list[Cell]]:
 
 def table_rows(table: Element) -> list[Element]:
     """Return the <tr> rows of `table` itself, not those of tables nested in it."""
+    if next(table.iterdescendants("table"), None) is None:  # a leaf table: every row is its own
+        return list(table.iter("tr"))
     return [tr for tr in table.iter("tr") if _table_of(tr) is table]
 
 
@@ -167,9 +172,13 @@ def read_rows(
 ) -> list[Row]:
     """Return the data rows of `lines` under the given header, numbered from `first`."""
     rows: list[Row] = []
+    plan = _Columns.plan(headers, fields, vocabulary)
+    width = len(headers)
+    blank = Cell("", -1, False)
     for offset, line in enumerate(lines, start=first):
-        line = (line + [Cell("", -1, False)] * len(headers))[: len(headers)]
-        row = _read_row(offset, line, headers, fields, vocabulary)
+        if len(line) != width:
+            line = (line + [blank] * width)[:width]
+        row = _read_row(offset, line, plan)
         if row is not None:
             rows.append(row)
     return rows
@@ -284,18 +293,42 @@ def _drop_duplicate_fields(fields: list[str | None]) -> None:
         seen.add(name)
 
 
-def _read_row(
-    number: int,
-    line: list[Cell],
-    headers: list[str],
-    fields: list[str | None],
-    vocabulary: Vocabulary,
-) -> Row | None:
+@dataclass(frozen=True)
+class _Columns:
+    """What each column of a table's rows goes to, worked out once per table, not per row."""
+
+    raw_names: tuple[str, ...]  # quarantine keys, unique per column
+    mapped: tuple[tuple[int, str], ...]  # (column, field)
+    serial: tuple[int, ...]  # ignored columns (序号): the row's own number
+    extra: tuple[tuple[int, str], ...]  # (column, header) of unmapped, named columns
+    headers: dict[str, str]  # field → header, shared by every row of the table
+
+    @classmethod
+    def plan(
+        cls, headers: list[str], fields: list[str | None], vocabulary: Vocabulary
+    ) -> _Columns:
+        mapped, serial, extra = [], [], []
+        for c, (header, name) in enumerate(zip(headers, fields, strict=True)):
+            if name:
+                mapped.append((c, name))
+            elif vocabulary.is_ignored(header):
+                serial.append(c)
+            elif header:
+                extra.append((c, header))
+        return cls(
+            tuple(_unique(h or f"列{c + 1}", c, headers) for c, h in enumerate(headers)),
+            tuple(mapped),
+            tuple(serial),
+            tuple(extra),
+            {name: headers[c] for c, name in mapped},
+        )
+
+
+def _read_row(number: int, line: list[Cell], plan: _Columns) -> Row | None:
     texts = [cell.text for cell in line]
     if not any(texts):
         return None  # blank rows pasted from Excel carry nothing
-    raw = {_unique(headers[c] or f"列{c + 1}", c, headers): texts[c] for c in range(len(line))}
-    row = Row(number=number, raw=raw)
+    row = Row(number=number, raw=dict(zip(plan.raw_names, texts, strict=True)))
     first = next(t for t in texts if t)
     distinct = {cell.origin for cell in line if cell.text}
     if _TOTALS.match(first.replace(" ", "")):
@@ -310,15 +343,13 @@ def _read_row(
     elif _NOTE_START.match(first) and len(distinct) <= 2:
         row.skip_reason = "note row (signatures, remarks), not data"
         return row
-    for c, text in enumerate(texts):
-        name = fields[c]
-        if name:
-            row.values[name] = text
-            row.headers[name] = headers[c]
-        elif vocabulary.is_ignored(headers[c]):
-            row.serial = row.serial or text or None
-        elif text and headers[c]:
-            row.extra[headers[c]] = text
+    row.values = {name: texts[c] for c, name in plan.mapped}
+    row.headers = plan.headers
+    for c in plan.serial:
+        row.serial = row.serial or texts[c] or None
+    for c, header in plan.extra:
+        if texts[c]:
+            row.extra[header] = texts[c]
     return row
 
 

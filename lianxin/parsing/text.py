@@ -22,6 +22,7 @@ from lianxin.parsing.dates import (
     parse_window,
     spring_festival_deadline,
 )
+from lianxin.parsing.memo import by_cell
 from lianxin.parsing.numbers import (
     MISSING,
     Quantity,
@@ -66,6 +67,7 @@ __all__ = [
 ]
 
 
+@by_cell
 def normalize(text: str | None) -> str:
     """Return `text` NFKC-normalised (full-width → ASCII) with whitespace collapsed and trimmed."""
     if not text:
@@ -125,6 +127,7 @@ _NO = frozenset(
 )
 
 
+@by_cell
 def parse_reached(text: str | None) -> bool | None:
     """Return whether the call got through: 是/接通 → True, 否/未接通/关机 → False, blank → None."""
     value = normalize(text)
@@ -135,6 +138,7 @@ def parse_reached(text: str | None) -> bool | None:
     return parse_bool(value)
 
 
+@by_cell
 def parse_bool(text: str | None) -> bool | None:
     """Return a yes/no cell as a bool; None when blank or not a yes/no word."""
     value = normalize(text).lower()
@@ -158,6 +162,7 @@ _STATUS_WORDS: tuple[tuple[WorkStatus, tuple[str, ...]], ...] = (
 )
 
 
+@by_cell
 def parse_work_status(text: str | None) -> WorkStatus | None:
     """Return the WorkStatus a cell names (在岗 → employed, 待业 → looking, 返乡 → returned).
 
@@ -172,11 +177,13 @@ def parse_work_status(text: str | None) -> WorkStatus | None:
     return WorkStatus.other
 
 
+@by_cell
 def clean_optional(text: str | None) -> str | None:
     """Return the cell's text, or None when it is blank or a missing marker (无, —, /)."""
     return None if is_missing(text) else clean_text(text)
 
 
+@by_cell
 def clean_phone(text: str | None) -> str | None:
     """Return a phone cell with separators dropped (masking kept), None when blank."""
     value = normalize(text)

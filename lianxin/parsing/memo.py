@@ -1,0 +1,34 @@
+"""Remember what a cell reader answered for a short text: a table's columns repeat their values.
+
+A 220,000-row check-in table holds a few dozen distinct dates, 是/否 and 在岗/待业 words, yet
+every reader normalised and matched each cell anew. `by_cell` keeps the answers for short texts
+(a bounded cache, so memory stays flat); long texts, read once, pass straight through. Only for
+pure readers whose answers are immutable (str, bool, enum, date, int, None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import TypeVar
+
+R = TypeVar("R")
+
+MAX_CELL_CHARS = 64  # longer texts are prose, not cells: not worth keeping
+CACHE_SIZE = 8192  # distinct cell texts remembered per reader
+
+
+def by_cell(read: Callable[[str | None], R]) -> Callable[[str | None], R]:
+    """Return `read` remembering its answers for texts up to MAX_CELL_CHARS characters.
+
+    A reader that raises is not remembered: the same bad text raises again, with its reason.
+    """
+    cached = lru_cache(maxsize=CACHE_SIZE)(read)
+
+    @wraps(read)
+    def reader(text: str | None) -> R:
+        if text is not None and len(text) > MAX_CELL_CHARS:
+            return read(text)
+        return cached(text)
+
+    return reader
