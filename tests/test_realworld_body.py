@@ -22,6 +22,7 @@ STORY = (
     "村党支部书记王建国说，今年全村外出务工人员比去年多了三十人，回乡创业的也有五户。",
     "镇人社所所长刘敏介绍，招聘会后将为有意向的群众建立台账，每月上旬电话回访一次。",
 )
+PARAGRAPHS = "".join(f"<p>{s}</p>" for s in STORY)
 NAV = '<a href="/">首页</a> <a href="/xw/">新闻中心</a> <a href="/zw/">政务公开</a>'
 RELATED = "".join(
     f'<li><a href="/xw/2026{i:02d}/t{i}.html">青山镇第{i}期农村实用技术培训班顺利结业</a></li>'
@@ -75,11 +76,10 @@ def test_a_story_in_the_cell_of_a_layout_table_is_read_without_the_menu_cells() 
 
 
 def test_a_main_class_on_the_breadcrumb_does_not_hide_the_story() -> None:
-    paragraphs = "".join(f"<p>{s}</p>" for s in STORY)
     result = parse(
         page(
             f'<div class="main">当前位置：{NAV} &gt; 乡镇动态</div>'
-            f'<div class="news-text">{paragraphs}</div>'
+            f'<div class="news-text">{PARAGRAPHS}</div>'
         )
     )
     assert_story_read(result)
@@ -87,12 +87,11 @@ def test_a_main_class_on_the_breadcrumb_does_not_hide_the_story() -> None:
 
 
 def test_a_zoom_id_on_a_search_box_does_not_hide_the_story() -> None:
-    paragraphs = "".join(f"<p>{s}</p>" for s in STORY)
     result = parse(
         page(
             '<div id="zoom"><form action="/search"><input name="q">'
             "<button>站内搜索</button></form></div>"
-            f"<div>{paragraphs}</div>"
+            f"<div>{PARAGRAPHS}</div>"
         )
     )
     assert_story_read(result)
@@ -157,9 +156,7 @@ def test_a_news_listing_with_a_summary_under_each_title_is_still_a_listing() -> 
 
 
 def test_valid_utf8_that_names_no_charset_is_read_as_utf8() -> None:
-    html = page(f"<div>{''.join(f'<p>{s}</p>' for s in STORY)}</div>").replace(
-        '<meta charset="utf-8">', ""
-    )
+    html = page(f"<div>{PARAGRAPHS}</div>").replace('<meta charset="utf-8">', "")
     decoded = decode_page(html.encode("utf-8"))
     assert (decoded.encoding, decoded.declared_by) == ("utf-8", "detected")
     result = parse_page(
@@ -170,9 +167,27 @@ def test_valid_utf8_that_names_no_charset_is_read_as_utf8() -> None:
 
 
 def test_gbk_bytes_that_name_no_charset_are_read_as_gb18030() -> None:
-    html = page(f"<div>{''.join(f'<p>{s}</p>' for s in STORY)}</div>").replace(
-        '<meta charset="utf-8">', ""
-    )
+    html = page(f"<div>{PARAGRAPHS}</div>").replace('<meta charset="utf-8">', "")
     decoded = decode_page(html.encode("gbk"))
     assert decoded.encoding == "gb18030"
     assert STORY[1] in decoded.text
+
+
+def test_a_header_div_left_open_around_the_whole_page_does_not_hide_the_story() -> None:
+    result = parse(
+        page(
+            f'<div class="post_header"><div class="logo">{NAV}'
+            f'<div class="post_body"><h1>青山镇举办秋季就业招聘会</h1>{PARAGRAPHS}</div>'
+        )
+    )
+    assert_story_read(result)
+    assert result.report.body.split("\n") == list(STORY)
+
+
+def test_a_comment_thread_longer_than_the_story_stays_out_of_it() -> None:
+    comments = "".join(
+        f"<p>网友{i}：{STORY[i % 3]}我们村也想办一场，请问怎么报名？</p>" for i in range(12)
+    )
+    result = parse(page(f'<div class="post">{PARAGRAPHS}</div><div id="comments">{comments}</div>'))
+    assert_story_read(result)
+    assert "网友" not in result.report.body

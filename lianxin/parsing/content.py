@@ -16,9 +16,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lxml import etree
+
 from lianxin.parsing.tree import Element, text_of
 
 _SPACE = re.compile(r"\s+")
+_TEXT_NODES = etree.XPath(".//text()[normalize-space()]")
+_LINK_TEXT = etree.XPath("descendant-or-self::a//text()")
 _PUNCT = re.compile(r"[，。；！？、,;!?：:“”]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 # Weights of a block's score for itself, its parent, grandparent and great-grandparent.
@@ -27,8 +31,48 @@ _CARRY = (1.0, 0.9, 0.45, 0.3)
 MIN_PROSE_CHARS = 10
 # A selector's container must hold this share of the best block's prose to be believed.
 SELECTOR_SHARE = 0.5
+# When the best block holds less than this share of all the page's prose, noise hides the story;
+# a noise-named element holding WRAPPER_SHARE of it wraps the page (an unclosed header <div>).
+HIDDEN_SHARE = 0.15
+WRAPPER_SHARE = 0.6
 # A sibling joins the best block when it scores this share of it.
 SIBLING_SHARE = 0.2
+
+
+class Noise:
+    """Tell navigation, footers, sharing and related links from the story, remembering answers.
+
+    An element is noise when it or an ancestor is named so (`named`); a noise-named element that
+    wraps most of the page's prose (an unclosed header <div> lxml nests the page in) is spared.
+    """
+
+    def __init__(self, named: Callable[[Element], bool]) -> None:
+        self.named = named
+        self.memo: dict[Element, bool] = {}  # every line and link asks about the same ancestors
+
+    def __call__(self, element: Element) -> bool:
+        memo = self.memo
+        path: list[Element] = []
+        node: Element | None = element
+        found = False
+        while node is not None and node.tag != "body":
+            known = memo.get(node)
+            if known is not None:
+                found = known
+                break
+            path.append(node)
+            if self.named(node):
+                found = True
+                break
+            node = node.getparent()
+        for visited in path:
+            memo[visited] = found
+        return found
+
+    def spare(self, element: Element) -> None:
+        """Make `element` noise only through its ancestors, whatever its own name says."""
+        parent = element.getparent()
+        self.memo[element] = parent is not None and self(parent)
 
 
 @dataclass(frozen=True)
@@ -118,13 +162,77 @@ class Prose:
         ]
 
 
-def score_prose(root: Element, blocks: frozenset[str], noise: Callable[[Element], bool]) -> Prose:
-    """Return the page's prose scores; one pass over the blocks, each line scored once."""
+def score_prose(root: Element, blocks: frozenset[str], noise: Noise) -> Prose:
+    """Return the page's prose scores; one pass over the blocks, each line scored once.
+
+    When noise-named elements hide nearly all of the page's prose, the ones wrapping most of it
+    and the page's <h1> are spared and the scores are carried again.
+    """
+    scored = _block_scores(root, blocks)
+    prose = _carry(scored, noise)
+    whole = sum(score for _, score in scored)
+    if prose.best is not None and prose.held[prose.best] >= HIDDEN_SHARE * whole:
+        return prose
+    around: dict[Element, float] = {}  # all prose under an element, noise or not
+    for element, score in scored:
+        around[element] = around.get(element, 0.0) + score
+        for node in element.iterancestors():
+            around[node] = around.get(node, 0.0) + score
+    # A comment thread may outweigh the story too; only a wrapper holds the story's heading.
+    wrappers = [
+        e
+        for e, held in around.items()
+        if held >= WRAPPER_SHARE * whole and noise.named(e) and next(e.iter("h1"), None) is not None
+    ]
+    if not wrappers:
+        return prose
+    noise.memo.clear()
+    for wrapper in sorted(wrappers, key=lambda e: sum(1 for _ in e.iterancestors())):
+        noise.spare(wrapper)
+    return _carry(scored, noise)
+
+
+def _block_scores(root: Element, blocks: frozenset[str]) -> list[tuple[Element, float]]:
+    """Return each block with prose of its own and that prose's score, in document order.
+
+    libxml2 hands out the non-blank text nodes (most blocks hold none of their own); each is
+    counted for the block it is shown in, as link text when an <a> holds it.
+    """
+    counts: dict[Element, list[int]] = {}  # block → [characters, link characters, punctuation]
+    for node in _TEXT_NODES(root):
+        owner = node.getparent()
+        if owner is None:
+            continue
+        if node.is_tail:
+            owner = owner.getparent()
+        linked = False
+        while owner is not None and owner.tag not in blocks:
+            linked = linked or owner.tag == "a"
+            owner = owner.getparent()
+        if owner is None:
+            continue
+        chars = _chars(node)
+        count = counts.get(owner)
+        if count is None:
+            count = counts[owner] = [0, 0, 0]
+        count[0] += chars
+        if linked or owner.tag == "a":
+            count[1] += chars
+        count[2] += len(_PUNCT.findall(node))
+    scored: list[tuple[Element, float]] = []
+    for element, (chars, linked_chars, punctuation) in counts.items():
+        if chars < MIN_PROSE_CHARS:
+            continue
+        plain = max(0.0, 1.0 - linked_chars / chars)
+        scored.append((element, (1.0 + punctuation + min(chars, 300) / 100) * plain * plain))
+    return scored
+
+
+def _carry(scored: list[tuple[Element, float]], noise: Noise) -> Prose:
     scores: dict[Element, float] = {}
     held: dict[Element, float] = {}
-    for element in root.iter(*blocks):
-        score = sum(line_score(line) for line in own_lines(element, blocks))
-        if score <= 0 or noise(element):
+    for element, score in scored:
+        if noise(element):
             continue
         node: Element | None = element
         depth = 0
@@ -134,8 +242,7 @@ def score_prose(root: Element, blocks: frozenset[str], noise: Callable[[Element]
             held[node] = held.get(node, 0.0) + score
             node = node.getparent()
             depth += 1
-    best = _best(scores)
-    return Prose(scores, held, best)
+    return Prose(scores, held, _best(scores))
 
 
 def _best(scores: dict[Element, float]) -> Element | None:
@@ -154,11 +261,17 @@ def _best(scores: dict[Element, float]) -> Element | None:
 
 
 def _link_share(element: Element) -> float:
-    total = len(_SPACE.sub("", text_of(element)))
-    if not total:
-        return 0.0
-    linked = sum(len(_SPACE.sub("", text_of(a))) for a in element.iter("a"))
-    return min(1.0, linked / total)
+    total = _chars(text_of(element))
+    return min(1.0, _link_chars(element) / total) if total else 0.0
+
+
+def _chars(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def _link_chars(element: Element) -> int:
+    # One libxml2 query for all link text; a nested <a> (invalid, rare) is counted once.
+    return _chars("".join(_LINK_TEXT(element)))
 
 
 def prose_chars(element: Element) -> int:
@@ -166,6 +279,4 @@ def prose_chars(element: Element) -> int:
     text = text_of(element)
     if not _SENTENCE_END.search(text):
         return 0
-    total = len(_SPACE.sub("", text))
-    linked = sum(len(_SPACE.sub("", text_of(a))) for a in element.iter("a"))
-    return max(0, total - linked)
+    return max(0, _chars(text) - _link_chars(element))
