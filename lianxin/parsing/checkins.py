@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from lianxin.parsing.cells import RowWarnings
 from lianxin.parsing.document import Document
 from lianxin.parsing.places import places_in
 from lianxin.parsing.tables import Row, Table, leftovers, person_and_village, records_from_rows
@@ -21,8 +22,9 @@ from lianxin.records import CheckIn, Quarantined
 
 
 def table_period(table: Table, doc: Document) -> str | None:
-    """Return the month a table reports on: its title or caption, the page title, else dates."""
-    for text in (*table.titles, doc.title, doc.meta.get("columnname", "")):
+    """Return the month a table reports on: its title or caption, the lines above it, the page
+    title, else its call dates."""
+    for text in (*table.titles, *table.context, doc.title, doc.meta.get("columnname", "")):
         named = find_period(text)
         if named:
             return named
@@ -62,7 +64,11 @@ def checkins_from_table(
     period = table_period(table, doc)
     village = table_village(table, doc)
     year = int(period[:4]) if period else doc.year
-    return records_from_rows(table, url, lambda row: _checkin(row, period, village, year))
+    warnings = RowWarnings(url)
+    checkins, quarantined = records_from_rows(
+        table, url, warnings.guarded(lambda row: _checkin(row, period, village, year, warnings))
+    )
+    return checkins, warnings.merged(quarantined)
 
 
 # Fields a check-in row can hold; any other mapped column is kept in `extra`.
@@ -87,7 +93,9 @@ CHECKIN_FIELDS = frozenset(
 )
 
 
-def _checkin(row: Row, period: str | None, village: str | None, year: int | None) -> CheckIn:
+def _checkin(
+    row: Row, period: str | None, village: str | None, year: int | None, warnings: RowWarnings
+) -> CheckIn:
     values = row.values
     name, row_village = person_and_village(
         row, village, "village unknown: not in the title, the page or a column"
@@ -97,7 +105,7 @@ def _checkin(row: Row, period: str | None, village: str | None, year: int | None
     if not period:
         raise ValueError("month unknown: no 2026年11月-like title and no call dates")
     year = int(period[:4])
-    call_date = parse_date(values.get("call_date"), year)
+    call_date = warnings.day(row, "call_date", year)
     income = parse_income(values.get("income"))
     reached = parse_reached(values.get("reached"))
     followup = parse_bool(values.get("followup_needed"))
@@ -117,5 +125,5 @@ def _checkin(row: Row, period: str | None, village: str | None, year: int | None
         policy_explained=parse_bool(values.get("policy_explained")),
         followup_needed=bool(followup),
         notes=clean_optional(values.get("notes")),
-        extra=leftovers(row, CHECKIN_FIELDS),
+        extra=leftovers(row, CHECKIN_FIELDS - warnings.kept_as_text(row)),
     )

@@ -14,6 +14,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from lianxin.parsing.cells import RowWarnings
 from lianxin.parsing.deadlines import read_deadline
 from lianxin.parsing.document import Document, is_noise
 from lianxin.parsing.places import split_place, whole_place
@@ -185,6 +186,7 @@ def problems_from_table(
     # A note row under the table (注：未注明时限的…须于12月31日前整改到位) sets the wide deadline.
     notes = [" ".join(dict.fromkeys(r.raw.values())) for r in table.rows if r.skip_reason]
     wide = wide or notice_wide_deadline(notes, doc.year)
+    warnings = RowWarnings(url)
 
     def build(row: Row) -> Problem:
         values = row.values
@@ -193,7 +195,7 @@ def problems_from_table(
         deadline = read_deadline(values.get("deadline"), doc.published, doc.year)
         return Problem(
             number=row.serial or str(row.number),
-            found=parse_date(values.get("found"), doc.year) if values.get("found") else None,
+            found=warnings.day(row, "found", doc.year, keep_unreadable=True),
             place=place,
             description=clean_text(values.get("description")),
             category=clean_optional(values.get("category")),
@@ -202,7 +204,8 @@ def problems_from_table(
             status=parse_problem_status(values.get("problem_status")),
         )
 
-    return records_from_rows(table, url, build)
+    problems, quarantined = records_from_rows(table, url, warnings.guarded(build))
+    return problems, warnings.merged(quarantined)
 
 
 def _marker(line: str) -> tuple[str | None, str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from lianxin.parsing.cells import RowWarnings
 from lianxin.parsing.document import Document
 from lianxin.parsing.places import places_in
 from lianxin.parsing.tables import (
@@ -19,7 +20,6 @@ from lianxin.parsing.text import (
     clean_optional,
     clean_phone,
     clean_text,
-    parse_date,
     parse_work_status,
 )
 from lianxin.records import Cadre, Quarantined, Region, RegionLevel, Severity, Worker, WorkStatus
@@ -37,14 +37,16 @@ def roster_from_table(
     workers: list[Worker] = []
     cadres: dict[tuple[str | None, str], Cadre] = {}
     quarantined: list[Quarantined] = []
+    warnings = RowWarnings(url)
     mark_duplicates(table.rows)
     for row in table.rows:
         if row.skip_reason:
             quarantined.append(skipped_entry(row, url))
             continue
         try:
-            worker = _worker(row, town, village, doc.year)
+            worker = _worker(row, town, village, doc.year, warnings)
         except (ValueError, ValidationError) as exc:
+            warnings.forget(row)
             quarantined.append(
                 Quarantined(url=url, row=row.number, reason=reason_of(exc), raw=row.raw)
             )
@@ -76,7 +78,7 @@ def roster_from_table(
                         url=url, row=row.number, reason="cadre: " + reason_of(exc), raw=row.raw
                     )
                 )
-    return workers, list(cadres.values()), quarantined
+    return workers, list(cadres.values()), warnings.merged(quarantined)
 
 
 MASKED_PHONE = "phone masked on the roster: cannot be called from Lianxin"
@@ -127,13 +129,16 @@ ROSTER_FIELDS = frozenset(
 )
 
 
-def _worker(row: Row, town: str | None, village: str | None, year: int | None) -> Worker:
+def _worker(
+    row: Row, town: str | None, village: str | None, year: int | None, warnings: RowWarnings
+) -> Worker:
     values = row.values
     name, row_village = person_and_village(
         row, village, "village unknown: no 所在村 column and none in the title"
     )
     employer = clean_optional(values.get("employer"))
     status = parse_work_status(values.get("status"))
+    start_date = warnings.day(row, "start_date", year, keep_unreadable=True)
     if status is None:
         status = WorkStatus.employed if employer else WorkStatus.other
     return Worker(
@@ -149,7 +154,7 @@ def _worker(row: Row, town: str | None, village: str | None, year: int | None) -
         training=clean_optional(values.get("training")),
         employer=employer,
         work_place=clean_optional(values.get("work_place")),
-        start_date=parse_date(values.get("start_date"), year),
+        start_date=start_date,
         status=status,
-        extra=leftovers(row, ROSTER_FIELDS),
+        extra=leftovers(row, ROSTER_FIELDS - warnings.kept_as_text(row)),
     )

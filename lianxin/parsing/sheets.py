@@ -1,8 +1,10 @@
 """Read spreadsheet files (.xlsx, .xls, .csv) into grids of text with their merged ranges.
 
 Values become the text a clerk sees: dates as 2026-11-08, 4500.0 as 4500, phone numbers
-stored as numbers as their digits. Merged ranges are kept (0-based, end exclusive) so the
-table reader can expand them like HTML's rowspan and colspan.
+stored as numbers as their digits. A date cell formatted to show only its month
+(yyyy"年"m"月", yyyy-mm) reads as that month, 2026-03: the 1st it stores is no day the clerk
+wrote. Merged ranges are kept (0-based, end exclusive) so the table reader can expand them
+like HTML's rowspan and colspan.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
 from charset_normalizer import from_bytes
 
@@ -95,8 +98,8 @@ def read_xlsx(content: bytes) -> list[Sheet]:
             if getattr(worksheet, "sheet_state", "visible") != "visible":
                 continue
             rows = _trim(
-                [_text(value) for value in row[:MAX_COLUMNS]]
-                for row in worksheet.iter_rows(values_only=True)
+                [_text(c.value, getattr(c, "number_format", None)) for c in row[:MAX_COLUMNS]]
+                for row in worksheet.iter_rows()
             )
             # Read-only worksheets do not expose merged ranges; the sheet's XML lists them.
             path = getattr(worksheet, "_worksheet_path", None)
@@ -136,7 +139,8 @@ def read_xls(content: bytes) -> list[Sheet]:
                 cell = sheet.cell(r, c)
                 if cell.ctype == xlrd.XL_CELL_DATE:
                     try:
-                        line.append(_text(xlrd.xldate_as_datetime(cell.value, book.datemode)))
+                        when = xlrd.xldate_as_datetime(cell.value, book.datemode)
+                        line.append(_text(when, _xls_format(book, cell.xf_index)))
                     except (ValueError, OverflowError):
                         line.append(_text(cell.value))
                 elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
@@ -223,11 +227,31 @@ def _trim(rows: Iterable[list[str]]) -> list[list[str]]:
     return out
 
 
-def _text(value: object) -> str:
+def month_only_format(number_format: str | None) -> bool:
+    """Return True when a cell's number format shows a year and month but no day."""
+    if not number_format:
+        return False
+    # Quoted literals ("年"), escaped characters (\-) and [..] sections (colours, locales) are
+    # not date tokens; what is left is.
+    tokens = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", number_format).lower()
+    return "y" in tokens and "m" in tokens and "d" not in tokens and "h" not in tokens
+
+
+def _xls_format(book: Any, xf_index: int | None) -> str | None:
+    # Only with formatting_info does xlrd keep the formats; without it every date is a day.
+    try:
+        return str(book.format_map[book.xf_list[xf_index].format_key].format_str)
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None
+
+
+def _text(value: object, number_format: str | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, date) and month_only_format(number_format):
+        return f"{value.year:04d}-{value.month:02d}"
     if isinstance(value, datetime):
         if value.time() == time(0, 0):
             return value.date().isoformat()
