@@ -200,24 +200,25 @@ def backfill(
 
 @app.command()
 def parse(
-    target: Annotated[str, typer.Argument(help="A saved page or an http(s) URL.")],
+    target: Annotated[
+        str, typer.Argument(help="A saved page, a .xlsx/.xls/.csv/.docx/.pdf file, or a URL.")
+    ],
     kind: Annotated[
         str, typer.Option(help="auto, listing, roster, checkin_table, problem_list or article")
     ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
     unmasked: Annotated[bool, typer.Option(help="Show phones and ID numbers in full.")] = False,
 ) -> None:
-    """Parse one page and print its records and quarantined rows (nothing is stored).
+    """Parse one page or file and print its records and quarantined rows (nothing is stored).
+
+    Spreadsheets (.xlsx, .xls, .csv), .docx and .pdf files are read as attachments are, by
+    their extension (a URL's also by its content type); anything else as a page.
 
     Example: lianxin parse tests/fixtures/checkin_gbk.html --json
     """
-    from lianxin.inspect import load_target, print_parse_result
-    from lianxin.parsing import parse_page
+    from lianxin.inspect import load_target, parse_target, print_parse_result
 
-    content, url, charset, fetched_at = load_target(target, get_settings().user_agent)
-    result = parse_page(
-        content, url, source="cli", fetched_at=fetched_at, kind=kind, http_charset=charset
-    )
+    result = parse_target(load_target(target, get_settings().user_agent), kind)
     print_parse_result(
         console, result, as_json=as_json, unmasked=unmasked, language=get_settings().notify.language
     )

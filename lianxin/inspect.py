@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 from rich.console import Console
@@ -22,8 +22,18 @@ from lianxin.store import reads
 from lianxin.summary import followups_table
 
 
-def load_target(target: str, user_agent: str) -> tuple[bytes, str, str | None, datetime]:
-    """Return (bytes, URL, HTTP charset, fetched-at) for a file path or an http(s) URL."""
+class Target(NamedTuple):
+    """What `lianxin parse` reads: the bytes, where they came from, and how they were served."""
+
+    content: bytes
+    url: str
+    charset: str | None  # the HTTP header's, when it names one
+    fetched_at: datetime
+    content_type: str | None = None  # the HTTP header's; a file has none, its name tells
+
+
+def load_target(target: str, user_agent: str) -> Target:
+    """Return the bytes of a file path or an http(s) URL, with its URL and how it was served."""
     now = datetime.now(UTC)
     if target.startswith(("http://", "https://")):
         try:
@@ -32,16 +42,34 @@ def load_target(target: str, user_agent: str) -> tuple[bytes, str, str | None, d
             raise FetchError(target, f"fetch failed: {type(exc).__name__}") from exc
         if response.status_code >= 400:
             raise FetchError(target, f"HTTP {response.status_code}")
-        return (
-            response.content,
-            target,
-            _header_charset(response.headers.get("Content-Type")),
-            now,
+        content_type = response.headers.get("Content-Type")
+        return Target(
+            response.content, target, _header_charset(content_type), now, content_type
         )
     path = Path(target)
     if not path.is_file():
         raise FetchError(target, "no such file")
-    return path.read_bytes(), path.resolve().as_uri(), None, now
+    return Target(path.read_bytes(), path.resolve().as_uri(), None, now)
+
+
+def parse_target(loaded: Target, kind: str) -> ParseResult:
+    """Return the records of what `load_target` read: a spreadsheet, .docx or .pdf as an
+    attachment is read (by its name or content type), anything else as a page."""
+    from lianxin.parsing import parse_page
+    from lianxin.parsing.attachments import is_attachment, parse_attachment
+
+    if is_attachment(loaded.url, loaded.content_type):
+        return parse_attachment(
+            loaded.content, loaded.url, source="cli", fetched_at=loaded.fetched_at, kind=kind
+        )
+    return parse_page(
+        loaded.content,
+        loaded.url,
+        source="cli",
+        fetched_at=loaded.fetched_at,
+        kind=kind,
+        http_charset=loaded.charset,
+    )
 
 
 def masked(record: dict[str, Any], unmasked: bool) -> dict[str, Any]:

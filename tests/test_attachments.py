@@ -204,4 +204,7 @@ def test_spreadsheet_links_and_types_are_attachments() -> None:
     assert is_attachment("http://t.example/download?id=3", "text/csv; charset=gbk")
     assert is_attachment("http://t.example/a.xls", None)
     assert not is_attachment("http://t.example/art/2026/11/8/art_1.html", "text/html")
-    assert not is_attachment("http://t.example/a.pdf", "application/pdf")
+    # Word and PDF files are attachments too (issue 13): notices and tables are published so.
+    assert is_attachment("http://t.example/a.pdf", "application/pdf")
+    assert is_attachment("http://t.example/%E9%80%9A%E6%8A%A5.DOCX", None)
+    assert not is_attachment("http://t.example/a.zip", "application/zip")
