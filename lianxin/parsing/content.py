@@ -1,13 +1,14 @@
 """Find the block of a page that holds its prose, the way a reader's eye does: by text, not by name.
 
-Every block's own text (the words outside its child blocks, split at <br>) is scored once:
-sentence punctuation and length count for it, link text against it, navigation and footers
-give nothing. A block passes its score on to its parent and, halved, to its grandparent, so the
+Every block's own text (the words outside its child blocks) is scored once: sentence
+punctuation and length count for it, link text against it, navigation and footers give
+nothing. A block passes its score on to its parent and, halved, to its grandparent, so the
 element that gathers the most prose wins, whether the story sits in <p>s, in bare <div> text
-broken by <br>, or in the cells of a layout table. Its siblings that carry prose of their own
-are read with it (a story split over several blocks). A container named by a content system's
-selector is trusted only when it holds a real share of that prose: `.main` or `#zoom` on a
-breadcrumb cell or a search box does not.
+broken by <br>, or in the cells of a layout table; the story is then read line by line, a line
+ending at a <br> or a child block. Its siblings that carry prose of their own are read with it
+(a story split over several blocks). A container named by a content system's selector is
+trusted only when it holds a real share of that prose: `.main` or `#zoom` on a breadcrumb cell
+or a search box does not.
 """
 
 from __future__ import annotations
@@ -121,15 +122,6 @@ def own_lines(element: Element, blocks: frozenset[str]) -> list[Line]:
     walk(element, element.tag == "a")
     close()
     return lines
-
-
-def line_score(line: Line) -> float:
-    """Return how much a line reads as prose: punctuation and length, less its link share."""
-    chars = line.chars
-    if chars < MIN_PROSE_CHARS:
-        return 0.0
-    plain = max(0.0, 1.0 - line.link_chars / chars)
-    return (1.0 + len(_PUNCT.findall(line.text)) + min(chars, 300) / 100) * plain * plain
 
 
 @dataclass
