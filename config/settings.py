@@ -367,6 +367,23 @@ class SchedulesSettings(BaseModel):
     )
 
 
+class ParsingSettings(BaseModel):
+    """How big a page the parser reads; a bigger one is refused with its size and this setting."""
+
+    max_page_mb: float = Field(
+        default=64.0,
+        gt=0,
+        description="A page (or part of a report) larger than this many megabytes is refused "
+        "before it is read. A 220,000-row check-in table is about 20 MB.",
+    )
+    max_table_rows: int = Field(
+        default=300_000,
+        ge=1,
+        description="A table with more rows than this is refused before its rows are read: "
+        "time and memory grow with the rows (about 0.1 ms and 4 KB a row).",
+    )
+
+
 class DashboardSettings(BaseModel):
     """The web dashboard (`lianxin dashboard`): where it listens and how it keeps sessions."""
 
@@ -604,6 +621,10 @@ class Settings(BaseSettings):
     dashboard: DashboardSettings = Field(
         default_factory=DashboardSettings,
         description="The web dashboard: address, session cookies, the key that signs them.",
+    )
+    parsing: ParsingSettings = Field(
+        default_factory=ParsingSettings,
+        description="The largest page and table the parser reads (bigger ones are refused).",
     )
 
     @field_validator("database_url")

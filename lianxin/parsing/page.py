@@ -13,6 +13,7 @@ import logging
 from datetime import datetime
 from functools import cache, partial
 
+from config.settings import ParsingSettings, get_settings
 from lianxin.archive import content_hash
 from lianxin.parsing.article import body_paragraphs, read_byline
 from lianxin.parsing.checkins import checkins_from_table
@@ -26,7 +27,13 @@ from lianxin.parsing.places import report_places
 from lianxin.parsing.problems import notice_wide_deadline, problems_from_table, problems_from_text
 from lianxin.parsing.problems import text_lines as problem_lines
 from lianxin.parsing.roster import regions_of, roster_from_table
-from lianxin.parsing.tables import Table, continue_tables, empty_table, find_tables
+from lianxin.parsing.tables import (
+    Table,
+    TableTooLarge,
+    continue_tables,
+    empty_table,
+    find_tables,
+)
 from lianxin.records import ParseResult, ParseStatus, Quarantined, Report, ReportKind, Severity
 
 log = logging.getLogger(__name__)
@@ -75,8 +82,11 @@ def parse_parts(
     the rest is kept.
     """
     url = parts[0][1]
+    limits = _limits()  # outside the try: a bad setting is the operator's to fix, not the page's
     try:
-        return _parse(parts, source, fetched_at, kind, content_type, digest)
+        return _parse(parts, source, fetched_at, kind, content_type, digest, limits)
+    except TableTooLarge as exc:
+        return _failed(url, source, fetched_at, digest, _kind_or_article(kind), str(exc))
     except _PageFailure as failure:
         return _failed(url, source, fetched_at, digest, failure.kind, str(failure))
     except Exception as exc:  # noqa: BLE001  (a parser bug must not stop the batch)
@@ -104,6 +114,7 @@ def _parse(
     kind: str,
     content_type: str | None,
     digest: str,
+    limits: ParsingSettings,
 ) -> ParseResult:
     content, url, http_charset = parts[0]
     forced = _kind_or_article(kind) if kind != "auto" else None
@@ -115,17 +126,22 @@ def _parse(
             f"unsupported content type {mime} (only HTML pages are parsed)",
             forced or ReportKind.article,
         )
+    _check_size(content, limits, forced)
     doc = _document(content, url, http_charset, forced)
     vocabulary = load_vocabulary()
-    tables = list(find_tables(doc.main, vocabulary)) or list(find_tables(doc.root, vocabulary))
+    rows = limits.max_table_rows
+    tables = list(find_tables(doc.main, vocabulary, rows)) or list(
+        find_tables(doc.root, vocabulary, rows)
+    )
     part_errors: list[Quarantined] = []
     for part_content, part_url, part_charset in parts[1:]:
         try:
+            _check_size(part_content, limits, forced)
             part = _document(part_content, part_url, part_charset, forced)
         except _PageFailure as failure:
             part_errors.append(Quarantined(url=part_url, reason=f"part {part_url}: {failure}"))
             continue
-        continue_tables(tables, part.main, vocabulary)
+        continue_tables(tables, part.main, vocabulary, rows)
     if not tables:
         reason = not_a_report(doc)
         if reason:
@@ -163,6 +179,22 @@ def _parse(
     if detection.table is not None:
         _places_from_tables(result, tables)
     return _finish(result)
+
+
+def _limits() -> ParsingSettings:
+    return get_settings().parsing  # read per page: tests and flows set it in the environment
+
+
+def _check_size(content: bytes, limits: ParsingSettings, forced: ReportKind | None) -> None:
+    # Refused before decoding: the tree of a page costs about 25 times its bytes.
+    megabytes = len(content) / 1_000_000
+    if megabytes > limits.max_page_mb:
+        raise _PageFailure(
+            f"page of {megabytes:,.1f} MB is over parsing.max_page_mb ({limits.max_page_mb:g}): "
+            "raise it (LIANXIN_PARSING__MAX_PAGE_MB, or max_page_mb under [parsing] in the "
+            "config file) to read it",
+            forced or ReportKind.article,
+        )
 
 
 def _document(

@@ -30,6 +30,19 @@ _NOTE_START = re.compile(
 _GROUP_SUFFIX = re.compile(r"(情况|信息|明细)$")
 
 
+class TableTooLarge(ValueError):
+    """A table with more rows than the parser is allowed to read (refused before reading)."""
+
+    def __init__(self, rows: int, limit: int) -> None:
+        super().__init__(
+            f"table of {rows:,} rows is over parsing.max_table_rows ({limit:,}): raise it "
+            "(LIANXIN_PARSING__MAX_TABLE_ROWS, or max_table_rows under [parsing] in the "
+            "config file) to read it"
+        )
+        self.rows = rows
+        self.limit = limit
+
+
 class Cell(NamedTuple):  # a tuple: built once per grid slot of a 5,000-row table
     text: str
     origin: int  # identity of the HTML cell this slot comes from (shared by merged slots)
@@ -80,11 +93,16 @@ def cell_text(cell: Element) -> str:
     return clean_text(" ".join(cell.itertext()))
 
 
-def build_grid(table: Element) -> list[list[Cell]]:
-    """Return the table as a rectangular grid with every rowspan and colspan expanded."""
+def build_grid(table: Element, max_rows: int | None = None) -> list[list[Cell]]:
+    """Return the table as a rectangular grid with every rowspan and colspan expanded.
+
+    Raise TableTooLarge, before reading a cell, when it has more than `max_rows` rows.
+    """
     grid: list[list[Cell | None]] = []
     origin = 0
     rows = table_rows(table)
+    if max_rows is not None and len(rows) > max_rows:
+        raise TableTooLarge(len(rows), max_rows)
     for r, tr in enumerate(rows):
         while len(grid) <= r:
             grid.append([])
@@ -138,9 +156,11 @@ def _table_of(element: Element) -> Element | None:
     return next(element.iterancestors("table"), None)
 
 
-def read_table(table: Element, vocabulary: Vocabulary) -> Table | None:
+def read_table(
+    table: Element, vocabulary: Vocabulary, max_rows: int | None = None
+) -> Table | None:
     """Return the table with its header found and rows read; None when no header maps."""
-    grid = build_grid(table)
+    grid = build_grid(table, max_rows)
     if not grid or not grid[0]:
         return None
     header_at = _find_header(grid, vocabulary)
@@ -210,10 +230,15 @@ def context_above(table: Element, limit: int = 3) -> list[str]:
     return lines
 
 
-def find_tables(root: Element, vocabulary: Vocabulary) -> Iterator[Table]:
-    """Yield every leaf table of `root` that has a header naming known fields."""
+def find_tables(
+    root: Element, vocabulary: Vocabulary, max_rows: int | None = None
+) -> Iterator[Table]:
+    """Yield every leaf table of `root` that has a header naming known fields.
+
+    Raise TableTooLarge for a table of more than `max_rows` rows.
+    """
     for element in leaf_tables(root):
-        table = read_table(element, vocabulary)
+        table = read_table(element, vocabulary, max_rows)
         if table is not None:
             yield table
 
@@ -442,7 +467,9 @@ def records_from_rows(
     return records, quarantined
 
 
-def continue_tables(tables: list[Table], root: Element, vocabulary: Vocabulary) -> None:
+def continue_tables(
+    tables: list[Table], root: Element, vocabulary: Vocabulary, max_rows: int | None = None
+) -> None:
     """Add the tables of a later part of a report to `tables`, continuing where they stop.
 
     A part that repeats the header continues the table with the same columns; a part without
@@ -452,7 +479,7 @@ def continue_tables(tables: list[Table], root: Element, vocabulary: Vocabulary) 
     for element in leaf_tables(root):
         last = tables[-1] if tables else None
         following = (last.rows[-1].number if last and last.rows else 0) + 1
-        table = read_table(element, vocabulary)
+        table = read_table(element, vocabulary, max_rows)
         if table is not None:
             if last is not None and table.fields == last.fields:
                 for row in table.rows:
@@ -461,7 +488,7 @@ def continue_tables(tables: list[Table], root: Element, vocabulary: Vocabulary) 
             else:
                 tables.append(table)
             continue
-        grid = build_grid(element)
+        grid = build_grid(element, max_rows)
         if last is None or not grid or len(grid[0]) != len(last.headers):
             continue
         last.rows.extend(read_rows(grid, last.headers, last.fields, vocabulary, following))
