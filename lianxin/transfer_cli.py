@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from config.settings import Settings
 from lianxin.archive import Archive
@@ -127,7 +129,7 @@ def run_import(
     except OSError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
-    engine = engine_for(settings.database_url)
+    engine = engine_for(settings.database_url) if apply else preview_engine(settings.database_url)
     now = utc_now()
     try:
         preview = preview_import(
@@ -165,6 +167,25 @@ def run_import(
             + f"; follow-ups evaluated as of {stats.as_of}: {moved or 'no change'}."
         )
     return 1 if result.preview.failed else 0
+
+
+def preview_engine(url: str) -> Engine:
+    """Return the store a preview compares against: an SQLite file that does not exist yet is
+    an empty store in memory, so that "Nothing written" leaves no ./var/lianxin.db behind."""
+    from sqlalchemy.pool import StaticPool
+
+    from lianxin.store.db import make_engine, migrate
+    from lianxin.store.engine import engine_for
+
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return engine_for(url)
+    if Path(database).expanduser().exists():
+        return engine_for(url)
+    engine = make_engine("sqlite://", poolclass=StaticPool)
+    migrate(engine)
+    return engine
 
 
 def run_export(

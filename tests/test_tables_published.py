@@ -310,13 +310,14 @@ def test_a_broken_docx_is_refused_with_the_reason() -> None:
 # --- `lianxin parse FILE`, as a user runs it ----------------------------------------------------
 
 
-def run_parse(path: Path, folder: Path) -> dict:
+def run_cli(args: list[str], folder: Path) -> str:
+    """Run `lianxin ARGS` in `folder` with its own empty HOME and no LIANXIN_ settings."""
     home = folder.parent / "home"
     home.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")}
     env["HOME"] = str(home)
     done = subprocess.run(
-        [sys.executable, "-m", "lianxin", "parse", str(path), "--json"],
+        [sys.executable, "-m", "lianxin", *args],
         cwd=folder,
         env=env,
         capture_output=True,
@@ -325,7 +326,11 @@ def run_parse(path: Path, folder: Path) -> dict:
     )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    return json.loads(done.stdout)
+    return done.stdout
+
+
+def run_parse(path: Path, folder: Path) -> dict:
+    return json.loads(run_cli(["parse", str(path), "--json"], folder))
 
 
 def csv_bytes() -> bytes:
@@ -369,3 +374,13 @@ def test_lianxin_parse_of_a_page_writes_nothing_either(tmp_path: Path) -> None:
     assert run_parse(path, folder)["report"]["kind"] == "checkin_table"
     assert list(folder.iterdir()) == []
     assert list((tmp_path / "home").iterdir()) == []
+
+
+def test_an_import_preview_leaves_no_store_behind(tmp_path: Path) -> None:
+    folder = tmp_path / "cwd"
+    folder.mkdir()
+    path = tmp_path / "青山村2026年11月回访.csv"
+    path.write_bytes(csv_bytes())
+    out = run_cli(["import", str(path), "--kind", "checkin_table"], folder)
+    assert "Nothing written" in out
+    assert list(folder.iterdir()) == []  # it said so: no ./var/lianxin.db either
