@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from lianxin.parsing import parse_page
 from lianxin.parsing.attachments import parse_attachment
 from lianxin.parsing.cells import month_named
+from lianxin.parsing.links import page_links
 from lianxin.records import ParseResult, ParseStatus, ReportKind, Severity
 
 FETCHED_AT = datetime(2026, 11, 12, 1, 0, tzinfo=UTC)
@@ -299,6 +300,19 @@ def test_a_pdf_without_text_is_refused_with_the_reason() -> None:
     result = attached(bytes(pdf.output()), "scan.pdf")
     assert result.report.parse_status is ParseStatus.failed
     assert "no text in the .pdf file" in result.quarantined[0].reason
+
+
+def test_a_report_page_links_its_word_and_pdf_attachments_to_be_fetched() -> None:
+    content = (
+        '<html><head><meta charset="utf-8"><title>督查通报</title></head><body>'
+        '<a href="/files/tongbao.docx">附件1</a> <a href="huifang.PDF">附件2</a>'
+        '<a href="/old/tongzhi.doc">附件3</a> <a href="/list.html">返回</a></body></html>'
+    ).encode()
+    links = page_links(content, "http://county.example/dcb/202611/t1.html")
+    assert links.attachments == [
+        "http://county.example/files/tongbao.docx",
+        "http://county.example/dcb/202611/huifang.PDF",
+    ]
 
 
 def test_a_broken_docx_is_refused_with_the_reason() -> None:

@@ -1,4 +1,4 @@
-"""Find the attachments a report page links to (附件: .xlsx, .xls, .csv tables)."""
+"""Find the attachments a report page links to (附件: .xlsx, .xls, .csv tables, .docx, .pdf)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from lxml import html as lxml_html
 from lianxin.parsing.decode import UndecodableError, decode_page
 
 TABLE_EXTENSIONS = (".xlsx", ".xls", ".csv", ".et")  # .et: WPS spreadsheets saved as xls
+# Notices and tables published in Word or PDF (lianxin.parsing.documents); old binary .doc is
+# not read.
+DOCUMENT_EXTENSIONS = (".docx", ".pdf")
 
 
 @dataclass
@@ -19,12 +22,12 @@ class PageLinks:
 
 
 def is_table_attachment(url: str) -> bool:
-    """Return True when `url` names a spreadsheet or CSV file by its extension."""
-    return urlparse(url).path.lower().endswith(TABLE_EXTENSIONS)
+    """Return True when `url` names a spreadsheet, CSV, .docx or .pdf file by its extension."""
+    return urlparse(url).path.lower().endswith((*TABLE_EXTENSIONS, *DOCUMENT_EXTENSIONS))
 
 
 def page_links(content: bytes, url: str, http_charset: str | None = None) -> PageLinks:
-    """Return the page's title and the table attachments it links to, in page order."""
+    """Return the page's title and the attachments it links to, in page order."""
     try:
         text = decode_page(content, http_charset).text
         tree = lxml_html.fromstring(text)
