@@ -263,7 +263,7 @@ def test_a_docx_notice_is_read_for_its_numbered_problems() -> None:
     assert "台账未及时更新" in result.problems[0].description
 
 
-def checkin_pdf() -> bytes:
+def checkin_pdf(rows: list[list[str]] = CHECKIN_ROWS, *, unit_line: bool = True) -> bytes:
     fpdf = pytest.importorskip("fpdf")
     if not FONT.is_file():
         pytest.skip(f"no CJK font at {FONT}: `make chromium` installs fonts-wqy-microhei")
@@ -272,11 +272,12 @@ def checkin_pdf() -> bytes:
     pdf = fpdf.FPDF()
     pdf.add_page()
     pdf.add_font("wqy", fname=str(FONT))
-    pdf.set_font("wqy", size=11)
+    pdf.set_font("wqy", size=11 if unit_line else 9)
     pdf.cell(text=CHECKIN_TITLE, new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(text="填报单位：石桥镇青山村村民委员会", new_x="LMARGIN", new_y="NEXT")
-    with pdf.table(headings_style=FontFace()) as table:
-        for row in [CHECKIN_HEADER, *CHECKIN_ROWS]:
+    if unit_line:
+        pdf.cell(text="填报单位：石桥镇青山村村民委员会", new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(headings_style=FontFace()) as table:  # the header repeats on each page
+        for row in [CHECKIN_HEADER, *rows]:
             line = table.row()
             for text in row:
                 line.cell(text)
@@ -290,6 +291,16 @@ def test_a_pdf_checkin_table_and_its_title_line_are_read() -> None:
         ("张伟", "2026-11", "青山村"),
         ("刘洋", "2026-11", "青山村"),
     ]
+
+
+def test_a_pdf_table_over_two_pages_under_a_title_touching_it_reads_every_row() -> None:
+    rows = [
+        [str(n), f"村民{n:02d}", "138****0001", "李建国", "11月3日", "是", "4500"]
+        for n in range(60)
+    ]
+    result = attached(checkin_pdf(rows, unit_line=False), "huifang.pdf")
+    assert len(result.checkins) == 60, result.quarantined[:1]
+    assert {(c.period, c.village) for c in result.checkins} == {("2026-11", "青山村")}
 
 
 def test_a_pdf_without_text_is_refused_with_the_reason() -> None:

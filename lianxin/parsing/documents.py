@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from lianxin.parsing.sheets import MAX_COLUMNS, MAX_ROWS, Merge, Sheet, SheetError
 
@@ -163,9 +164,17 @@ def read_pdf(content: bytes) -> list[Block]:
 
 def _pdf_page(page: object) -> list[Block]:
     tables = page.find_tables()  # type: ignore[attr-defined]
-    outside = page
-    for table in tables:
-        outside = outside.outside_bbox(table.bbox)  # type: ignore[attr-defined]
+    boxes = [table.bbox for table in tables]
+
+    def outside_tables(obj: dict[str, Any]) -> bool:
+        # By the character's centre: a title line whose glyphs touch the table's top rule is
+        # still outside it (outside_bbox drops whatever touches the box).
+        if obj.get("object_type") != "char":
+            return True
+        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+
+    outside = page.filter(outside_tables)  # type: ignore[attr-defined]
     placed: list[tuple[float, Block]] = [
         (line["top"], Block(text=line["text"].strip()))
         for line in outside.extract_text_lines(return_chars=False)  # type: ignore[attr-defined]
