@@ -11,9 +11,10 @@ from prefect.futures import as_completed
 from flows.parse_volume import parse_at_volume
 from lianxin.clock import utc_now
 from lianxin.fetching import CrawlResult
+from lianxin.places import store_region_tree
 from lianxin.records import ParseResult
 from tasks.artifacts import Progress, publish_ingest_summary
-from tasks.common import settings
+from tasks.common import engine, settings
 from tasks.fetch import fetch_task, limit_hosts, select_sources
 from tasks.parse import parse_task
 from tasks.store import reconcile_tables, record_run, store_results
@@ -36,6 +37,8 @@ def ingest(
         "ingest-progress", 2 * len(chosen) + 1, f"Fetching and parsing {len(chosen)} sources"
     )
     fetch, parse = fetch_task(), parse_task()
+    with engine().connect() as conn:
+        tree = store_region_tree(conn)  # the deployment's own places, for the parsers
     on_dask = settings().parse_runner == "dask"  # parsing at volume: flows/parse_volume.py
     fetching = {fetch.submit(source): i for i, source in enumerate(chosen)}
     crawls: list[CrawlResult | BaseException | None] = [None] * len(chosen)
@@ -45,7 +48,7 @@ def ingest(
         crawls[i] = crawl = future.result(raise_on_failure=False)
         progress.advance(note=f"Fetched {chosen[i].name}")
         if not on_dask:
-            parsing.append((i, parse.submit(crawl)))
+            parsing.append((i, parse.submit(crawl, tree)))
     parsed: list[list[ParseResult]] = [[] for _ in chosen]
     for i, pending in parsing:
         parsed[i] = pending.result()
@@ -53,7 +56,7 @@ def ingest(
     done = [c for c in crawls if c is not None]
     results = [r for per_source in parsed for r in per_source]
     if on_dask:  # every page at once, in chunks on a Dask cluster, after the last fetch
-        results = parse_at_volume(done)
+        results = parse_at_volume(done, tree)
         progress.advance(len(chosen), note=f"Parsed {len(results)} pages on Dask")
     stats = store_results(done, results, dry_run=dry_run)
     findings = reconcile_tables(stats, dry_run=dry_run)

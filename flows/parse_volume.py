@@ -18,6 +18,7 @@ from prefect import flow, get_run_logger
 from lianxin.archive import Archive
 from lianxin.clock import utc_now
 from lianxin.fetching import CrawlResult
+from lianxin.places import RegionTree, region_tree
 from lianxin.records import ParseResult
 from lianxin.reparse import _reports, reparse
 from tasks.common import engine, settings
@@ -26,7 +27,9 @@ from tasks.store import record_run
 from tasks.watchdog import notify_failure
 
 
-def parse_at_volume(crawls: Sequence[CrawlResult | BaseException]) -> list[ParseResult]:
+def parse_at_volume(
+    crawls: Sequence[CrawlResult | BaseException], tree: RegionTree | None = None
+) -> list[ParseResult]:
     """Parse every fetched page of `crawls` on Dask; return the results in page order.
 
     Called inside a flow run (the ingest): each chunk is a task run of that flow.
@@ -35,7 +38,10 @@ def parse_at_volume(crawls: Sequence[CrawlResult | BaseException]) -> list[Parse
     chunks = chunked(fetched_pages(crawls), cfg.parse_chunk_pages)
     started = utc_now()
     with dask_runner(cfg) as runner:
-        futures = [runner.submit(parse_chunk, {"pages": chunk}) for chunk in chunks]
+        regions = tree.regions if tree else ()
+        futures = [
+            runner.submit(parse_chunk, {"pages": chunk, "regions": regions}) for chunk in chunks
+        ]
         results = [result for future in futures for result in future.result()]
     get_run_logger().info(
         "Parsed %d pages in %d chunks on Dask in %.1f s: %d records, %d quarantined",
@@ -59,16 +65,20 @@ def reparse_archive(since: date | None = None, dry_run: bool = False) -> dict[st
     cfg = settings()
     with engine().connect() as conn:
         rows = [dict(row._mapping) for row in _reports(conn, since)]
+        regions = region_tree(conn)
     archive_dir = str(cfg.archive_dir.resolve())
     if cfg.parse_runner == "dask" and rows:
         with dask_runner(cfg) as runner:
             futures = [
-                runner.submit(reparse_chunk, {"archive_dir": archive_dir, "rows": chunk})
+                runner.submit(
+                    reparse_chunk,
+                    {"archive_dir": archive_dir, "rows": chunk, "regions": regions},
+                )
                 for chunk in chunked(rows, cfg.parse_chunk_pages)
             ]
             parsed = [result for future in futures for result in future.result()]
     else:
-        parsed = reparse_chunk(archive_dir, rows)
+        parsed = reparse_chunk(archive_dir, rows, regions)
     by_url = {row["url"]: result for row, result in zip(rows, parsed, strict=True)}
 
     def parsed_before(_archive: Archive, row: Any) -> ParseResult:

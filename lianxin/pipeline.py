@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from lianxin.archive import Archive, content_hash
 from lianxin.fetching import FetchedPage
 from lianxin.parsing import parse_page
 from lianxin.parsing.attachments import parse_attachment
+from lianxin.parsing.gazetteer import configured_tree
 from lianxin.parsing.series import parse_series
-from lianxin.records import ParseResult, ReportPart
+from lianxin.records import ParseResult, Region, ReportPart
 
 
-def parse_fetched(page: FetchedPage) -> ParseResult:
-    """Return the records of one fetched report: a page, an attachment or a series of pages."""
+def parse_fetched(page: FetchedPage, regions: Sequence[Region] = ()) -> ParseResult:
+    """Return the records of one fetched report: a page, an attachment or a series of pages.
+
+    `regions` (the deployment's own region tree) are known as places besides the national
+    divisions.
+    """
+    with configured_tree(regions):
+        return _parse_fetched(page)
+
+
+def _parse_fetched(page: FetchedPage) -> ParseResult:
     charset = page.encoding or page.charset
     if page.is_attachment:
         result = parse_attachment(
@@ -50,7 +61,7 @@ def parse_fetched(page: FetchedPage) -> ParseResult:
     return result
 
 
-def reparser(archive: Archive, row: Any) -> ParseResult:
+def reparser(archive: Archive, row: Any, regions: Sequence[Region] = ()) -> ParseResult:
     """Parse an archived report again from its stored bytes (raises KeyError if not archived)."""
     parts = list(row.parts or [])
     first = parts[0] if parts else {"url": row.url, "content_hash": row.content_hash}
@@ -73,4 +84,4 @@ def reparser(archive: Archive, row: Any) -> ParseResult:
         )
         for p in parts[1:]
     ]
-    return parse_fetched(page)
+    return parse_fetched(page, regions)

@@ -7,10 +7,12 @@ is misspelt would see nothing, with nothing to say why.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from difflib import get_close_matches
 
 from sqlalchemy import Connection, select, union
 
+from lianxin.records import Region, RegionLevel
 from lianxin.store import schema as t
 
 CLOSE_MATCHES = 3
@@ -66,3 +68,38 @@ def unknown_place(
         where = f" (it is in {', '.join(towns)})" if towns else ""
         return f"village {village!r} is not in town {town!r}{where}"
     return None
+
+
+@dataclass(frozen=True)
+class RegionTree:
+    """The regions the parsers know besides the national divisions (one task parameter)."""
+
+    regions: tuple[Region, ...] = ()
+
+
+def store_region_tree(conn: Connection) -> RegionTree:
+    """Return `region_tree(conn)` as one value to hand to the parse tasks."""
+    return RegionTree(tuple(region_tree(conn)))
+
+
+def region_tree(conn: Connection) -> list[Region]:
+    """Return the deployment's own region tree: the regions the rosters gave, and the towns and
+    villages the roster names (imported tables fill workers without regions).
+
+    The parsers know these names as places besides the national divisions (see
+    `lianxin.parsing.gazetteer.configured_tree`), so a fictional or newly formed village counts.
+    """
+    r, w = t.regions, t.workers
+    tree = {
+        (str(level), str(name), str(parent or ""))
+        for level, name, parent in conn.execute(select(r.c.level, r.c.name, r.c.parent))
+    }
+    pairs = select(w.c.town, w.c.village).distinct().where(w.c.town.is_not(None))
+    for town, village in conn.execute(pairs):
+        tree.add(("town", town, ""))
+        tree.add(("village", village, town))
+    return [
+        Region(level=RegionLevel(level), name=name, parent=parent or None)
+        for level, name, parent in sorted(tree)
+        if level in RegionLevel.__members__
+    ]

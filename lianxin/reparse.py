@@ -15,6 +15,8 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from lianxin.archive import Archive
 from lianxin.clock import SHANGHAI
+from lianxin.parsing.gazetteer import configured_tree
+from lianxin.places import region_tree
 from lianxin.records import ParseResult
 from lianxin.store import schema as t
 from lianxin.store.writes import (
@@ -73,7 +75,7 @@ def reparse(
     With `apply=False` nothing is written: the report only says what would change.
     """
     report = ReparseReport()
-    with engine.begin() as conn:
+    with engine.begin() as conn, configured_tree(region_tree(conn)):
         changed: list[ParseResult] = []
         for row in _reports(conn, since):
             report.pages += 1

@@ -18,6 +18,7 @@ import lianxin
 from lianxin.archive import content_hash
 from lianxin.fetching import CrawlResult
 from lianxin.pipeline import parse_fetched
+from lianxin.places import RegionTree
 from lianxin.records import ParseResult
 from tasks.common import settings
 
@@ -41,7 +42,12 @@ def parser_fingerprint() -> str:
 
 
 def parse_cache_key(context: Any, parameters: dict[str, Any]) -> str | None:
-    """Return the cache key of one source's parse: its pages' content hashes, not fetch times."""
+    """Return the cache key of one source's parse: its pages' content hashes, not fetch times.
+
+    The region tree is left out: each ingest adds the rosters' own villages to it, so keying on
+    it would parse every unchanged page again after each new roster. A village new to the tree
+    reaches cached pages when their cache expires (`parse_cache_days`) or with `lianxin reparse`.
+    """
     crawl = parameters["crawl"]
     if not isinstance(crawl, CrawlResult):
         return None  # a failed fetch: nothing to cache
@@ -56,11 +62,18 @@ def parse_cache_key(context: Any, parameters: dict[str, Any]) -> str | None:
 
 
 @task(name="parse-source", cache_key_fn=parse_cache_key, persist_result=True)
-def parse_source(crawl: CrawlResult | BaseException) -> list[ParseResult]:
-    """Return the records of one source's pages; cached while its pages' bytes stay the same."""
+def parse_source(
+    crawl: CrawlResult | BaseException, tree: RegionTree | None = None
+) -> list[ParseResult]:
+    """Return the records of one source's pages; cached while its pages' bytes stay the same.
+
+    `tree` is the deployment's region tree (`lianxin.places.store_region_tree`): its towns and
+    villages are places besides the national divisions.
+    """
     if not isinstance(crawl, CrawlResult):
         return []
-    results = [parse_fetched(page) for page in crawl.pages if page.ok]
+    regions = tree.regions if tree else ()
+    results = [parse_fetched(page, regions) for page in crawl.pages if page.ok]
     get_run_logger().info(
         "%s: parsed %d pages, %d records, %d quarantined",
         crawl.source,
@@ -71,7 +84,7 @@ def parse_source(crawl: CrawlResult | BaseException) -> list[ParseResult]:
     return results
 
 
-def parse_task() -> Task[[CrawlResult | BaseException], list[ParseResult]]:
+def parse_task() -> Task[[CrawlResult | BaseException, RegionTree | None], list[ParseResult]]:
     """Return `parse_source` caching to this installation's data folder for `parse_cache_days`."""
     cfg = settings()
     if not cfg.parse_cache_days:

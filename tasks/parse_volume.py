@@ -23,7 +23,7 @@ from config.settings import Settings
 from lianxin.archive import Archive
 from lianxin.fetching import CrawlResult, FetchedPage
 from lianxin.pipeline import parse_fetched, reparser
-from lianxin.records import ParseResult
+from lianxin.records import ParseResult, Region
 
 T = TypeVar("T")
 
@@ -69,13 +69,18 @@ def dask_runner(cfg: Settings) -> DaskTaskRunner:
 
 
 @task(name="parse-chunk", cache_policy=NO_CACHE)
-def parse_chunk(pages: list[FetchedPage]) -> list[ParseResult]:
-    """Return one ParseResult per page; bad pages come back quarantined, never raised."""
-    return [parse_fetched(page) for page in pages]
+def parse_chunk(pages: list[FetchedPage], regions: Sequence[Region] = ()) -> list[ParseResult]:
+    """Return one ParseResult per page; bad pages come back quarantined, never raised.
+
+    `regions`: the deployment's region tree, known as places besides the national divisions.
+    """
+    return [parse_fetched(page, regions) for page in pages]
 
 
 @task(name="reparse-chunk", cache_policy=NO_CACHE)
-def reparse_chunk(archive_dir: str, rows: list[dict[str, Any]]) -> list[ParseResult | None]:
+def reparse_chunk(
+    archive_dir: str, rows: list[dict[str, Any]], regions: Sequence[Region] = ()
+) -> list[ParseResult | None]:
     """Parse archived reports (rows of the reports table) again from their stored bytes.
 
     A report whose bytes are not in the archive comes back as None. The archive folder must be
@@ -85,7 +90,7 @@ def reparse_chunk(archive_dir: str, rows: list[dict[str, Any]]) -> list[ParseRes
     out: list[ParseResult | None] = []
     for row in rows:
         try:
-            out.append(reparser(archive, SimpleNamespace(**row)))
+            out.append(reparser(archive, SimpleNamespace(**row), regions))
         except KeyError:
             out.append(None)
     return out

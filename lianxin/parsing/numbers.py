@@ -295,8 +295,8 @@ def parse_quantity(text: str | None) -> Quantity | None:
         if pair and _DIGITS[pair.group(1)] < _DIGITS[pair.group(2)]:
             # 三五百, 八九亿: "three or five hundred", a range in one word.
             unit = chinese_number("一" + pair.group(3))
-            low, high = _DIGITS[pair.group(1)] * unit, _DIGITS[pair.group(2)] * unit
-            return _finish(value[match.end() :], low, high, approximate=True)
+            fewest, most = _DIGITS[pair.group(1)] * unit, _DIGITS[pair.group(2)] * unit
+            return _finish(value[match.end() :], fewest, most, approximate=True)
         match = _NUMBER.search(value, match.end())
     if match is None:
         raise ValueError(f"no number in {value!r}")
@@ -304,12 +304,12 @@ def parse_quantity(text: str | None) -> Quantity | None:
     before, after = value[: match.start()], value[match.start() + len(number_text) :]
     several = _several(before, number_text, after)
     if several is not None:
-        low, high, after = several
-        return _finish(after, low, high, approximate=True)
+        return _finish(several[2], several[0], several[1], approximate=True)
     negative = bool(re.search(r"(?:^|[^\d])(-|负)\s*$", before)) and not before.strip("-负 ")
     first = chinese_number(number_text)
     approximate = bool(_APPROX_BEFORE.search(before))
-    low, high = first, None
+    low: Decimal = first
+    high: Decimal | None = None
     range_match = re.match(_RANGE_SEP + r"(" + _NUMERAL + r")", _strip_unit_before_range(after))
     if range_match and not negative:
         second_text = range_match.group(1).rstrip(".")
