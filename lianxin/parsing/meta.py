@@ -348,8 +348,8 @@ def labelled_writers(lines: list[tuple[Element, str]]) -> list[str]:
                 continue
             if names := writer_names(value):
                 return names
-        match = _POSTED_BY.search(line) or (_DATE_TIME.search(line) and _BY.search(line))
-        if match and (names := writer_names(match.group(1))):
+        posted = _POSTED_BY.search(line) or (_DATE_TIME.search(line) and _BY.search(line))
+        if posted and (names := writer_names(posted.group(1))):
             return names
     return []
 
@@ -372,9 +372,9 @@ def lead_writers(lines: list[tuple[Element, str]]) -> list[str]:
         if names:
             return names
     for _, line in lines:
-        match = _CLOSING_NAME.match(line)
-        if match:
-            return [match.group(1)]
+        closing = _CLOSING_NAME.match(line)
+        if closing:
+            return [closing.group(1)]
     return []
 
 
