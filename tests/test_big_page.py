@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from typer.testing import CliRunner
 
 from config.settings import get_settings
@@ -22,6 +23,7 @@ from lianxin.cli import app
 from lianxin.inspect import masked
 from lianxin.parse_json import write_parse_json
 from lianxin.parsing import parse_page
+from lianxin.parsing.tree import load_tree, put_rows_back, set_rows_aside
 from lianxin.records import ParseResult
 
 FETCHED_AT = datetime(2026, 11, 8, 1, 0, tzinfo=UTC)
@@ -136,3 +138,20 @@ def test_a_page_over_max_page_mb_is_refused_before_it_is_read(
     report = json.loads(result.output)["report"]
     assert report["parse_status"] == "failed"
     assert "over parsing.max_page_mb (0.1)" in report["errors"][0]
+
+
+def test_a_long_tables_rows_are_set_aside_and_put_back_exactly() -> None:
+    rows = "".join(f"<tr><td>{worker_name(i)}</td></tr>\n" for i in range(300))
+    page = (
+        "<html><body><p>青山村回访</p><table><thead><tr><th>姓名</th></tr></thead>"
+        f"<tbody>{rows}<!-- 王建国 --> 尾</tbody><tfoot><tr><td>合计</td></tr></tfoot></table>"
+        "后记</body></html>"
+    )
+    root = load_tree(page)
+    before = etree.tostring(root, encoding="unicode")
+    aside = set_rows_aside(root)
+    assert len(list(root.iter("tr"))) == 50  # the page's own facts are read from these
+    put_rows_back(aside)
+    assert etree.tostring(root, encoding="unicode") == before
+    short = load_tree("<table>" + rows[:2000] + "</table>")
+    assert set_rows_aside(short) == []

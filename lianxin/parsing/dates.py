@@ -21,6 +21,7 @@ from functools import lru_cache
 
 import chinese_calendar
 
+from lianxin.parsing.memo import by_cell
 from lianxin.parsing.numbers import CHINESE_NUMERAL_CHARS, chinese_number, normalize_number_text
 from lianxin.rules.calendar import is_workday
 
@@ -141,6 +142,7 @@ def prepare(text: str | None) -> str:
     return _CN_RUN.sub(_arabic, value)
 
 
+@by_cell  # a call sheet's date column repeats a few dozen days
 def parse_date(
     text: str | None, default_year: int | None = None, *, reference: date | None = None
 ) -> date | None:
@@ -204,6 +206,7 @@ def find_dates(
     return [d for _, d in sorted(found, key=lambda pair: pair[0])]
 
 
+@by_cell
 def find_period(text: str, *, reference: date | None = None) -> str | None:
     """Return the first YYYY-MM month named in `text` (2026年11月, 2026-11), else None.
 

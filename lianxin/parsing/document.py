@@ -17,7 +17,15 @@ from lianxin.parsing.content import SELECTOR_SHARE, Noise, Prose, score_prose
 from lianxin.parsing.meta import choose_stamp, meta_stamp, text_stamps
 from lianxin.parsing.places import Places, report_places
 from lianxin.parsing.text import clean_text, normalize
-from lianxin.parsing.tree import Element, body_of, drop, load_tree, text_of
+from lianxin.parsing.tree import (
+    Element,
+    body_of,
+    drop,
+    load_tree,
+    put_rows_back,
+    set_rows_aside,
+    text_of,
+)
 
 # Containers content systems put the article in, most specific first.
 MAIN_SELECTORS = (
@@ -129,6 +137,7 @@ def load_document(text: str, url: str) -> Document:
         if junk.tag == "script" and "createPageHTML" in (code := text_of(junk)):
             scripts.append(code)  # the pager of TRS listings; listing.py and series.py read it
         drop(junk)  # the text after it (its tail) stays in the page
+    aside = set_rows_aside(root)  # a long table's rows say nothing of the page: bounded work
     meta = _meta_tags(root)
     scan = _scan(root)
     noise = Noise(_is_noise)
@@ -138,6 +147,7 @@ def load_document(text: str, url: str) -> Document:
     source = meta.get("contentsource") or _labelled_source(root) or scan.named_source
     main = scan.main_container(root, prose)
     body = prose.blocks(main)
+    put_rows_back(aside)
     places = Places()
     for text_part in (
         title,

@@ -33,6 +33,7 @@ from lianxin.parsing.tables import (
     continue_tables,
     empty_table,
     find_tables,
+    release_rows,
 )
 from lianxin.records import ParseResult, ParseStatus, Quarantined, Report, ReportKind, Severity
 
@@ -169,8 +170,10 @@ def _parse(
         view = listing()
         result.links, result.next_page = view.links, view.next_page
     elif detection.kind is ReportKind.checkin_table:
+        _release(tables)
         _checkins(result, doc, tables, detection)
     elif detection.kind is ReportKind.roster:
+        _release(tables)
         _roster(result, doc, tables, detection)
     elif detection.kind is ReportKind.problem_list:
         _problems(result, doc, tables, detection)
@@ -183,6 +186,12 @@ def _parse(
 
 def _limits() -> ParsingSettings:
     return get_settings().parsing  # read per page: tests and flows set it in the environment
+
+
+def _release(tables: list[Table]) -> None:
+    # Rows are read and a table page's text is not read again: its records need the memory.
+    for table in tables:
+        release_rows(table)
 
 
 def _check_size(content: bytes, limits: ParsingSettings, forced: ReportKind | None) -> None:

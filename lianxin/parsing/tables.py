@@ -49,7 +49,7 @@ class Cell(NamedTuple):  # a tuple: built once per grid slot of a 5,000-row tabl
     header: bool  # a <th>
 
 
-@dataclass
+@dataclass(slots=True)  # one per data row: 220,000 of them on a big call sheet
 class Row:
     number: int  # 1-based data row number within the table (after the header)
     values: dict[str, str] = field(default_factory=dict)  # field → text
@@ -202,6 +202,18 @@ def read_rows(
         if row is not None:
             rows.append(row)
     return rows
+
+
+def release_rows(table: Table) -> None:
+    """Drop the table's <tr> elements from the page's tree once its rows are read.
+
+    The tree holds about 2 KB a row; a big table's records need that memory next. Only for
+    tables whose page is not read as text afterwards (check-in tables, rosters).
+    """
+    for tr in table_rows(table.element):
+        parent = tr.getparent()
+        if parent is not None:
+            parent.remove(tr)
 
 
 def context_above(table: Element, limit: int = 3) -> list[str]:

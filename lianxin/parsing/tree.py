@@ -12,7 +12,24 @@ import re
 from lxml import etree
 from lxml.etree import _Element as Element
 
-__all__ = ["Element", "body_of", "drop", "is_element", "load_tree", "text_of"]
+__all__ = [
+    "Element",
+    "RowsAside",
+    "body_of",
+    "drop",
+    "is_element",
+    "load_tree",
+    "put_rows_back",
+    "set_rows_aside",
+    "text_of",
+]
+
+# A table longer than this is data: what the page says about itself (title, date, where its
+# story is) is read from its first KEPT_ROWS rows, not from every one of 220,000.
+LONG_TABLE_ROWS = 200
+KEPT_ROWS = 50
+
+RowsAside = list[tuple[Element, list[Element]]]  # (parent, the children taken out of it)
 
 # libxml2's HTML parser, as lxml.html uses it, but handing out plain elements: lxml.html's
 # element classes are looked up in Python for every element a walk touches, which costs more
@@ -68,3 +85,36 @@ def body_of(root: Element) -> Element:
     """Return the page's <body>, or the root when the page has none."""
     body = root.find("body")
     return body if body is not None else root
+
+
+def set_rows_aside(root: Element) -> RowsAside:
+    """Take the rows past the first KEPT_ROWS out of every table longer than LONG_TABLE_ROWS.
+
+    Return what was taken, for `put_rows_back`. Only tables holding no other table: a layout
+    table's rows are the page. Within a <tbody> (or the table) everything from the first row
+    taken onwards is taken, so putting it back restores the order exactly.
+    """
+    aside: RowsAside = []
+    for table in root.iter("table"):
+        if next(table.iterdescendants("table"), None) is not None:
+            continue
+        rows = list(table.iter("tr"))
+        if len(rows) <= LONG_TABLE_ROWS:
+            continue
+        seen: set[Element] = set()
+        for tr in rows[KEPT_ROWS:]:
+            parent = tr.getparent()
+            if parent is None or parent in seen:
+                continue
+            seen.add(parent)
+            children = list(parent)
+            start = next(i for i, child in enumerate(children) if child is tr)
+            aside.append((parent, children[start:]))
+            del parent[start:]
+    return aside
+
+
+def put_rows_back(aside: RowsAside) -> None:
+    """Put the rows `set_rows_aside` took back where they were."""
+    for parent, children in aside:
+        parent.extend(children)
