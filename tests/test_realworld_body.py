@@ -191,3 +191,37 @@ def test_a_comment_thread_longer_than_the_story_stays_out_of_it() -> None:
     result = parse(page(f'<div class="post">{PARAGRAPHS}</div><div id="comments">{comments}</div>'))
     assert_story_read(result)
     assert "网友" not in result.report.body
+
+
+def test_teaser_cards_wrapped_in_links_beside_the_story_stay_out_of_it() -> None:
+    # Each card of the side column is one <a> around a title block and a long summary block.
+    summary = "镇农技站站长赵立平说，今年全镇推广水稻新品种三千亩，亩产提高一成，农户增收。"
+    cards = "".join(
+        f'<li><a href="/xw/t{i}.html"><div class="card"><div class="cap">第{i}期农技快讯</div>'
+        f'<div class="sum">{summary * 4}</div></div></a></li>'
+        for i in range(3)
+    )
+    result = parse(
+        page(
+            f'<div class="left"><h1>青山镇举办秋季就业招聘会</h1>{PARAGRAPHS}</div>'
+            f'<div class="right"><ul>{cards}</ul></div>'
+        )
+    )
+    assert_story_read(result)
+    assert "农技" not in result.report.body
+
+
+def test_a_main_class_around_the_story_and_its_replies_gives_only_the_story() -> None:
+    replies = "".join(
+        f'<li><div class="reply-item"><span>游客{i}</span><p>{STORY[i % 3]}说得好。</p></div></li>'
+        for i in range(6)
+    )
+    result = parse(
+        page(
+            f'<div class="main"><div class="art"><h1>青山镇举办秋季就业招聘会</h1>'
+            f'<div class="txt">{PARAGRAPHS}</div></div>'
+            f'<div class="replies"><ul>{replies}</ul></div></div>'
+        )
+    )
+    assert_story_read(result)
+    assert "游客" not in result.report.body and "说得好" not in result.report.body

@@ -136,7 +136,8 @@ def body_paragraphs(doc: Document) -> list[str]:
         for element in block.iter(*BLOCKS):
             if doc.is_noise(element):
                 continue
-            for line in own_lines(element, BLOCK_SET):
+            in_link = next(element.iterancestors("a"), None) is not None
+            for line in own_lines(element, BLOCK_SET, in_link):
                 text = clean_text(line.text)
                 if not text or text == lead or text == doc.title or is_byline(text):
                     continue

@@ -24,6 +24,8 @@ from lianxin.parsing.tree import Element, text_of
 _SPACE = re.compile(r"\s+")
 _TEXT_NODES = etree.XPath(".//text()[normalize-space()]")
 _LINK_TEXT = etree.XPath("descendant-or-self::a//text()")
+# Blocks drawn inside a link: a teaser card (title, summary, time) wrapped in one <a>.
+_IN_LINK = etree.XPath(".//a//*")
 _PUNCT = re.compile(r"[，。；！？、,;!?：:“”]")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 # Weights of a block's score for itself, its parent, grandparent and great-grandparent.
@@ -36,6 +38,8 @@ SELECTOR_SHARE = 0.5
 # a noise-named element holding WRAPPER_SHARE of it wraps the page (an unclosed header <div>).
 HIDDEN_SHARE = 0.15
 WRAPPER_SHARE = 0.6
+# A selector's container wrapping the best block and this many times its prose is the page.
+WRAPPER_EXCESS = 2.0
 # A sibling joins the best block when it scores this share of it.
 SIBLING_SHARE = 0.2
 
@@ -88,8 +92,11 @@ class Line:
         return len(_SPACE.sub("", self.text))
 
 
-def own_lines(element: Element, blocks: frozenset[str]) -> list[Line]:
-    """Return the element's own text (outside its child blocks) as lines split at <br>."""
+def own_lines(element: Element, blocks: frozenset[str], in_link: bool = False) -> list[Line]:
+    """Return the element's own text (outside its child blocks) as lines split at <br>.
+
+    All of it is link text when `in_link` (the element is drawn inside an <a>).
+    """
     lines: list[Line] = []
     parts: list[str] = []
     linked = [0]
@@ -119,7 +126,7 @@ def own_lines(element: Element, blocks: frozenset[str]) -> list[Line]:
                 if in_link:
                     linked[0] += len(_SPACE.sub("", child.tail))
 
-    walk(element, element.tag == "a")
+    walk(element, in_link or element.tag == "a")
     close()
     return lines
 
@@ -138,6 +145,24 @@ class Prose:
             return 0.0
         whole = self.held.get(self.best, 0.0)
         return self.held.get(element, 0.0) / whole if whole else 0.0
+
+    def trusts(self, element: Element) -> bool:
+        """Return True when a selector's `element` holds the story and not the page around it.
+
+        It must hold SELECTOR_SHARE of the best block's prose; when it wraps the best block, it
+        must not hold WRAPPER_EXCESS times the prose of that block and its prose siblings (a
+        `.main` page wrapper around the story, its comments and a sidebar).
+        """
+        share = self.share(element)
+        best = self.best
+        if share < SELECTOR_SHARE or best is None:
+            return share >= SELECTOR_SHARE
+        if element is best or share <= WRAPPER_EXCESS:
+            return True
+        if not any(node is element for node in best.iterancestors()):
+            return True
+        story = sum(self.held.get(block, 0.0) for block in self.blocks(best))
+        return self.held.get(element, 0.0) <= WRAPPER_EXCESS * story
 
     def blocks(self, main: Element) -> list[Element]:
         """Return `main` and, when `main` is the scored best, its siblings that carry prose."""
@@ -191,6 +216,7 @@ def _block_scores(root: Element, blocks: frozenset[str]) -> list[tuple[Element, 
     counted for the block it is shown in, as link text when an <a> holds it.
     """
     counts: dict[Element, list[int]] = {}  # block → [characters, link characters, punctuation]
+    in_link = set(_IN_LINK(root))
     for node in _TEXT_NODES(root):
         owner = node.getparent()
         if owner is None:
@@ -208,7 +234,7 @@ def _block_scores(root: Element, blocks: frozenset[str]) -> list[tuple[Element, 
         if count is None:
             count = counts[owner] = [0, 0, 0]
         count[0] += chars
-        if linked or owner.tag == "a":
+        if linked or owner.tag == "a" or owner in in_link:
             count[1] += chars
         count[2] += len(_PUNCT.findall(node))
     scored: list[tuple[Element, float]] = []

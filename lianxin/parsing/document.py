@@ -13,7 +13,7 @@ from datetime import date, time
 
 from lxml import etree
 
-from lianxin.parsing.content import SELECTOR_SHARE, Noise, Prose, score_prose
+from lianxin.parsing.content import Noise, Prose, score_prose
 from lianxin.parsing.meta import choose_stamp, meta_stamp, text_stamps
 from lianxin.parsing.places import Places, report_places
 from lianxin.parsing.text import clean_text, normalize
@@ -218,15 +218,16 @@ class _Scan:
     def main_container(self, root: Element, prose: Prose) -> Element:
         """Return the element holding the report: a known container, else the prose block.
 
-        A known container must hold half of the best block's prose (or, on a page without
-        prose, some text or a table): `.main` on a breadcrumb cell is not the article.
+        A known container must hold half of the best block's prose and not wrap much more (or,
+        on a page without prose, some text or a table): `.main` on a breadcrumb cell is not the
+        article, nor `.main` around the story, its comments and the sidebar.
         """
         for elements in self.candidates:
             for element in elements:
                 if prose.best is None:
                     if len(normalize(text_of(element))) >= 20 or _has(element, "table"):
                         return element
-                elif prose.share(element) >= SELECTOR_SHARE:
+                elif prose.trusts(element):
                     return element
         if prose.best is None or prose.best.tag in ("html", "body"):
             return body_of(root)
