@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from lianxin.parsing.columns import Vocabulary, header_key
 from lianxin.parsing.text import clean_optional, clean_text
 from lianxin.parsing.tree import Element, text_of
-from lianxin.records import Quarantined, Severity
+from lianxin.records import Quarantined, Severity, shared_fields_set
 
 T = TypeVar("T")
 
@@ -56,9 +56,15 @@ class Row:
     # field → the header it came from; one dict shared by the rows of a table, never changed
     headers: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)  # header → text
-    raw: dict[str, str] = field(default_factory=dict)  # header → text, for quarantine
     skip_reason: str | None = None  # set for totals and note rows
     serial: str | None = None  # the row's own number (序号), when the table has one
+    texts: tuple[str, ...] = ()  # every cell's text, in column order
+    names: tuple[str, ...] = ()  # the table's unique column names, shared by its rows
+
+    @property
+    def raw(self) -> dict[str, str]:
+        """Return header → text of every cell, for quarantine (built when asked: rarely)."""
+        return dict(zip(self.names, self.texts, strict=True))
 
 
 @dataclass
@@ -365,7 +371,7 @@ def _read_row(number: int, line: list[Cell], plan: _Columns) -> Row | None:
     texts = [cell.text for cell in line]
     if not any(texts):
         return None  # blank rows pasted from Excel carry nothing
-    row = Row(number=number, raw=dict(zip(plan.raw_names, texts, strict=True)))
+    row = Row(number=number, texts=tuple(texts), names=plan.raw_names)
     first = next(t for t in texts if t)
     distinct = {cell.origin for cell in line if cell.text}
     if _TOTALS.match(first.replace(" ", "")):
@@ -471,7 +477,7 @@ def records_from_rows(
             quarantined.append(skipped_entry(row, url))
             continue
         try:
-            records.append(build(row))
+            records.append(shared_fields_set(build(row)))
         except (ValueError, ValidationError) as exc:
             quarantined.append(
                 Quarantined(url=url, row=row.number, reason=reason_of(exc), raw=row.raw)
