@@ -19,6 +19,7 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from config.settings import get_settings
+from lianxin import parse_json
 from lianxin.cli import app
 from lianxin.inspect import masked
 from lianxin.parse_json import write_parse_json
@@ -92,7 +93,10 @@ def test_parse_calls_grow_with_the_rows_not_faster() -> None:
     assert large < 4.4 * small, (small, large)
 
 
-def test_the_json_is_written_record_by_record_as_json_dumps_would_write_it() -> None:
+def test_the_json_is_written_batch_by_batch_as_json_dumps_would_write_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parse_json, "BATCH", 7)  # 300 records: many batches and a short last one
     result = parse(checkin_page(300))
     data = result.model_dump(mode="json")
     for name in ("workers", "checkins", "cadres"):
