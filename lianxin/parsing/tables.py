@@ -120,8 +120,14 @@ def build_grid(table: Element, max_rows: int | None = None) -> list[list[Cell]]:
                 continue
             while c < len(row) and row[c] is not None:
                 c += 1
-            # A cell with no child element is most cells of a big table: read it inline.
-            text = clean_text(td.text) if len(td) == 0 else cell_text(td)
+            # A cell with no child element is most cells of a big table: read it inline
+            # (clean_text's own steps, without a call per cell).
+            if len(td):
+                text = cell_text(td)
+            else:
+                text = td.text or ""
+                if text:
+                    text = " ".join(text.replace("\u200b", "").split())
             cell = Cell(text, origin, tag == "th")
             origin += 1
             rowspan_text, colspan_text = td.get("rowspan"), td.get("colspan")
