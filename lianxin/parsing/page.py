@@ -36,7 +36,6 @@ from lianxin.parsing.tables import (
     continue_tables,
     empty_table,
     find_tables,
-    release_rows,
 )
 from lianxin.records import ParseResult, ParseStatus, Quarantined, Report, ReportKind, Severity
 
@@ -175,10 +174,8 @@ def _parse(
         view = listing()
         result.links, result.next_page = view.links, view.next_page
     elif detection.kind is ReportKind.checkin_table:
-        _release(tables)
         _checkins(result, doc, tables, detection)
     elif detection.kind is ReportKind.roster:
-        _release(tables)
         _roster(result, doc, tables, detection)
     elif detection.kind is ReportKind.problem_list:
         _problems(result, doc, tables, detection)
@@ -205,12 +202,6 @@ def _collector_paused(big: bool) -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-def _release(tables: list[Table]) -> None:
-    # Rows are read and a table page's text is not read again: its records need the memory.
-    for table in tables:
-        release_rows(table)
 
 
 def _check_size(content: bytes, limits: ParsingSettings, forced: ReportKind | None) -> None:

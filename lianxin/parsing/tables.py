@@ -216,18 +216,6 @@ def read_rows(
     return rows
 
 
-def release_rows(table: Table) -> None:
-    """Drop the table's <tr> elements from the page's tree once its rows are read.
-
-    The tree holds about 2 KB a row; a big table's records need that memory next. Only for
-    tables whose page is not read as text afterwards (check-in tables, rosters).
-    """
-    for tr in table_rows(table.element):
-        parent = tr.getparent()
-        if parent is not None:
-            parent.remove(tr)
-
-
 def context_above(table: Element, limit: int = 3) -> list[str]:
     """Return up to `limit` short text lines just above the table, nearest first.
 
