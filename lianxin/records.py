@@ -301,7 +301,7 @@ class ParseResult(Record):
         return len(self.cadres) + len(self.workers) + len(self.checkins) + len(self.problems)
 
 
-_EVERY_FIELD: dict[type[BaseModel], set[str]] = {}
+_EVERY_FIELD: dict[type, set[str]] = {}  # model → every field name
 M = TypeVar("M")
 
 
@@ -312,10 +312,14 @@ def shared_fields_set(record: M) -> M:
     CheckIn, more than its values. Records built row by row name every field, so 220,000 of
     them can share one set. Setting a field adds its name to the set, a no-op here.
     """
-    if isinstance(record, BaseModel):
+    every = _EVERY_FIELD.get(type(record))
+    if every is None:
+        if not isinstance(record, BaseModel):
+            return record
         every = _EVERY_FIELD.setdefault(type(record), set(type(record).model_fields))
-        if len(record.__pydantic_fields_set__) == len(every):  # a subset: same size, same set
-            object.__setattr__(record, "__pydantic_fields_set__", every)
+    fields_set = record.__pydantic_fields_set__  # type: ignore[attr-defined]
+    if len(fields_set) == len(every):  # a subset of the fields: the same size, the same set
+        object.__setattr__(record, "__pydantic_fields_set__", every)
     return record
 
 

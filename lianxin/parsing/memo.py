@@ -28,8 +28,15 @@ def by_cell(read: F) -> F:
 
     @wraps(read)
     def reader(text: str | None, *args: Any, **kwargs: Any) -> Any:
-        if text is not None and len(text) > MAX_CELL_CHARS:
-            return read(text, *args, **kwargs)
-        return cached(text, *args, **kwargs)
+        if text is None or len(text) <= MAX_CELL_CHARS:
+            return cached(text, *args, **kwargs)
+        return read(text, *args, **kwargs)
 
-    return cast(F, reader)
+    @wraps(read)
+    def text_reader(text: str | None) -> Any:  # most readers take the text alone: no packing
+        if text is None or len(text) <= MAX_CELL_CHARS:
+            return cached(text)
+        return read(text)
+
+    alone = read.__code__.co_argcount == 1 and not read.__code__.co_kwonlyargcount
+    return cast(F, text_reader if alone else reader)
