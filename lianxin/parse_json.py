@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Any, TextIO
+from typing import IO, Any
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -46,7 +46,7 @@ def _with(record: BaseModel, update: dict[str, str]) -> BaseModel:
     return clone
 
 
-def write_parse_json(out: TextIO, result: ParseResult, unmasked: bool = False) -> None:
+def write_parse_json(out: IO[str], result: ParseResult, unmasked: bool = False) -> None:
     """Write `result` to `out` as JSON indented by two, one batch of records at a time."""
     names = list(type(result).model_fields)
     out.write("{")
@@ -64,7 +64,7 @@ def write_parse_json(out: TextIO, result: ParseResult, unmasked: bool = False) -
     out.flush()
 
 
-def _write_records(out: TextIO, records: Iterable[BaseModel]) -> None:
+def _write_records(out: IO[str], records: Iterable[BaseModel]) -> None:
     out.write("[")
     batch: list[BaseModel] = []
     first = True
@@ -78,7 +78,7 @@ def _write_records(out: TextIO, records: Iterable[BaseModel]) -> None:
     out.write("\n  ]")
 
 
-def _write_batch(out: TextIO, batch: list[BaseModel], first: bool) -> None:
+def _write_batch(out: IO[str], batch: list[BaseModel], first: bool) -> None:
     # One call into pydantic's writer per batch: '[\n  {…},\n  {…}\n]', moved in by two.
     text = _adapter(type(batch[0])).dump_json(batch, indent=2).decode()
     out.write(("\n" if first else ",\n") + "  " + _indent(text[2:-2], 2))

@@ -166,7 +166,7 @@ class Prose:
 
     def blocks(self, main: Element) -> list[Element]:
         """Return `main` and, when `main` is the scored best, its siblings that carry prose."""
-        if main is not self.best:
+        if self.best is None or main is not self.best:
             return [main]
         parent = main.getparent()
         if parent is None:
