@@ -20,7 +20,14 @@ from lianxin.parsing.text import (
     parse_yuan,
 )
 from lianxin.portal import Site, build_site
-from lianxin.records import ParseResult, ParseStatus, ProblemStatus, ReportKind, WorkStatus
+from lianxin.records import (
+    ParseResult,
+    ParseStatus,
+    ProblemStatus,
+    ReportKind,
+    Severity,
+    WorkStatus,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE = "http://portal.example"
@@ -183,14 +190,18 @@ def test_a_gbk_table_with_a_merged_header_reads_its_good_rows() -> None:
     result = fixture("checkin_gbk.html")
     assert result.report.kind is ReportKind.checkin_table
     names = [c.worker_name for c in result.checkins]
-    assert names == ["李小明", "赵红梅", "钱大勇"]
-    xiaoming, hongmei, dayong = result.checkins
+    assert names == ["李小明", "赵红梅", "钱大勇", "孙小燕", "周建国"]
+    xiaoming, hongmei, dayong, xiaoyan, jianguo = result.checkins
     assert (xiaoming.period, xiaoming.village, xiaoming.cadre) == ("2026-11", "红岩村", "王芳")
     assert (xiaoming.income_yuan, xiaoming.call_date) == (4500, date(2026, 11, 2))
     assert (hongmei.income_yuan, hongmei.worker_phone) == (5200, "137****0002")
     assert hongmei.demands == "希望参加电商培训"
     assert (dayong.reached, dayong.income_yuan, dayong.employer) == (False, None, None)
     assert xiaoming.extra == {"务工年限": "3年"}
+    # An income the reader refuses (不详, 999999 a month) leaves the field empty, not the call:
+    # the call happened, and a refused row would make the worker look uncalled.
+    assert (xiaoyan.income_yuan, xiaoyan.extra["月工资（元）"]) == (None, "不详")
+    assert (jianguo.income_yuan, jianguo.call_date) == (None, date(2026, 11, 6))
 
 
 def test_totals_and_bad_rows_are_quarantined_with_their_reasons() -> None:
@@ -198,11 +209,13 @@ def test_totals_and_bad_rows_are_quarantined_with_their_reasons() -> None:
     reasons = {q.row: q.reason for q in result.quarantined}
     assert result.report.parse_status is ParseStatus.partial
     assert "missing worker name" in reasons[4]
+    severity = {q.row: q.severity for q in result.quarantined}
     assert "not an amount of money" in reasons[5]
     assert "implausible monthly income" in reasons[6]
+    assert severity[5] is severity[6] is Severity.warning  # the rows are kept (see above)
     assert reasons[7].startswith("totals row (合计)")
     assert result.quarantined[0].raw["手机号"] == "136****0004"
-    assert len(result.report.errors) == 3  # the totals row is kept but is no error
+    assert result.report.errors == ["row 4: missing worker name (姓名)"]
 
 
 def test_a_county_roster_with_town_and_village_columns_reads_each_row() -> None:

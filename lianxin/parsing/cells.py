@@ -71,13 +71,29 @@ class RowWarnings:
                 reason = UNREADABLE_KEPT.format(field=name, inner=exc)
             else:
                 raise
+        self._note(row, name, reason)
+        return None
+
+    def value(self, row: Row, name: str, read: Callable[[str | None], T]) -> T | None:
+        """Return `read(cell)` for the row's optional cell `name`, or None when it refuses it.
+
+        A refused cell (不详 or 880000 as a month's income) is noted — a warning with the
+        reason, the cell kept as text — and the row is kept: the call still happened, and a
+        refused row would make its worker look uncalled.
+        """
+        try:
+            return read(row.values.get(name))
+        except ValueError as exc:
+            self._note(row, name, UNREADABLE_KEPT.format(field=name, inner=exc))
+            return None
+
+    def _note(self, row: Row, name: str, reason: str) -> None:
         self.kept.setdefault(row.number, set()).add(name)
         self.entries.append(
             Quarantined(
                 url=self.url, row=row.number, reason=reason, severity=Severity.warning, raw=row.raw
             )
         )
-        return None
 
     def forget(self, row: Row) -> None:
         """Drop what was noted about `row`: it is refused, and its refusal says why."""

@@ -106,7 +106,7 @@ def _checkin(
         raise ValueError("month unknown: no 2026年11月-like title and no call dates")
     year = int(period[:4])
     call_date = warnings.day(row, "call_date", year)
-    income = parse_income(values.get("income"))
+    income = warnings.value(row, "income", parse_income)
     reached = parse_reached(values.get("reached"))
     followup = parse_bool(values.get("followup_needed"))
     return CheckIn(
