@@ -16,7 +16,10 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import fpdf
 import pytest
+import xlwt  # the one writer of binary .xls there is (a dev dependency, as fpdf2 is)
+from fpdf.fonts import FontFace
 from openpyxl import Workbook
 
 from lianxin.parsing import parse_page
@@ -182,7 +185,6 @@ def test_an_xlsx_date_shown_as_a_month_is_read_as_the_month_not_the_first() -> N
 
 
 def roster_xls() -> bytes:
-    xlwt = pytest.importorskip("xlwt")  # the one .xls writer there is (dev dependency)
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet("青山村")
     month = xlwt.easyxf(num_format_str='yyyy"年"m"月"')
@@ -264,11 +266,8 @@ def test_a_docx_notice_is_read_for_its_numbered_problems() -> None:
 
 
 def checkin_pdf(rows: list[list[str]] = CHECKIN_ROWS, *, unit_line: bool = True) -> bytes:
-    fpdf = pytest.importorskip("fpdf")
-    if not FONT.is_file():
-        pytest.skip(f"no CJK font at {FONT}: `make chromium` installs fonts-wqy-microhei")
-    from fpdf.fonts import FontFace
-
+    # The browser tests need the same font: `make test` installs it (make chromium) or fails.
+    assert FONT.is_file(), f"no CJK font at {FONT}: `make chromium` installs fonts-wqy-microhei"
     pdf = fpdf.FPDF()
     pdf.add_page()
     pdf.add_font("wqy", fname=str(FONT))
@@ -304,7 +303,6 @@ def test_a_pdf_table_over_two_pages_under_a_title_touching_it_reads_every_row() 
 
 
 def test_a_pdf_without_text_is_refused_with_the_reason() -> None:
-    fpdf = pytest.importorskip("fpdf")
     pdf = fpdf.FPDF()
     pdf.add_page()
     pdf.rect(20, 20, 100, 60)  # a scan is a picture: no text layer
