@@ -139,7 +139,7 @@ def test_serve_registers_the_deployments_and_runs_a_triggered_day(
                 )
         finally:
             serve.send_signal(signal.SIGINT)
-            serve.wait(timeout=60)
+            serve.wait(timeout=180)
 
     assert serve.returncode == 0
     assert {n: s.value for n, s in names.items()} == {

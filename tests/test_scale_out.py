@@ -178,11 +178,11 @@ def _worker(name: str, home: Path, store_url: str, config: Path) -> Iterator[Pat
             # SIGTERM asks the worker to stop taking runs and exit; the runs it held are done.
             process.send_signal(signal.SIGTERM)
             try:
-                process.wait(timeout=30)
+                process.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-                raise AssertionError(f"{name} did not stop within 30 s after SIGTERM") from None
+                raise AssertionError(f"{name} did not stop within 120 s after SIGTERM") from None
 
 
 def _wait_for_workers(names: set[str], logs: list[Path]) -> None:
