@@ -15,17 +15,33 @@ Settings that cannot be read raise `ConfigError` naming the file or the setting 
 
 from __future__ import annotations
 
+import codecs
 import ipaddress
 import os
+import re
 import tomllib
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse as parse_rate
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -35,6 +51,7 @@ from pydantic_settings import (
 )
 
 from lianxin.errors import ConfigError
+from lianxin.records import ReportKind, WorkStatus
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULTS_FILE = CONFIG_DIR / "defaults.toml"
@@ -42,9 +59,102 @@ TEMPLATES_DIR = CONFIG_DIR / "templates"
 DOCS = "docs/configuration.md"
 # The settings holding a folder, as TOML paths; database_url is anchored on its own.
 PATH_SETTINGS = (("data_dir",), ("notify", "outbox_dir"), ("notify", "templates_dir"))
+SOURCE_KINDS = ("auto", *(kind.value for kind in ReportKind))
+FETCHED_SCHEMES = ("http", "https")
+# What notify.channels.expand_secrets fills in a route: ${NAME} from the environment,
+# ${secret:block-name} from a Prefect Secret block. Any other ${…} would be sent as written.
+PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+SECRET_BLOCK = re.compile(r"\$\{secret:([a-z0-9][a-z0-9-]*)\}")
+ANY_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+ROLE_KEY = re.compile(r"^(?:(?:village|town):.+|county)$")
+
+# The model's own checks raise, so every command stops at start-up on a mistake. Under
+# `lenient()` the checks marked so let the value through instead: `lianxin config check`,
+# having listed them, can still look at routes, templates and the database.
+_LENIENT: ContextVar[bool] = ContextVar("lianxin_settings_lenient", default=False)
 
 
-class SourceSettings(BaseModel):
+@contextmanager
+def lenient() -> Iterator[None]:
+    """Read settings with the model's value checks reported by the first reading only."""
+    token = _LENIENT.set(True)
+    try:
+        yield
+    finally:
+        _LENIENT.reset(token)
+
+
+def refuse(message: str) -> None:
+    """Raise ValueError(message) unless under `lenient()`."""
+    if not _LENIENT.get():
+        raise ValueError(message)
+
+
+# A mistake found across fields: (its location, message, the value, pydantic's error type).
+Problem = tuple[tuple[str | int, ...], str, Any, str]
+
+
+def refuse_at(title: str, problems: list[Problem]) -> None:
+    """Raise one validation error per (location, message, value, error type), unless under
+    `lenient()`."""
+    if problems and not _LENIENT.get():
+        raise ValidationError.from_exception_data(
+            title,
+            [
+                InitErrorDetails(type=PydanticCustomError(kind, message), loc=loc, input=value)
+                for loc, message, value, kind in problems
+            ],
+        )
+
+
+def _route(route: str) -> str:
+    for name in dict.fromkeys(ANY_PLACEHOLDER.findall(route)):
+        written = f"${{{name}}}"
+        if not (PLACEHOLDER.fullmatch(written) or SECRET_BLOCK.fullmatch(written)):
+            refuse(
+                f"{written} is neither ${{UPPER_CASE_NAME}} (environment) nor "
+                "${secret:block-name} (Prefect Secret block), so it would be sent as written: "
+                f"write ${{{name.upper()}}} and export {name.upper()}, or name a Secret block"
+            )
+    return route
+
+
+def _role(role: str) -> str:
+    if not ROLE_KEY.match(role):
+        refuse(
+            "is not a role escalations go to, so its routes are never used: "
+            'write "village:<村名>", "town:<镇名>" or "county"'
+        )
+    return role
+
+
+def _scheme(scheme: str) -> str:
+    if "://" in scheme or scheme != scheme.lower():
+        refuse(
+            "pacing goes by URL scheme, and this is not one: "
+            'write the lower-case scheme alone, e.g. wecombot = "20/minute"'
+        )
+    return scheme
+
+
+def _work_status(status: str) -> str:
+    statuses = sorted(status.value for status in WorkStatus)
+    if status not in statuses:
+        refuse(f"{status!r} is not a work status: use {', '.join(statuses)}")
+    return status
+
+
+# A route as written (an Apprise URL or outbox://, with ${NAME} or ${secret:name} in it).
+Route = Annotated[str, AfterValidator(_route)]
+
+
+class Section(BaseModel):
+    """A table of settings: a name it does not know is a mistake, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourceSettings(Section):
     """A published place Lianxin reads: a listing page (with pagination) or a single report."""
 
     name: str = Field(
@@ -67,12 +177,54 @@ class SourceSettings(BaseModel):
         description="A codec to force (e.g. gb18030) when a site lies about its charset.",
     )
 
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            refuse(
+                "is empty: give every source a name of its own, records and the watchdog go by it"
+            )
+        return value
 
-class RulesSettings(BaseModel):
+    @field_validator("url")
+    @classmethod
+    def _fetched_over_http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in FETCHED_SCHEMES or not parts.netloc:
+            refuse(
+                "is not an http(s) URL, and sources are fetched over HTTP: write the page's "
+                "https:// address; try a saved page first with `lianxin parse FILE`"
+            )
+        return value
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in SOURCE_KINDS:
+            refuse(f"{value!r} is not a kind Lianxin reads: use one of {', '.join(SOURCE_KINDS)}")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_codec(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                refuse(
+                    f"{value!r} is not a codec Python knows: write a codec such as "
+                    '"gb18030" or "utf-8", or remove it'
+                )
+        return value
+
+
+class RulesSettings(Section):
     """The follow-up rules: who owes what by when, and when lateness escalates."""
 
     timezone: str = Field(
-        default="Asia/Shanghai", description="The time zone calendar days are reasoned about in."
+        default="Asia/Shanghai",
+        description="The IANA time zone calendar days, quiet hours, the watchdog's daily_by and "
+        "the schedules are reckoned in.",
     )
     checkin_first_day: int = Field(
         default=1,
@@ -89,7 +241,7 @@ class RulesSettings(BaseModel):
     days_left_stage: int = Field(
         default=3, ge=1, le=20, description='Days before the due date of the "days left" digest.'
     )
-    checkin_statuses: list[str] = Field(
+    checkin_statuses: list[Annotated[str, AfterValidator(_work_status)]] = Field(
         default_factory=lambda: ["employed", "looking"],
         description="Work statuses whose workers owe a monthly call (employed, looking, "
         "returned, other).",
@@ -143,6 +295,25 @@ class RulesSettings(BaseModel):
         description="Days past due before the county bureau (乡村振兴局) hears of it.",
     )
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            refuse(f'{value!r} is not a time zone: write an IANA name such as "Asia/Shanghai"')
+        return value
+
+    @field_validator("problem_reminder_days")
+    @classmethod
+    def _distinct_days(cls, value: list[int]) -> list[int]:
+        if any(day < 1 for day in value) or len(set(value)) != len(value):
+            refuse(
+                f"{value} must be distinct whole days before the deadline, 1 or more: "
+                "write e.g. [7, 3, 1]"
+            )
+        return value
+
     @model_validator(mode="after")
     def _ladder_in_order(self) -> RulesSettings:
         if not (
@@ -160,24 +331,24 @@ class RulesSettings(BaseModel):
         return self
 
 
-class NotifySettings(BaseModel):
+class NotifySettings(Section):
     """Reminders: where they go, in which words, what they may show, at what pace."""
 
     outbox_dir: Path = Field(
         default=Path("var/outbox"), description="Where outbox:// writes one file per message."
     )
-    default_routes: list[str] = Field(
+    default_routes: list[Route] = Field(
         default_factory=lambda: ["outbox://"],
         description='Routes for a cadre with no route of their own; "outbox://" writes a file '
         "per message.",
     )
-    routes: dict[str, list[str]] = Field(
+    routes: dict[str, list[Route]] = Field(
         default_factory=dict,
         description='Extra routes by cadre name ("王芳") or by village or town name ("青山村"): '
         "Apprise URLs; ${NAME} comes from the environment, ${secret:name} from a Prefect Secret "
         "block.",
     )
-    roles: dict[str, list[str]] = Field(
+    roles: dict[Annotated[str, AfterValidator(_role)], list[Route]] = Field(
         default_factory=dict,
         description='Routes by role, for escalations: "village:青山村", "town:石桥镇" or "county".',
     )
@@ -206,12 +377,12 @@ class NotifySettings(BaseModel):
     )
     quiet_start: time = Field(
         default=time(22, 0),
-        description="Quiet hours begin (Asia/Shanghai): nothing is sent but the outbox, and the "
+        description="Quiet hours begin (rules.timezone): nothing is sent but the outbox, and the "
         "next run after them catches up.",
     )
-    quiet_end: time = Field(default=time(7, 0), description="Quiet hours end (Asia/Shanghai).")
+    quiet_end: time = Field(default=time(7, 0), description="Quiet hours end (rules.timezone).")
     daily_cap: int = Field(
-        default=20, ge=1, description="Messages per recipient per Shanghai day; the rest wait."
+        default=20, ge=1, description="Messages per recipient per day; the rest wait."
     )
     retries: int = Field(
         default=2, ge=0, le=10, description="More tries of a failed send within a run."
@@ -225,7 +396,7 @@ class NotifySettings(BaseModel):
         le=64,
         description="Sends in flight at once, across different routes (each keeps its own pace).",
     )
-    pacing: dict[str, str] = Field(
+    pacing: dict[Annotated[str, AfterValidator(_scheme)], str] = Field(
         default_factory=lambda: {
             "wecombot": "20/minute",
             "dingtalk": "20/minute",
@@ -250,7 +421,7 @@ class NotifySettings(BaseModel):
         return value
 
 
-class FlowCadence(BaseModel):
+class FlowCadence(Section):
     """When a flow is expected to have run: every so many minutes, or once a day by a time."""
 
     enabled: bool = Field(default=True, description="false: stop watching this flow.")
@@ -260,7 +431,7 @@ class FlowCadence(BaseModel):
     grace_minutes: int = Field(default=15, ge=0, description="… give or take this many minutes.")
     daily_by: time | None = Field(
         default=None,
-        description="Or expect a run each Shanghai day, started by this time (HH:MM:SS).",
+        description="Or expect a run each day, started by this time (HH:MM:SS, rules.timezone).",
     )
 
     @model_validator(mode="after")
@@ -273,10 +444,10 @@ class FlowCadence(BaseModel):
         return self
 
 
-class WatchdogSettings(BaseModel):
+class WatchdogSettings(Section):
     """The watchdog on Lianxin itself: missed schedules, drifting sources, failed runs."""
 
-    operator_routes: list[str] = Field(
+    operator_routes: list[Route] = Field(
         default_factory=lambda: ["outbox://"],
         description="The operator's own routes (Apprise URLs or outbox://), never a cadre's.",
     )
@@ -315,11 +486,11 @@ class WatchdogSettings(BaseModel):
         return self
 
 
-class ScheduleSettings(BaseModel):
-    """When one deployment runs: a cron line read on the Asia/Shanghai clock."""
+class ScheduleSettings(Section):
+    """When one deployment runs: a cron line read on the rules.timezone clock."""
 
     cron: str = Field(
-        description='Five cron fields on the Asia/Shanghai clock, e.g. "30 8 * * *" for 08:30.'
+        description='Five cron fields on the rules.timezone clock, e.g. "30 8 * * *" for 08:30.'
     )
     enabled: bool = Field(
         default=True,
@@ -338,7 +509,7 @@ class ScheduleSettings(BaseModel):
         return value
 
 
-class SchedulesSettings(BaseModel):
+class SchedulesSettings(Section):
     """When `lianxin serve` runs each deployment (flows/deployments.py; prefect.yaml keeps the
     same times for `prefect deploy --all`)."""
 
@@ -367,7 +538,7 @@ class SchedulesSettings(BaseModel):
     )
 
 
-class ParsingSettings(BaseModel):
+class ParsingSettings(Section):
     """How big a page the parser reads; a bigger one is refused with its size and this setting."""
 
     max_page_mb: float = Field(
@@ -384,7 +555,7 @@ class ParsingSettings(BaseModel):
     )
 
 
-class DashboardSettings(BaseModel):
+class DashboardSettings(Section):
     """The web dashboard (`lianxin dashboard`): where it listens and how it keeps sessions."""
 
     host: str = Field(
@@ -616,7 +787,7 @@ class Settings(BaseSettings):
     )
     schedules: SchedulesSettings = Field(
         default_factory=SchedulesSettings,
-        description="When each deployment runs under `lianxin serve`, on the Asia/Shanghai clock.",
+        description="When each deployment runs under `lianxin serve`, on the rules.timezone clock.",
     )
     dashboard: DashboardSettings = Field(
         default_factory=DashboardSettings,
@@ -626,6 +797,39 @@ class Settings(BaseSettings):
         default_factory=ParsingSettings,
         description="The largest page and table the parser reads (bigger ones are refused).",
     )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _sources_named_apart(cls, data: Any, handler: Any) -> Settings:
+        # Wrapped, not after: a source's other mistakes must not hide that two share a name.
+        sources = data.get("sources") if isinstance(data, dict) else None
+        names = [
+            item.get("name") if isinstance(item, dict) else getattr(item, "name", None)
+            for item in (sources if isinstance(sources, list) else [])
+        ]
+        count = Counter(name for name in names if isinstance(name, str) and name.strip())
+        shared: list[Problem] = [
+            (
+                ("sources", i, "name"),
+                "is used by another source too: give every source a name of its own, "
+                "records and the watchdog go by it",
+                name,
+                "value_error",
+            )
+            for i, name in enumerate(names)
+            if isinstance(name, str) and count[name] > 1
+        ]
+        try:
+            settings: Settings = handler(data)
+        except ValidationError as exc:
+            if shared:  # said together with the others
+                earlier: list[Problem] = [
+                    (tuple(e["loc"]), e["msg"], e["input"], e["type"]) for e in exc.errors()
+                ]
+                refuse_at("Settings", earlier + shared)
+            raise
+        refuse_at("Settings", shared)
+        return settings
 
     @field_validator("database_url")
     @classmethod
@@ -742,6 +946,8 @@ def toml_path(loc: tuple[str | int, ...]) -> str:
     """Return a pydantic error location as a TOML path: ("sources", 0, "url") → sources[0].url."""
     text = ""
     for part in loc:
+        if part == "[key]":  # pydantic's mark for a table's key: the path names the key
+            continue
         if isinstance(part, int):
             text += f"[{part}]"
         else:
@@ -763,34 +969,44 @@ def read_settings() -> Settings:
         ) from exc
 
 
+def explain(error: Any) -> tuple[str, str]:
+    """Return (what is wrong, how to fix it) for one pydantic error of the settings.
+
+    The one wording of a mistake: `get_settings` (every command) and `lianxin config check`
+    both say it so. A value that looks like a URL is not repeated: it may carry a password.
+    """
+    kind = error["type"]
+    if kind == "missing":
+        return "is required", f"add it; {DOCS} lists every setting"
+    if kind == "extra_forbidden":
+        return "is not a setting", f"correct the name or remove it; {DOCS} lists every setting"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    if kind != "value_error" and not isinstance(value, dict | list):
+        if not (isinstance(value, str) and "://" in value):
+            message = f"{message} (got {value!r})"
+    return message, f"give it a value that fits; {DOCS} has its type"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Return the process-wide settings, read once; tests build their own `Settings(...)`.
 
-    Raise ConfigError naming the first setting that does not fit and how many more there are
-    (`lianxin config check` lists them all, with the layer each came from).
+    Raise ConfigError naming the first setting that does not fit, in the words of
+    `lianxin config check`, and how many more there are (that command lists them all, with
+    the layer each came from).
     """
     try:
         return read_settings()
     except ValidationError as exc:
         errors = exc.errors()
-        first = errors[0]
-        message = str(first["msg"]).removeprefix("Value error, ")
-        value = first.get("input")
-        if first["type"] == "extra_forbidden":
-            message = "is not a setting"
-        elif first["type"] == "missing":
-            message = "is required"
-        elif first["type"] != "value_error" and not isinstance(value, dict | list | str):
-            message = f"{message} (got {value!r})"
-        elif isinstance(value, str) and "://" not in value:  # a URL may carry a password
-            message = f"{message} (got {value!r})"
-        more = f"; {len(errors) - 1} more mistakes" if len(errors) > 1 else ""
-        raise ConfigError(
-            toml_path(tuple(first["loc"])),
-            message + more,
-            f"correct it (`lianxin config check` lists every mistake; {DOCS} every setting)",
-        ) from exc
+        what, fix = explain(errors[0])
+        more = (
+            f" ({len(errors) - 1} more: `lianxin config check` lists them all)"
+            if len(errors) > 1
+            else ""
+        )
+        raise ConfigError(toml_path(tuple(errors[0]["loc"])), what + more, fix) from exc
 
 
 def reset_settings(**overrides: Any) -> Settings:

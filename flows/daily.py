@@ -10,7 +10,7 @@ from prefect import flow
 from flows.followups import followups
 from flows.ingest import ingest
 from flows.remind import remind
-from lianxin.clock import today_shanghai
+from lianxin.clock import today_local
 from tasks.watchdog import notify_failure
 
 
@@ -19,7 +19,7 @@ def daily(
     as_of: date | None = None, sources: list[str] | None = None, dry_run: bool = False
 ) -> dict[str, Any]:
     """Run ingest, followups and remind in order as of `as_of` (default: today in Shanghai)."""
-    day = as_of or today_shanghai()
+    day = as_of or today_local()
     return {
         "ingest": ingest(as_of=day, sources=sources, dry_run=dry_run),
         "followups": followups(as_of=day, dry_run=dry_run),

@@ -1,6 +1,7 @@
-"""Every deployment of Lianxin in one place: which flow runs when, on the Asia/Shanghai clock.
+"""Every deployment of Lianxin in one place: which flow runs when, on the clock of
+`rules.timezone` (Asia/Shanghai unless the operator names another zone).
 
-| deployment            | flow     | when (Asia/Shanghai)     | setting                          |
+| deployment            | flow     | when (rules.timezone)    | setting                          |
 |-----------------------|----------|--------------------------|----------------------------------|
 | ingest/hourly         | ingest   | every hour, on the hour  | schedules.ingest_hourly          |
 | daily/morning         | daily    | every day at 08:30       | schedules.daily_morning          |
@@ -24,10 +25,9 @@ from config.settings import ScheduleSettings, SchedulesSettings, get_settings
 from flows.daily import daily
 from flows.ingest import ingest
 from flows.watchdog import watchdog
+from lianxin.clock import local_zone
 
-TIMEZONE = "Asia/Shanghai"  # every schedule; the flows reason about Shanghai days too
-
-# as_of None: the run's own day in Shanghai. Override per run: -p as_of=2026-12-08.
+# as_of None: the run's own day in rules.timezone. Override per run: -p as_of=2026-12-08.
 DAY_PARAMETERS: dict[str, Any] = {"as_of": None, "sources": None, "dry_run": False}
 
 
@@ -40,7 +40,8 @@ def _built(
 
 
 def _on(schedule: ScheduleSettings) -> list[Any]:
-    return [Cron(schedule.cron, timezone=TIMEZONE, active=schedule.enabled)]
+    # On the clock the flows reason about their days in, so 08:30 is the cadres' 08:30.
+    return [Cron(schedule.cron, timezone=local_zone().key, active=schedule.enabled)]
 
 
 def build_deployments(schedules: SchedulesSettings | None = None) -> list[RunnerDeployment]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from prefect import flow
 
-from lianxin.clock import today_shanghai, utc_now
+from lianxin.clock import today_local, utc_now
 from lianxin.dates_allowed import rules_day
 from lianxin.rules.evaluate import Mode
 from tasks.aggregates import refresh_aggregates
@@ -28,7 +28,7 @@ def followups(
     is today: run ahead of the calendar, the rules would escalate calls not yet late.
     """
     started = utc_now()
-    day = rules_day(as_of or today_shanghai(started), today_shanghai(started))
+    day = rules_day(as_of or today_local(started), today_local(started))
     stats = evaluate_rules(day, dry_run=dry_run, mode=mode)
     refresh_aggregates(dry_run=dry_run)
     record_run("followups", day, started, stats, dry_run)

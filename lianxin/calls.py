@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import Engine, select
 
 from config.settings import RulesSettings
-from lianxin.clock import today_shanghai
+from lianxin.clock import today_local
 from lianxin.dates_allowed import check_day, rules_day
 from lianxin.records import CheckIn, WorkStatus, period_index, person_key, phone_tail
 from lianxin.rules.checkin import period_of
@@ -71,7 +71,7 @@ def record_call(
     `dates_allowed.earliest_day`: the call's month follows from its day, so a day out of range
     would owe or close a month no one is in.
     """
-    check_day("call_date", call_date, today_shanghai(now))
+    check_day("call_date", call_date, today_local(now))
     key = find_worker(engine, worker)
     with engine.connect() as conn:
         row = conn.execute(select(t.workers).where(t.workers.c.key == key)).one()
@@ -142,7 +142,7 @@ def evaluate_after_change(
     this evaluation changed (changed_at = now) is re-aggregated, plus the (period, place) pairs
     in `also`.
     """
-    as_of = rules_day(max(day, reads.last_evaluated_day(engine) or day), today_shanghai(now))
+    as_of = rules_day(max(day, reads.last_evaluated_day(engine) or day), today_local(now))
     stats = evaluate(engine, as_of, rules, now, mode="incremental")
     refresh_changed_since(engine, now, now, also=also)
     return stats

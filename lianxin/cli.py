@@ -283,13 +283,13 @@ def preview(
 
     Example: lianxin preview --as-of 2026-12-01 --days 14
     """
-    from lianxin.clock import today_shanghai
+    from lianxin.clock import today_local
     from lianxin.explain import preview as run_preview
     from lianxin.inspect import print_preview
     from lianxin.store.engine import engine_for
 
     settings = get_settings()
-    start = _day(as_of) or today_shanghai()
+    start = _day(as_of) or today_local()
     plan = run_preview(engine_for(settings.database_url), start, days, settings.rules)
     print_preview(console, plan)
 
@@ -313,7 +313,7 @@ def waive(
     Example: lianxin waive '青山村|张伟|1111' --category returned_for_good \
         --reason '回乡创业' --by '王芳（村支书）'
     """
-    from lianxin.clock import today_shanghai, utc_now
+    from lianxin.clock import today_local, utc_now
     from lianxin.rules.waivers import add_waiver
     from lianxin.store.engine import engine_for
 
@@ -325,7 +325,7 @@ def waive(
                 category,
                 reason,
                 by,
-                _day(on) or today_shanghai(),
+                _day(on) or today_local(),
                 utc_now(),
                 kind=kind,
             )
@@ -404,14 +404,14 @@ MarkDay = Annotated[
 
 
 def _mark_problem(status: str, key: str, on: datetime | None, note: str | None) -> None:
-    from lianxin.clock import today_shanghai, utc_now
+    from lianxin.clock import today_local, utc_now
     from lianxin.dashboard import audit
     from lianxin.problems import Mark, mark
     from lianxin.store.engine import engine_for
 
     settings = get_settings()
     now = utc_now()
-    day = on.date() if on else today_shanghai(now)
+    day = on.date() if on else today_local(now)
 
     def record(conn: Any, done: Mark) -> None:
         detail = {"from": done.old_status, "on": day.isoformat(), "note": note or ""}
@@ -543,12 +543,12 @@ def watchdog(
 
     Prints one line per alert: kind, subject, detail. Example: lianxin watchdog
     """
-    from lianxin.clock import SHANGHAI, utc_now
+    from lianxin.clock import local_zone, utc_now
     from lianxin.store.engine import engine_for
     from lianxin.watchdog import check, send_alerts
 
     settings = get_settings()
-    at = now.replace(tzinfo=SHANGHAI) if now else utc_now()
+    at = now.replace(tzinfo=local_zone()) if now else utc_now()
     engine = engine_for(settings.database_url)
     alerts = check(engine, at, settings)
     for alert in alerts:
@@ -573,8 +573,9 @@ config_app = typer.Typer(
 app.add_typer(config_app, name="config")
 
 
-def _loaded_config() -> tuple[Any, Any]:
-    """Return (layers, settings) read afresh; exit 2 if unreadable, 1 listing invalid values."""
+def _loaded_config(look_further: bool = False) -> tuple[Any, Any, list[Any]]:
+    """Return (layers, settings, mistakes) read afresh; exit 2 if unreadable, 1 listing invalid
+    values (with `look_further`, only when they leave no settings to look further into)."""
     from lianxin.config_check import load
     from lianxin.errors import ConfigError
 
@@ -583,12 +584,12 @@ def _loaded_config() -> tuple[Any, Any]:
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
-    if settings is None:
+    if settings is None or (mistakes and not look_further):
         for finding in mistakes:
             typer.echo(finding.line())
         typer.echo(f"{len(mistakes)} mistake(s): the configuration is not valid", err=True)
         raise typer.Exit(code=1)
-    return layers, settings
+    return layers, settings, mistakes
 
 
 @config_app.command("show")
@@ -604,7 +605,7 @@ def config_show(
     """
     from lianxin.config_show import effective, to_toml
 
-    layers, settings = _loaded_config()
+    layers, settings, _ = _loaded_config()
     data = effective(settings)
     if as_json:
         payload = {"layers": layers.as_dict(), "settings": data}
@@ -627,8 +628,8 @@ def config_check() -> None:
     """
     from lianxin.config_check import check, routes
 
-    layers, settings = _loaded_config()
-    findings = check(settings, layers)
+    layers, settings, mistakes = _loaded_config(look_further=True)
+    findings = mistakes + check(settings, layers)
     for finding in findings:
         typer.echo(finding.line())
     errors = sum(finding.level == "error" for finding in findings)

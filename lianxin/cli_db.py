@@ -25,13 +25,13 @@ def repair_clock(
 
     from config.settings import get_settings
     from lianxin import clock_repair
-    from lianxin.clock import today_shanghai, utc_now
+    from lianxin.clock import today_local, utc_now
     from lianxin.dashboard import audit
     from lianxin.store.engine import engine_for
 
     settings = get_settings()
     now = utc_now()
-    today = today_shanghai(now)
+    today = today_local(now)
 
     def record(conn: Any, undone: dict[str, int]) -> None:
         audit.record(

@@ -1,11 +1,20 @@
-"""Time: instants in UTC, calendar days in Asia/Shanghai."""
+"""Time: instants in UTC, calendar days in the zone of the setting `rules.timezone`.
+
+The zone is Asia/Shanghai unless the operator's file (or LIANXIN_RULES__TIMEZONE) names
+another IANA zone; the settings model refuses a name zoneinfo does not know.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from config.settings import get_settings
+
+
+def local_zone() -> ZoneInfo:
+    """Return the zone calendar days, quiet hours and schedules are reckoned in."""
+    return ZoneInfo(get_settings().rules.timezone)  # zoneinfo keeps one instance a name
 
 
 def utc_now() -> datetime:
@@ -13,6 +22,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def today_shanghai(now: datetime | None = None) -> date:
-    """Return the calendar day in Asia/Shanghai at `now` (default: the current instant)."""
-    return (now or utc_now()).astimezone(SHANGHAI).date()
+def today_local(now: datetime | None = None) -> date:
+    """Return the calendar day in `local_zone()` at `now` (default: the current instant)."""
+    return (now or utc_now()).astimezone(local_zone()).date()

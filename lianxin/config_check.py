@@ -1,5 +1,10 @@
 """Load the configuration the way Lianxin does, say where each layer came from, and find mistakes.
 
+The settings' values are checked by the model itself (config/settings.py), so every command
+stops at start-up on them; this module reports those errors with the layer each value came
+from, then looks at what only a check can: secrets in the environment, routes Apprise parses,
+templates, the database, and warnings that should not stop a run.
+
 `lianxin config check` prints one line per finding (where, what, how to fix) and exits 1 on an
 error; a configuration that cannot be read at all (a missing file, broken TOML, an environment
 variable that is not JSON where JSON is needed) raises `ConfigError`, exit 2.
@@ -12,22 +17,21 @@ nothing).
 
 from __future__ import annotations
 
-import codecs
 import os
-import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import (
+    ANY_PLACEHOLDER,
+    DOCS,
+    PLACEHOLDER,
     TEMPLATES_DIR,
     NotifySettings,
     RulesSettings,
@@ -35,30 +39,21 @@ from config.settings import (
     SourceSettings,
     WatchdogSettings,
     config_files,
+    explain,
+    lenient,
     read_config_file,
     read_settings,
     toml_path,
 )
-from lianxin.config_doc import item_model, model_of
 from lianxin.config_show import mask_url
 from lianxin.errors import PermanentChannelError
 from lianxin.notify.channels import OUTBOX_SCHEME, make_channel, scheme_of
-from lianxin.records import ReportKind, WorkStatus
 
 ENV_PREFIX = "LIANXIN_"
 # Read by config.settings itself to find the file, not a setting.
 ENV_NOT_SETTINGS = frozenset({"LIANXIN_CONFIG"})
-DOCS = "docs/configuration.md"
-SOURCE_KINDS = ("auto", *(kind.value for kind in ReportKind))
-FETCHED_SCHEMES = ("http", "https")
 # The names flows record their runs under; the daily flow records its three steps.
 RECORDED_FLOWS = frozenset({"ingest", "followups", "remind"})
-# What channels.expand_secrets fills: ${NAME} from the environment, ${secret:block-name} from a
-# Prefect Secret block. Any other ${…} would be sent as written.
-PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
-SECRET_BLOCK = re.compile(r"\$\{secret:([a-z0-9][a-z0-9-]*)\}")
-ANY_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
-ROLE_KEY = re.compile(r"^(?:(?:village|town):.+|county)$")
 
 Level = Literal["error", "warning"]
 
@@ -155,34 +150,30 @@ def read_layers(environ: Mapping[str, str] | None = None) -> Layers:
 
 
 def load(environ: Mapping[str, str] | None = None) -> tuple[Layers, Settings | None, list[Finding]]:
-    """Return the layers, the settings (None when invalid) and the validation mistakes.
+    """Return the layers, the settings and the model's validation mistakes.
 
-    Raise ConfigError when the configuration cannot be read at all.
+    With mistakes, the settings are read again `lenient()`ly, so that the deeper checks can
+    still run when only the model's value checks refused something; they are None when the
+    configuration does not even fit the model's types. Raise ConfigError when it cannot be
+    read at all.
     """
     layers = read_layers(environ)
     try:
         return layers, read_settings(), []
     except ValidationError as exc:
-        return layers, None, [validation_finding(error, layers) for error in exc.errors()]
+        mistakes = [validation_finding(error, layers) for error in exc.errors()]
+    try:
+        with lenient():
+            return layers, read_settings(), mistakes
+    except ValidationError:
+        return layers, None, mistakes
 
 
 def validation_finding(error: Any, layers: Layers) -> Finding:
     """Return one readable finding for one pydantic error, naming the layer that set the value."""
     loc = tuple(error["loc"])
-    where = f"{toml_path(loc)} (from {layers.origin(loc)})"
-    kind = error["type"]
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if kind == "missing":
-        return Finding("error", where, "is required", f"add it; {DOCS} lists every setting")
-    if kind == "extra_forbidden":
-        return Finding(
-            "error", where, "is not a setting", f"correct the name or remove it; see {DOCS}"
-        )
-    value = error.get("input")
-    if kind != "value_error" and not isinstance(value, dict | list):
-        got = mask_url(value) if isinstance(value, str) else value
-        message = f"{message} (got {got!r})"
-    return Finding("error", where, message, f"give it a value that fits; {DOCS} has its type")
+    what, fix = explain(error)
+    return Finding("error", f"{toml_path(loc)} (from {layers.origin(loc)})", what, fix)
 
 
 def check(
@@ -200,7 +191,6 @@ def check(
         )
         for name in layers.env_ignored
     ]
-    findings += check_unknown(layers)
     findings += check_sources(settings.sources)
     findings += check_routes(settings, env)
     findings += check_notify(settings.notify)
@@ -210,110 +200,13 @@ def check(
     return findings
 
 
-def unknown_keys(
-    data: Mapping[str, Any], model: type[BaseModel], path: tuple[str | int, ...] = ()
-) -> Iterator[tuple[str | int, ...]]:
-    """Yield the paths in `data` that name no field: nested tables accept them silently."""
-    for key, value in data.items():
-        here = (*path, key)
-        info = model.model_fields.get(key)
-        if info is None:
-            yield here
-            continue
-        inner, items = model_of(info.annotation), item_model(info.annotation)
-        if inner is not None and isinstance(value, Mapping):
-            yield from unknown_keys(value, inner, here)
-        elif items is not None and isinstance(value, list | Mapping):
-            entries = enumerate(value) if isinstance(value, list) else value.items()
-            for name, item in entries:
-                if isinstance(item, Mapping):
-                    yield from unknown_keys(item, items[1], (*here, name))
-
-
-def _env_path(name: str) -> dict[str, Any]:
-    """Return a LIANXIN_A__B__C variable as nested data {"a": {"b": {"c": …}}} to walk."""
-    parts = name[len(ENV_PREFIX) :].lower().split("__")
-    data: dict[str, Any] = {}
-    node = data
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = None
-    return data
-
-
-def check_unknown(layers: Layers) -> list[Finding]:
-    """Return settings in the file or the environment that match no field and are ignored."""
-    found = [
-        Finding(
-            "error",
-            f"{toml_path(path)} (from {layers.file})",
-            "is not a setting, so it is ignored",
-            f"correct the name or remove it; {DOCS} lists every setting",
-        )
-        for path in unknown_keys(layers.file_data, Settings)
-    ]
-    for name in layers.env_applied:
-        if any(unknown_keys(_env_path(name.upper()), Settings)):
-            found.append(
-                Finding(
-                    "error",
-                    name,
-                    "matches no setting, so it is ignored",
-                    f"correct the name (levels joined by __); see {DOCS}",
-                )
-            )
-    return found
-
-
 def check_sources(sources: list[SourceSettings]) -> list[Finding]:
-    """Return mistakes in the sources: unfetchable URLs, unknown kinds or codecs, duplicates."""
+    """Return sources that read the same page (the model refuses the other mistakes)."""
     found: list[Finding] = []
     names = Counter(source.name for source in sources)
     urls = Counter(source.url for source in sources)
     for i, source in enumerate(sources):
         where = f"sources[{i}] ({source.name})"
-        parts = urlsplit(source.url)
-        if parts.scheme.lower() not in FETCHED_SCHEMES or not parts.netloc:
-            found.append(
-                Finding(
-                    "error",
-                    f"{where}.url",
-                    f"{mask_url(source.url, long_tokens=False)} is not an http(s) URL, "
-                    "and sources are fetched over HTTP",
-                    "write the page's https:// address; try a saved page first with "
-                    "`lianxin parse FILE`",
-                )
-            )
-        if source.kind not in SOURCE_KINDS:
-            found.append(
-                Finding(
-                    "error",
-                    f"{where}.kind",
-                    f"{source.kind!r} is not a kind Lianxin reads",
-                    f"use one of {', '.join(SOURCE_KINDS)}",
-                )
-            )
-        if source.encoding:
-            try:
-                codecs.lookup(source.encoding)
-            except LookupError:
-                found.append(
-                    Finding(
-                        "error",
-                        f"{where}.encoding",
-                        f"{source.encoding!r} is not a codec Python knows",
-                        'write a codec such as "gb18030" or "utf-8", or remove it',
-                    )
-                )
-        if not source.name.strip() or names[source.name] > 1:
-            found.append(
-                Finding(
-                    "error",
-                    f"{where}.name",
-                    "is empty" if not source.name.strip() else "is used by another source too",
-                    "give every source a name of its own: records and the watchdog go by it",
-                )
-            )
         if urls[source.url] > 1 and names[source.name] == 1:
             found.append(
                 Finding(
@@ -344,16 +237,6 @@ def check_routes(settings: Settings, env: Mapping[str, str]) -> list[Finding]:
     found: list[Finding] = []
     for where, route in routes(settings):
         found += check_route(where, route, settings.notify.outbox_dir, env)
-    for role in settings.notify.roles:
-        if not ROLE_KEY.match(role):
-            found.append(
-                Finding(
-                    "error",
-                    f"notify.roles.{role}",
-                    "is not a role escalations go to, so its routes are never used",
-                    'write "village:<村名>", "town:<镇名>" or "county"',
-                )
-            )
     return found
 
 
@@ -370,21 +253,11 @@ def check_route(where: str, route: str, outbox: Path, env: Mapping[str, str]) ->
         for name in dict.fromkeys(PLACEHOLDER.findall(route))
         if name not in env
     ]
-    for name in dict.fromkeys(ANY_PLACEHOLDER.findall(route)):
-        written = f"${{{name}}}"
-        if not (PLACEHOLDER.fullmatch(written) or SECRET_BLOCK.fullmatch(written)):
-            found.append(
-                Finding(
-                    "error",
-                    where,
-                    f"{shown}: {written} is neither ${{UPPER_CASE_NAME}} (environment) nor "
-                    "${secret:block-name} (Prefect Secret block), so it would be sent as written",
-                    f"write ${{{name.upper()}}} and export {name.upper()}, or name a Secret block",
-                )
-            )
-    # A Secret block is read from the Prefect API when the route is opened; checking it here
-    # would need that API, so such a route is checked for its placeholders only.
-    if found or route.startswith(OUTBOX_SCHEME) or SECRET_BLOCK.search(route):
+    # Opened only when each placeholder is a ${NAME}: a Secret block is read from the Prefect
+    # API when the route is opened, which this check must not need, and any other ${…} is the
+    # model's to refuse (and reported already).
+    others = len(ANY_PLACEHOLDER.findall(route)) > len(PLACEHOLDER.findall(route))
+    if found or others or route.startswith(OUTBOX_SCHEME):
         return found
     try:
         make_channel(route, outbox)
@@ -403,18 +276,8 @@ def check_route(where: str, route: str, outbox: Path, env: Mapping[str, str]) ->
 
 
 def check_notify(notify: NotifySettings) -> list[Finding]:
-    """Return mistakes in [notify] beyond the model's own checks: templates, pacing keys."""
+    """Return mistakes in [notify] beyond the model's own checks: the templates."""
     found: list[Finding] = []
-    for scheme in notify.pacing:
-        if "://" in scheme or scheme != scheme.lower():
-            found.append(
-                Finding(
-                    "error",
-                    f"notify.pacing.{scheme}",
-                    "pacing goes by URL scheme, and this is not one",
-                    'write the lower-case scheme alone, e.g. wecombot = "20/minute"',
-                )
-            )
     folders = [TEMPLATES_DIR]
     if notify.templates_dir is not None:
         if notify.templates_dir.is_dir():
@@ -470,40 +333,8 @@ def check_templates(folder: Path) -> list[Finding]:
 
 
 def check_rules(rules: RulesSettings) -> list[Finding]:
-    """Return mistakes in [rules] beyond the model's own checks."""
+    """Return what deserves a look in [rules] (the model refuses the mistakes)."""
     found: list[Finding] = []
-    try:
-        ZoneInfo(rules.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        found.append(
-            Finding(
-                "error",
-                "rules.timezone",
-                f"{rules.timezone!r} is not a time zone",
-                'write an IANA name such as "Asia/Shanghai"',
-            )
-        )
-    statuses = {status.value for status in WorkStatus}
-    for status in rules.checkin_statuses:
-        if status not in statuses:
-            found.append(
-                Finding(
-                    "error",
-                    "rules.checkin_statuses",
-                    f"{status!r} is not a work status",
-                    f"use {', '.join(sorted(statuses))}",
-                )
-            )
-    days = rules.problem_reminder_days
-    if any(day < 1 for day in days) or len(set(days)) != len(days):
-        found.append(
-            Finding(
-                "error",
-                "rules.problem_reminder_days",
-                f"{days} must be distinct whole days before the deadline, 1 or more",
-                "write e.g. [7, 3, 1]",
-            )
-        )
     window = rules.checkin_last_day - rules.checkin_first_day
     if rules.days_left_stage > window:
         found.append(

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
 from pydantic import BaseModel, TypeAdapter
@@ -24,8 +24,6 @@ from pydantic.fields import FieldInfo
 
 from config.settings import Settings
 from lianxin.config_show import toml_value
-
-REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 
 _REQUIRED = object()
 # What the key of a table of tables stands for, in the paths shown.
@@ -99,6 +97,8 @@ def item_model(annotation: Any) -> tuple[str, type[BaseModel]] | None:
 def type_name(annotation: Any) -> str:
     """Return a type as an operator reads it: "integer", "list of string", "time (HH:MM:SS)"."""
     origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:  # a checked value: named by what it is
+        return type_name(args[0])
     if origin in (Union, types.UnionType):
         named = [type_name(arg) for arg in args if arg is not type(None)]
         optional = " (optional)" if type(None) in args else ""

@@ -4,7 +4,7 @@ day the rules may run as of: never after today in Asia/Shanghai, never before th
 A day in the future would move the rules' day with it: every later evaluation would then run as
 of that day, escalating this month's calls to the county and creating next year's check-ins. A
 day decades back is a typing slip that no obligation can belong to. Every function here is pure
-and takes `today` (a calendar day in Asia/Shanghai, `lianxin.clock.today_shanghai`).
+and takes `today` (a calendar day in Asia/Shanghai, `lianxin.clock.today_local`).
 
 Importers of tables may bound their dates with `check_day` too.
 """

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, or_, select
 
 from config.settings import RulesSettings
-from lianxin.clock import SHANGHAI
+from lianxin.clock import local_zone
 from lianxin.notify.digests import Digest, build_checkin_digests
 from lianxin.notify.problem_digests import ProblemDigest, build_problem_digests
 from lianxin.rules.escalation import LEVELS
@@ -86,7 +86,7 @@ def preview(engine: Engine, start: date, days: int, rules: RulesSettings) -> lis
             }
             for offset in range(days):
                 day = start + timedelta(days=offset)
-                morning = datetime.combine(day, time(8, 30), SHANGHAI).astimezone(UTC)
+                morning = datetime.combine(day, time(8, 30), local_zone()).astimezone(UTC)
                 stats = evaluate_in(conn, day, rules, morning)
                 planned = PreviewDay(day=day, created=dict(stats.created_by_kind))
                 digests: list[Digest | ProblemDigest] = [

@@ -21,10 +21,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Engine, Select, Table, select
 
+from lianxin.clock import local_zone
 from lianxin.privacy import mask_id_number, mask_phone, scrub
 from lianxin.store import schema as t
 
@@ -35,7 +35,6 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
 EXTRA = "extra:"  # a row key holding one of the record's unmapped columns, by its header
@@ -55,7 +54,8 @@ def export_table(
     """Return `rows` as an XLSX workbook or a UTF-8 (BOM) CSV file, one column per `columns`.
 
     Values missing from a row are blank; dates stay dates in XLSX; instants are shown in
-    Asia/Shanghai. With `mask`, phones and ID numbers are masked (see `lianxin.privacy`).
+    `rules.timezone` (lianxin.clock.local_zone). With `mask`, phones and ID numbers are
+    masked (see `lianxin.privacy`).
     """
     grid = [[_cell(key, row.get(key), mask) for key, _ in columns] for row in rows]
     headers = [header for _, header in columns]
@@ -73,7 +73,7 @@ def _cell(key: str, value: Any, mask: bool) -> Any:
         return "是" if value else "否"
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(SHANGHAI)
+            value = value.astimezone(local_zone())
         return value.replace(tzinfo=None, microsecond=0)
     if isinstance(value, date | int | float):
         return value

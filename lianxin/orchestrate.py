@@ -173,7 +173,8 @@ def serve(port: int | None, say: Callable[[str], None]) -> None:
     """
     from prefect import serve as prefect_serve
 
-    from flows.deployments import TIMEZONE, build_deployments
+    from flows.deployments import build_deployments
+    from lianxin.clock import local_zone
 
     settings = get_settings()
     # Built first: a schedule Prefect refuses stops us before any server starts.
@@ -191,7 +192,7 @@ def serve(port: int | None, say: Callable[[str], None]) -> None:
                 f"{getattr(s.schedule, 'cron', s.schedule)}" + ("" if s.active else " (off)")
                 for s in d.schedules or []
             )
-            say(f"  {f'{d.flow_name}/{d.name}':<22} {crons:<20} {TIMEZONE}")
+            say(f"  {f'{d.flow_name}/{d.name}':<22} {crons:<20} {local_zone().key}")
         say(
             "e.g.  prefect deployment run 'daily/morning' -p as_of=2026-12-08\n"
             "Serving; Ctrl-C stops."

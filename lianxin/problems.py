@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, or_, select, true, upd
 
 from config.settings import RulesSettings
 from lianxin.calls import evaluate_after_change
-from lianxin.clock import today_shanghai
+from lianxin.clock import today_local
 from lianxin.dates_allowed import day_refusal, earliest_day
 from lianxin.errors import ProblemMarkRefused
 from lianxin.records import ProblemStatus
@@ -144,7 +144,7 @@ def mark(
     Raise ProblemMarkRefused (nothing written) when the mark is not allowed.
     """
     with engine.begin() as conn:
-        done = MARKS[status](conn, key, on, today_shanghai(now), now, where)
+        done = MARKS[status](conn, key, on, today_local(now), now, where)
         if audit is not None:
             audit(conn, done)
     evaluate_after_change(engine, on, rules, now)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select
 
 from lianxin.archive import Archive
-from lianxin.clock import SHANGHAI
+from lianxin.clock import local_zone
 from lianxin.parsing.gazetteer import configured_tree
 from lianxin.places import region_tree
 from lianxin.records import ParseResult
@@ -111,7 +111,7 @@ def _reports(conn: Connection, since: date | None) -> Iterator[Any]:
     ).order_by(r.c.fetched_at, r.c.url)
     if since is not None:
         # `since` is a calendar day in Asia/Shanghai; instants are stored in UTC.
-        start = datetime.combine(since, time(0), SHANGHAI).astimezone(UTC)
+        start = datetime.combine(since, time(0), local_zone()).astimezone(UTC)
         query = query.where(r.c.fetched_at >= start)
     yield from conn.execute(query)
 

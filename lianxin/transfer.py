@@ -38,7 +38,7 @@ from sqlalchemy import (
 
 from config.settings import RulesSettings
 from lianxin.archive import Archive, content_hash
-from lianxin.clock import today_shanghai
+from lianxin.clock import today_local
 from lianxin.dates_allowed import rules_day
 from lianxin.errors import ImportRejected
 from lianxin.export import EXPORTS, export_filename, export_query, export_table
@@ -291,7 +291,7 @@ def evaluate_after_import(
         return None
     # As after an ingest: the touched months' tables reconciled against the roster first.
     reconcile_periods(engine, result.periods, rules, now)
-    today = today_shanghai(now)
+    today = today_local(now)
     day = rules_day(as_of or reads.last_evaluated_day(engine) or today, today)
     stats = evaluate(engine, day, rules, now, mode="incremental")
     refresh_changed_since(engine, now, now)
@@ -338,7 +338,7 @@ def parse_upload(
     result.report.referrer_title = PurePath(name).stem
     # What Lianxin exported reads back as the store holds it (see lianxin.roundtrip).
     undo_export(result)
-    refuse_future_calls(result, today_shanghai(now))
+    refuse_future_calls(result, today_local(now))
     return result
 
 

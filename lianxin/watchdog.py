@@ -26,7 +26,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy import true as sql_true
 
 from config.settings import FlowCadence, NotifySettings, Settings, WatchdogSettings
-from lianxin.clock import SHANGHAI, today_shanghai
+from lianxin.clock import local_zone, today_local
 from lianxin.notify.deliver import AnyDigest, DeliveryStats, deliver
 from lianxin.store import schema as t
 
@@ -123,7 +123,7 @@ def missed_runs(conn: Connection, now: datetime, cadence: dict[str, FlowCadence]
                 Alert(
                     AlertKind.missed_run,
                     flow,
-                    today_shanghai(now),
+                    today_local(now),
                     f"expected {describe(c)}; last run started {shanghai_clock(started)}",
                     started,
                 )
@@ -138,11 +138,11 @@ def expected_since(cadence: FlowCadence, now: datetime) -> datetime | None:
     """
     if cadence.every_minutes is not None:
         return now - timedelta(minutes=cadence.every_minutes + cadence.grace_minutes)
-    local = now.astimezone(SHANGHAI)
+    local = now.astimezone(local_zone())
     by = cadence.daily_by or time(0)
     if local.time() < by:
         return None
-    return datetime.combine(local.date(), time(0), SHANGHAI).astimezone(UTC)
+    return datetime.combine(local.date(), time(0), local_zone()).astimezone(UTC)
 
 
 def describe(cadence: FlowCadence) -> str:
@@ -222,7 +222,7 @@ def drifting_sources(conn: Connection, now: datetime, watch: WatchdogSettings) -
         Alert(
             AlertKind.source_drift,
             row.source,
-            today_shanghai(now),
+            today_local(now),
             f"0 records in the last {row.zero_runs} ingest run(s); {row.last} in the run of "
             f"{shanghai_clock(as_utc(row.last_at))}",
             as_utc(latest) if latest is not None else None,
@@ -266,7 +266,7 @@ def failed_run_alert(flow: str, run_id: str, started_at: datetime, error: str) -
     return Alert(
         AlertKind.failed_run,
         f"{flow}:{run_id}",
-        today_shanghai(started_at),
+        today_local(started_at),
         one_line(error),
         started_at,
     )
@@ -316,4 +316,4 @@ def as_utc(value: datetime) -> datetime:
 
 def shanghai_clock(value: datetime) -> str:
     """Return an instant as 'YYYY-MM-DD HH:MM' on the Shanghai clock."""
-    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")

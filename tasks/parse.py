@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
+import marshal
+import pkgutil
 from datetime import timedelta
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
+from importlib.abc import InspectLoader
+from types import ModuleType
 from typing import Any
 
 from prefect import Task, get_run_logger, task
@@ -14,7 +19,7 @@ from prefect.filesystems import LocalFileSystem
 from prefect.settings import PREFECT_API_URL
 
 import config
-import lianxin
+from lianxin import parsing
 from lianxin.archive import content_hash
 from lianxin.fetching import CrawlResult
 from lianxin.pipeline import parse_fetched
@@ -23,21 +28,38 @@ from lianxin.records import ParseResult
 from tasks.common import settings
 
 
+def parser_modules() -> list[ModuleType]:
+    """Return the modules whose code turns pages into records, by name: the `lianxin.parsing`
+    package with every module and sub-package below it, and the modules `parse_fetched` and
+    the records come from, wherever they live."""
+    names = {parsing.__name__, parse_fetched.__module__, ParseResult.__module__}
+    found = pkgutil.walk_packages(parsing.__path__, f"{parsing.__name__}.")
+    names.update(info.name for info in found)
+    return [importlib.import_module(name) for name in sorted(names)]
+
+
+def module_code(module: ModuleType) -> bytes:
+    """Return the source of `module` as its loader gives it (a file, a wheel, a zip), or its
+    compiled code where only that is shipped."""
+    loader = module.__spec__.loader if module.__spec__ else None
+    if not isinstance(loader, InspectLoader):
+        raise RuntimeError(f"the parse cache cannot read the code of {module.__name__}")
+    source = loader.get_source(module.__name__)
+    if source is not None:
+        return source.encode()
+    return marshal.dumps(loader.get_code(module.__name__))
+
+
 @lru_cache(maxsize=1)
 def parser_fingerprint() -> str:
     """Return a hash of the code and column synonyms that turn pages into records.
 
     Part of every parse cache key: a new parser (or new synonyms) parses every page again.
     """
-    root = Path(lianxin.__file__).parent
-    files = sorted((root / "parsing").rglob("*.py")) + [
-        root / "pipeline.py",
-        root / "records.py",
-        Path(config.__file__).parent / "columns.toml",
-    ]
     digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.read_bytes())
+    for module in parser_modules():
+        digest.update(module.__name__.encode() + b"\0" + module_code(module))
+    digest.update(resources.files(config).joinpath("columns.toml").read_bytes())
     return digest.hexdigest()[:16]
 
 

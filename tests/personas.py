@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from lianxin.records import (
     Cadre,
@@ -20,6 +21,8 @@ from lianxin.records import (
 )
 
 FETCHED = datetime(2026, 11, 8, 1, 0, tzinfo=UTC)
+# The zone the personas live in: the default of rules.timezone.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 TOWN = "石桥镇"
 VILLAGE = "青山村"
 

@@ -24,7 +24,7 @@ from browser import (
     log_in,
     shot,
 )
-from lianxin.clock import today_shanghai
+from lianxin.clock import today_local
 from lianxin.store import schema as t
 
 HOSTILE_KEY = "hostile-notice#一"
@@ -83,7 +83,7 @@ def test_the_admin_marks_a_problem_rectified_on_the_board(
     with dashboard.engine.connect() as conn:  # late: past the deadline as of today in Shanghai
         P = t.problems  # noqa: N806
         overdue = conn.execute(
-            select(func.count()).where(P.c.status == "open", P.c.deadline < today_shanghai())
+            select(func.count()).where(P.c.status == "open", P.c.deadline < today_local())
         ).scalar_one()
     expect(open_column.locator("article.problems-late")).to_have_count(overdue)
     shot(page, "problems-admin")

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from config.settings import Settings, reset_settings
 from lianxin.cli import app
-from lianxin.config_doc import REFERENCE, all_fields, render
+from lianxin.config_doc import all_fields, render
 from lianxin.config_show import mask_url
 from lianxin.store.db import make_engine, migrate
 from lianxin.store.engine import engine_for
@@ -27,6 +27,8 @@ from lianxin.store.writes import save_results
 from personas import FETCHED, roster
 
 runner = CliRunner()
+# The checkout's copy of the reference; the package itself needs no docs/ (it renders the model).
+REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 
 # A county operator's file with the usual slips in it.
 SLIPS = """

@@ -28,7 +28,6 @@ from typer.testing import CliRunner
 
 from config.settings import RulesSettings, Settings
 from lianxin.cli import app as cli_app
-from lianxin.clock import SHANGHAI
 from lianxin.dashboard.app import create_app
 from lianxin.dashboard.pages import problems as problems_page
 from lianxin.dashboard.scope import Role
@@ -38,7 +37,7 @@ from lianxin.store import schema as t
 from lianxin.store.aggregates import refresh_compliance
 from lianxin.store.db import make_engine, migrate
 from lianxin.store.writes import save_results
-from personas import FETCHED, TOWN, VILLAGE, page_hash, roster
+from personas import FETCHED, SHANGHAI, TOWN, VILLAGE, page_hash, roster
 
 NOTICE = "http://portal.test/dctb/notice.html"
 WATER = f"{NOTICE}#一(一)1"  # 青山村, due 2026-11-30

@@ -18,7 +18,6 @@ from sqlalchemy import Engine, func, select
 from test_dashboard_auth import PASSWORD, log_in
 
 from config.settings import RulesSettings, Settings
-from lianxin.clock import SHANGHAI
 from lianxin.dashboard import auth
 from lianxin.dashboard.app import create_app
 from lianxin.dashboard.scope import Role
@@ -27,7 +26,7 @@ from lianxin.rules.evaluate import evaluate
 from lianxin.store import schema as t
 from lianxin.store.aggregates import refresh_compliance
 from lianxin.store.writes import save_results
-from personas import FETCHED, VILLAGE, checkins, roster
+from personas import FETCHED, SHANGHAI, VILLAGE, checkins, roster
 
 # The 12th of November: this month's calls were due on the 10th, the missing ones are late.
 AS_OF = date(2026, 11, 12)

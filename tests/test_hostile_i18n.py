@@ -24,7 +24,6 @@ from typer.testing import CliRunner
 
 from config.settings import RulesSettings, Settings
 from lianxin.cli import app as cli
-from lianxin.clock import SHANGHAI
 from lianxin.dashboard import auth
 from lianxin.dashboard.app import create_app
 from lianxin.dashboard.scope import Role
@@ -48,7 +47,7 @@ from lianxin.store.db import make_engine, migrate
 from lianxin.store.engine import engine_for
 from lianxin.store.reconcile import reconcile_periods
 from lianxin.store.writes import save_results
-from personas import FETCHED, TOWN, VILLAGE, checkins, roster
+from personas import FETCHED, SHANGHAI, TOWN, VILLAGE, checkins, roster
 
 T0 = datetime(2026, 11, 12, 2, 0, tzinfo=UTC)
 AS_OF = date(2026, 11, 12)

@@ -30,7 +30,6 @@ from config.settings import RulesSettings, Settings
 from lianxin import problems as marking
 from lianxin.calls import record_call
 from lianxin.cli import app
-from lianxin.clock import SHANGHAI
 from lianxin.clock_repair import repair_clock
 from lianxin.dates_allowed import check_day, day_refusal, earliest_day, rules_day
 from lianxin.errors import DateOutOfRange, ProblemMarkRefused
@@ -41,7 +40,7 @@ from lianxin.store import schema as t
 from lianxin.store.engine import engine_for
 from lianxin.store.writes import save_results
 from lianxin.transfer import evaluate_after_import
-from personas import FETCHED, checkins, roster
+from personas import FETCHED, SHANGHAI, checkins, roster
 
 TODAY = date(2026, 11, 12)
 NOON = datetime(2026, 11, 12, 12, 0, tzinfo=SHANGHAI)

@@ -22,7 +22,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from config.settings import Settings, get_settings
 from lianxin import sandbox
-from lianxin.clock import today_shanghai
+from lianxin.clock import today_local
 from lianxin.dashboard import auth, data
 from lianxin.dashboard.auth import CurrentViewer, LoginRequired
 from lianxin.dashboard.charts import bar_chart, line_chart
@@ -81,7 +81,7 @@ def overview(
         summary = data.overview(
             conn,
             month,
-            today_shanghai(),
+            today_local(),
             where,
             county=county,  # the level listed is the one under the narrowest place chosen
             town=town,

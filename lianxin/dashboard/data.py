@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, case, func, select, true
 from sqlalchemy.sql.expression import ColumnElement
 
-from lianxin.clock import today_shanghai
+from lianxin.clock import today_local
 from lianxin.privacy import mask_id_number, mask_phone
 from lianxin.records import ObligationKind, period_index
 from lianxin.store import schema as t
@@ -70,7 +70,7 @@ PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 def latest_period(conn: Connection) -> str:
     """Return the latest month the aggregates hold, or this month in Shanghai."""
     found = conn.execute(select(func.max(t.compliance.c.period))).scalar_one()
-    return str(found or today_shanghai().strftime("%Y-%m"))
+    return str(found or today_local().strftime("%Y-%m"))
 
 
 def period_or_latest(conn: Connection, asked: str | None) -> str:

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from config.settings import NotifySettings
-from lianxin.clock import SHANGHAI, today_shanghai
+from lianxin.clock import local_zone, today_local
 from lianxin.errors import ChannelError
 from lianxin.notify.channels import OUTBOX_SCHEME, Channel, Message, make_channel
 from lianxin.notify.compose import compose
@@ -339,7 +339,7 @@ def in_quiet_hours(now: datetime, notify: NotifySettings) -> bool:
 
     A window that crosses midnight (22:00–07:00) is the default.
     """
-    clock = now.astimezone(SHANGHAI).time()
+    clock = now.astimezone(local_zone()).time()
     start, end = notify.quiet_start, notify.quiet_end
     if start == end:
         return False
@@ -350,7 +350,7 @@ def _within_daily_cap(
     engine: Engine, todo: list[Planned], notify: NotifySettings, now: datetime
 ) -> tuple[list[Planned], int]:
     # Count what each recipient got since Shanghai midnight, then admit up to the cap.
-    midnight = datetime.combine(today_shanghai(now), dtime(0), SHANGHAI).astimezone(UTC)
+    midnight = datetime.combine(today_local(now), dtime(0), local_zone()).astimezone(UTC)
     r = t.reminders
     with engine.connect() as conn:
         sent_today: dict[str, int] = dict(

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection
 
-from lianxin.clock import today_shanghai
+from lianxin.clock import today_local
 from lianxin.dates_allowed import check_day
 from lianxin.store import schema as t
 
@@ -39,7 +39,7 @@ def add_waiver(
     WaiverCategory(category)
     if not reason.strip() or not given_by.strip():
         raise ValueError("a waiver needs a reason and the name of who gives it")
-    check_day("given_on", given_on, today_shanghai(now))
+    check_day("given_on", given_on, today_local(now))
     conn.execute(
         t.waivers.insert().values(
             subject=subject,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import ColumnElement, Connection, and_, func, literal, select, union_all
 from starlette.responses import Response
 
-from lianxin.clock import today_shanghai
+from lianxin.clock import today_local
 from lianxin.dashboard import data, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.i18n import add_words
@@ -234,6 +234,6 @@ def calls(
             "last": (f.page - 1) * PER_PAGE + len(rows),
             "cadres": cadres,
             "cadre_name": cadre_name,
-            "today": today_shanghai(),
+            "today": today_local(),
         },
     )

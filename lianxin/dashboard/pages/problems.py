@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Connection, Engine
 from starlette.responses import RedirectResponse, Response
 
 from lianxin import problems as marking
-from lianxin.clock import today_shanghai, utc_now
+from lianxin.clock import today_local, utc_now
 from lianxin.dashboard import audit, auth, data, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.i18n import add_words
@@ -152,7 +152,7 @@ def _board(
     failed: Failed | None = None,
     status_code: int = 200,
 ) -> Response:
-    today = today_shanghai()
+    today = today_local()
     scope = problem_clause(viewer)
     where: ColumnElement[bool] = data.problem_filter(today, scope, f.category, f.unit, f.late)
     with engine.connect() as conn:
@@ -256,7 +256,7 @@ async def _mark(
         audit.record(conn, viewer, f"problem_{name}", key, detail, client_address(request))
 
     try:
-        on = date.fromisoformat(typed) if typed else today_shanghai()
+        on = date.fromisoformat(typed) if typed else today_local()
         rules = request.app.state.settings.rules
         marking.mark(engine, name, key, on, rules, utc_now(), problem_clause(viewer), record)
     except ValueError:

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from lianxin.calls import evaluate_after_change, record_call
-from lianxin.clock import today_shanghai, utc_now
+from lianxin.clock import today_local, utc_now
 from lianxin.dashboard import audit, auth, data, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.charts import line_chart
@@ -156,7 +156,7 @@ def _show(
             translate("worker.income_chart", language),
         )
     done = request.query_params.get("done")
-    today = today_shanghai()
+    today = today_local()
     forms = forms or Forms()
     return render(
         request,
@@ -319,7 +319,7 @@ async def waive(key: str, request: Request, viewer: CurrentViewer, engine: Engin
         raise auth.forbid()
     typed = {k: form.get(k, "") for k in ("category", "kind", "reason", "given_on")}
     reason = typed["reason"].strip()
-    now, today = utc_now(), today_shanghai()
+    now, today = utc_now(), today_local()
     given_on = _typed_day(typed["given_on"]) if typed["given_on"].strip() else today
     errors: dict[str, str] = {}
     if given_on is None:
