@@ -10,8 +10,8 @@ from prefect.futures import as_completed
 
 from flows.parse_volume import parse_at_volume
 from lianxin.clock import utc_now
-from lianxin.fetching import CrawlResult
-from lianxin.places import store_region_tree
+from lianxin.ingest.fetching import CrawlResult
+from lianxin.ingest.regions import store_region_tree
 from lianxin.records import ParseResult
 from tasks.artifacts import Progress, publish_ingest_summary
 from tasks.common import engine, settings

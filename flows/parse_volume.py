@@ -17,10 +17,10 @@ from prefect import flow, get_run_logger
 
 from lianxin.archive import Archive
 from lianxin.clock import utc_now
-from lianxin.fetching import CrawlResult
-from lianxin.places import RegionTree, region_tree
+from lianxin.ingest.fetching import CrawlResult
+from lianxin.ingest.regions import RegionTree, region_tree
+from lianxin.ingest.reparse import _reports, reparse
 from lianxin.records import ParseResult
-from lianxin.reparse import _reports, reparse
 from tasks.common import engine, settings
 from tasks.parse_volume import chunked, dask_runner, fetched_pages, parse_chunk, reparse_chunk
 from tasks.store import record_run

@@ -1,3 +1,3 @@
-from lianxin.cli import main
+from lianxin.cli.app import main
 
 main()

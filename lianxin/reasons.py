@@ -247,7 +247,7 @@ FIELD_ERRORS = _phrases(
     ("field_enum", "{field}: Input should be {rest}", "{field}：不是可选的值"),
 )
 
-# Reconciliation findings (lianxin/store/reconcile.py): their details, and a shared phone's subject.
+# Reconciliation findings (lianxin/rules/reconcile.py): their details, and a shared phone's subject.
 FINDINGS = _phrases(
     (
         "finding_missing_checkin",

@@ -26,7 +26,13 @@ except ImportError:  # Windows: no limits but the time limit
 # The modules every child needs, imported once by the forkserver so that a child starts in
 # milliseconds (the parsers and openpyxl take a second to import). "__main__" too: else each
 # child would import the main script again (`lianxin`, uvicorn, pytest) before it starts.
-PRELOAD = ["__main__", "lianxin.sandbox", "lianxin.upload_guard", "lianxin.transfer", "openpyxl"]
+PRELOAD = [
+    "__main__",
+    "lianxin.sandbox",
+    "lianxin.ingest.upload_guard",
+    "lianxin.services.transfer",
+    "openpyxl",
+]
 
 Failure = Literal["timeout", "memory", "died"]
 

@@ -23,13 +23,13 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
-from lianxin.reporting import (
+from lianxin.rules.checkin import period_of
+from lianxin.services.reporting import (
     compliance_rows,
     followups_markdown,
     ingest_markdown,
     remind_markdown,
 )
-from lianxin.rules.checkin import period_of
 from lianxin.store import reads
 from tasks.common import engine
 

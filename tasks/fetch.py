@@ -23,7 +23,7 @@ from prefect.tasks import exponential_backoff
 from config.settings import SourceSettings
 from lianxin.archive import Archive
 from lianxin.errors import ConfigError, FetchError
-from lianxin.fetching import CrawlResult, crawl, make_session
+from lianxin.ingest.fetching import CrawlResult, crawl, make_session
 from lianxin.parsing import parse_page
 from lianxin.records import ParseResult
 from tasks.common import settings
@@ -65,8 +65,9 @@ def limit_hosts(sources: Sequence[SourceSettings]) -> list[str]:
 def fetch_task() -> Task[[SourceSettings], CrawlResult | FetchError]:
     """Return `fetch_source` with this installation's retries and backoff.
 
-    The time limit is the crawl's own (`fetch_task_timeout_s`, see `lianxin.fetching.TimeLimit`):
-    Prefect's task timeout cannot stop a thread blocked on a socket.
+    The time limit is the crawl's own (`fetch_task_timeout_s`, see
+    `lianxin.ingest.fetching.TimeLimit`): Prefect's task timeout cannot stop a thread blocked on a
+    socket.
     """
     cfg = settings()
     options: dict[str, Any] = {

@@ -21,9 +21,9 @@ from prefect.settings import PREFECT_API_URL
 import config
 from lianxin import parsing
 from lianxin.archive import content_hash
-from lianxin.fetching import CrawlResult
-from lianxin.pipeline import parse_fetched
-from lianxin.places import RegionTree
+from lianxin.ingest.fetching import CrawlResult
+from lianxin.ingest.pipeline import parse_fetched
+from lianxin.ingest.regions import RegionTree
 from lianxin.records import ParseResult
 from tasks.common import settings
 
@@ -89,8 +89,8 @@ def parse_source(
 ) -> list[ParseResult]:
     """Return the records of one source's pages; cached while its pages' bytes stay the same.
 
-    `tree` is the deployment's region tree (`lianxin.places.store_region_tree`): its towns and
-    villages are places besides the national divisions.
+    `tree` is the deployment's region tree (`lianxin.ingest.regions.store_region_tree`): its towns
+    and villages are places besides the national divisions.
     """
     if not isinstance(crawl, CrawlResult):
         return []

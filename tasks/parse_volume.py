@@ -21,8 +21,8 @@ from prefect_dask import DaskTaskRunner
 
 from config.settings import Settings
 from lianxin.archive import Archive
-from lianxin.fetching import CrawlResult, FetchedPage
-from lianxin.pipeline import parse_fetched, reparser
+from lianxin.ingest.fetching import CrawlResult, FetchedPage
+from lianxin.ingest.pipeline import parse_fetched, reparser
 from lianxin.records import ParseResult, Region
 
 T = TypeVar("T")

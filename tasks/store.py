@@ -11,11 +11,11 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from lianxin.clock import utc_now
-from lianxin.fetching import CrawlResult
+from lianxin.ingest.fetching import CrawlResult
+from lianxin.ingest.fetchlog import log_fetches
 from lianxin.records import ParseResult
+from lianxin.rules.reconcile import reconcile_periods
 from lianxin.store import reads
-from lianxin.store.fetchlog import log_fetches
-from lianxin.store.reconcile import reconcile_periods
 from lianxin.store.writes import quarantine_table, save_results
 from tasks.common import engine, settings
 

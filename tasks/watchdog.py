@@ -11,8 +11,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun, State
 
 from lianxin.clock import utc_now
+from lianxin.services.watchdog import Alert, as_utc, check, failed_run_alert, one_line, send_alerts
 from lianxin.store import reads
-from lianxin.watchdog import Alert, as_utc, check, failed_run_alert, one_line, send_alerts
 from tasks.common import engine, settings
 
 log = logging.getLogger(__name__)

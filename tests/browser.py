@@ -27,18 +27,18 @@ from sqlalchemy import Engine
 
 from config.settings import Settings, SourceSettings
 from lianxin.dashboard.server import uvicorn_config
-from lianxin.fetching import crawl, make_session
+from lianxin.ingest.fetching import crawl, make_session
+from lianxin.ingest.fetchlog import log_fetches
+from lianxin.ingest.pipeline import parse_fetched
 from lianxin.parsing import parse_page
-from lianxin.pipeline import parse_fetched
 from lianxin.portal import Site, build_site, portal_sources, serve_portal
 from lianxin.records import ParseResult
 from lianxin.rules.checkin import period_of
 from lianxin.rules.evaluate import evaluate
+from lianxin.rules.reconcile import reconcile_periods
 from lianxin.store import reads
 from lianxin.store.aggregates import refresh_compliance
 from lianxin.store.engine import engine_for
-from lianxin.store.fetchlog import log_fetches
-from lianxin.store.reconcile import reconcile_periods
 from lianxin.store.writes import save_results
 
 SCREENSHOTS_ENV = "LIANXIN_SCREENSHOTS"

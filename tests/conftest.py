@@ -1,21 +1,64 @@
-"""Shared fixtures: a fresh database per test and settings of the test's own."""
+"""Shared fixtures: a fresh database per test and settings of the test's own.
+
+Also how the suite runs in parallel (pytest-xdist, `make test`): each worker process has its
+own session fixtures (a PostgreSQL server, the migrated SQLite template); the tests of a module
+with module-scoped fixtures (a served dashboard, a Prefect server, Chromium) go to one worker
+(`xdist_group`, `--dist loadgroup`), so those fixtures start once, as they do serially. The
+markers `pg`, `browser` and `e2e` are set here from the fixtures a test uses (`make test-fast`
+leaves them out); `slow` is marked by hand on tests measured over ~5 s.
+"""
 
 from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from config.settings import Settings, reset_settings
+from lianxin.dashboard import auth
 from lianxin.store.db import make_engine, migrate
 from pg import PgServer, pg_bin_dir, throwaway_postgres
 
 # The browser tests' Chromium and pages (tests/conftest_browser.py).
 pytest_plugins = ["conftest_browser"]
+
+# Argon2id costs 0.25 s a hash or a check by design (64 MiB, 3 passes), and the dashboard's
+# tests make and check thousands: in tests, the same argon2id with the smallest cost. Set at
+# import, before any test module hashes its personas' password. The tests of hashing itself
+# assert the format (`$argon2id$`), which this keeps; the production cost is the library's.
+auth._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+auth._DUMMY_HASH = auth._hasher.hash("the unknown user's password")
+
+# Fixtures that start a Prefect server (test harness, `prefect server start`, the scale-out
+# cluster): their tests are end-to-end. Chromium's fixtures make a test a browser test.
+PREFECT_FIXTURES = {"prefect_server", "prefect_api", "cluster"}
+BROWSER_FIXTURES = {"browser", "page"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark pg/browser/e2e from the fixtures used; keep a module's shared fixtures on one worker."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        if "postgres" in names or (callspec and callspec.params.get("engine") == "postgresql"):
+            item.add_marker(pytest.mark.pg)
+        if names & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if names & PREFECT_FIXTURES:
+            item.add_marker(pytest.mark.e2e)
+        info = getattr(item, "_fixtureinfo", None)
+        shared = info is not None and any(
+            defs[-1].scope in ("module", "class", "package")
+            for defs in info.name2fixturedefs.values()
+        )
+        if shared and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +74,16 @@ def postgres() -> Iterator[PgServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite store migrated once per worker; `engine` copies it (a migration takes ~0.2 s)."""
+    path = tmp_path_factory.mktemp("template") / "lianxin.db"
+    template = make_engine(f"sqlite:///{path}")
+    migrate(template)
+    template.dispose()  # the last connection closed: the WAL is checkpointed into the file
+    return path
+
+
 _databases = itertools.count()
 
 
@@ -38,8 +91,9 @@ _databases = itertools.count()
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """Return a freshly migrated database per test: an SQLite file, then a PostgreSQL database."""
     if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path}/lianxin.db")
-        migrate(eng)
+        path = tmp_path / "lianxin.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        eng = make_engine(f"sqlite:///{path}")
         yield eng
         eng.dispose()
         return

@@ -5,9 +5,9 @@ from typing import Any
 from sqlalchemy import Engine, Table, case, func, select
 
 from config.settings import RulesSettings
-from lianxin.calls import record_call
 from lianxin.rules.evaluate import evaluate
 from lianxin.rules.waivers import WaiverCategory, add_waiver
+from lianxin.services.calls import record_call
 from lianxin.store import schema as t
 from lianxin.store.aggregates import refresh_compliance, touched_periods
 from lianxin.store.db import make_engine, migrate

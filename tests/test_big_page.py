@@ -19,10 +19,10 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from config.settings import get_settings
-from lianxin import parse_json
-from lianxin.cli import app
-from lianxin.inspect import masked
-from lianxin.parse_json import write_parse_json
+from lianxin.cli import parse_json
+from lianxin.cli.app import app
+from lianxin.cli.parse_json import write_parse_json
+from lianxin.cli.show import masked
 from lianxin.parsing import parse_page
 from lianxin.parsing.tree import load_tree, put_rows_back, set_rows_aside
 from lianxin.records import ParseResult

@@ -5,7 +5,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from config.settings import Settings
-from lianxin.cli import app
+from lianxin.cli.app import app
 from lianxin.portal import build_site
 from lianxin.store import reads
 from lianxin.store.engine import engine_for

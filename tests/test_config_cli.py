@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from config.settings import Settings, reset_settings
-from lianxin.cli import app
-from lianxin.config_doc import all_fields, render
-from lianxin.config_show import mask_url
+from lianxin.cli.app import app
+from lianxin.cli.config_doc import all_fields, render
+from lianxin.cli.config_show import mask_url
 from lianxin.store.db import make_engine, migrate
 from lianxin.store.engine import engine_for
 from lianxin.store.maintenance import revisions
@@ -226,7 +226,7 @@ def test_masking_keeps_what_an_operator_needs_to_recognise_a_route() -> None:
 
 def test_the_configuration_reference_is_generated_from_the_model_and_up_to_date() -> None:
     assert REFERENCE.read_text(encoding="utf-8") == render(), (
-        "docs/configuration.md is stale: python -m lianxin.config_doc > docs/configuration.md"
+        "docs/configuration.md is stale: python -m lianxin.cli.config_doc > docs/configuration.md"
     )
     result = runner.invoke(app, ["config", "reference"])
     assert result.exit_code == 0 and result.output == render()

@@ -11,9 +11,9 @@ import pytest
 from openpyxl import Workbook
 
 from config.settings import SourceSettings
-from lianxin.fetching import crawl, make_session
+from lianxin.ingest.fetching import crawl, make_session
+from lianxin.ingest.pipeline import parse_fetched
 from lianxin.parsing import parse_page
-from lianxin.pipeline import parse_fetched
 from lianxin.portal import build_site, serve_portal
 from lianxin.portal.site import Site
 from lianxin.records import ParseResult

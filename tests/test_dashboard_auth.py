@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from config.settings import Settings
-from lianxin.cli import app as cli_app
+from lianxin.cli.app import app as cli_app
 from lianxin.dashboard import auth
 from lianxin.dashboard.app import SESSION_COOKIE, create_app
 from lianxin.dashboard.scope import Role, Viewer, can_see_phone, place_clause
@@ -268,7 +268,7 @@ def test_lianxin_users_add_reads_the_password_from_stdin(
 
 
 def test_the_demo_logins_open_the_dashboard(store: tuple[Settings, Engine]) -> None:
-    from lianxin.demo import demo_logins
+    from lianxin.cli.demo import demo_logins
 
     settings, engine = store
     with engine.begin() as conn:  # the store already has an admin: the demo renews its password

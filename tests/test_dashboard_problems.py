@@ -27,7 +27,7 @@ from test_dashboard_cadres import add_accounts
 from typer.testing import CliRunner
 
 from config.settings import RulesSettings, Settings
-from lianxin.cli import app as cli_app
+from lianxin.cli.app import app as cli_app
 from lianxin.dashboard.app import create_app
 from lianxin.dashboard.pages import problems as problems_page
 from lianxin.dashboard.scope import Role

@@ -42,11 +42,11 @@ import pytest
 from sqlalchemy import func, select
 
 from config.settings import NotifySettings, RulesSettings
+from lianxin.cli.prefect_server import free_port, local_prefect_server
 from lianxin.notify.deliver import routes_for
 from lianxin.notify.digests import build_checkin_digests
 from lianxin.notify.escalation_digests import build_escalation_digests
 from lianxin.notify.problem_digests import build_problem_digests
-from lianxin.prefect_server import free_port, local_prefect_server
 from lianxin.rules.evaluate import evaluate
 from lianxin.store import schema as t
 from lianxin.store.db import make_engine, migrate

@@ -2,7 +2,7 @@
 traceback; an ingest that fetched nothing fails; a config file's relative paths are its own.
 
 The operator's store holds 李建国's and 周敏's workers of 青山村 and 河湾村 (tests/personas.py).
-Most cases run `lianxin.cli.main`, the console script's own function, in this process; the ones
+Most cases run `lianxin.cli.app.main`, the console script's own function, in this process; the ones
 where the installed script, the working directory or a Prefect server matter run
 `.venv/bin/lianxin` as a subprocess.
 """
@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings, get_settings
-from lianxin.cli import main
-from lianxin.orchestrate import fetch_verdict
-from lianxin.prefect_server import local_prefect_server
+from lianxin.cli.app import main
+from lianxin.cli.orchestrate import fetch_verdict
+from lianxin.cli.prefect_server import local_prefect_server
 from lianxin.store import reads
 from lianxin.store.engine import engine_for
 from lianxin.store.writes import save_results

@@ -23,7 +23,7 @@ from test_dashboard_data_page import checkin_csv, make_site, upload
 from typer.testing import CliRunner
 
 from config.settings import RulesSettings, Settings
-from lianxin.cli import app as cli
+from lianxin.cli.app import app as cli
 from lianxin.dashboard import auth
 from lianxin.dashboard.app import create_app
 from lianxin.dashboard.scope import Role
@@ -42,10 +42,10 @@ from lianxin.reasons import (
 )
 from lianxin.records import CheckIn, FindingKind, Severity, Worker, WorkStatus
 from lianxin.rules.evaluate import evaluate
+from lianxin.rules.reconcile import reconcile_periods
 from lianxin.store import schema as t
 from lianxin.store.db import make_engine, migrate
 from lianxin.store.engine import engine_for
-from lianxin.store.reconcile import reconcile_periods
 from lianxin.store.writes import save_results
 from personas import FETCHED, SHANGHAI, TOWN, VILLAGE, checkins, roster
 

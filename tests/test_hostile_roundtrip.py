@@ -30,12 +30,12 @@ from lianxin.dashboard import auth
 from lianxin.dashboard.app import create_app
 from lianxin.dashboard.scope import Role
 from lianxin.errors import ImportRejected
-from lianxin.export import EXPORTS, export_query
 from lianxin.records import WorkStatus
 from lianxin.rules.evaluate import evaluate
+from lianxin.services.export import EXPORTS, export_query
+from lianxin.services.transfer import ImportPreview, apply_import, preview_import
 from lianxin.store import schema as t
 from lianxin.store.writes import save_results
-from lianxin.transfer import ImportPreview, apply_import, preview_import
 from personas import FETCHED, TOWN, checkins, roster
 
 NOW = datetime(2026, 11, 9, 2, 0, tzinfo=UTC)  # 10:00 on 9 November in Shanghai
@@ -273,7 +273,7 @@ def test_lianxin_export_then_import_apply_of_the_file_changes_nothing(
 ) -> None:
     from typer.testing import CliRunner
 
-    from lianxin.cli import app
+    from lianxin.cli.app import app
     from lianxin.store.engine import engine_for
 
     engine = engine_for(settings.database_url)

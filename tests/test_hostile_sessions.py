@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from browser import serve_app
 from config.settings import Settings
-from lianxin.cli import app as cli_app
+from lianxin.cli.app import app as cli_app
 from lianxin.dashboard import auth
 from lianxin.dashboard.app import SESSION_COOKIE, create_app
 from lianxin.dashboard.pacing import LoginPace, backoff_seconds

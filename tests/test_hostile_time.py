@@ -27,19 +27,19 @@ from test_dashboard_worker import Site, build_site, csrf, post_call, url
 from typer.testing import CliRunner
 
 from config.settings import RulesSettings, Settings
-from lianxin import problems as marking
-from lianxin.calls import record_call
-from lianxin.cli import app
-from lianxin.clock_repair import repair_clock
+from lianxin.cli.app import app
 from lianxin.dates_allowed import check_day, day_refusal, earliest_day, rules_day
 from lianxin.errors import DateOutOfRange, ProblemMarkRefused
 from lianxin.rules.evaluate import evaluate
 from lianxin.rules.waivers import add_waiver
+from lianxin.services import problems as marking
+from lianxin.services.calls import record_call
+from lianxin.services.clock_repair import repair_clock
+from lianxin.services.transfer import evaluate_after_import
 from lianxin.store import reads
 from lianxin.store import schema as t
 from lianxin.store.engine import engine_for
 from lianxin.store.writes import save_results
-from lianxin.transfer import evaluate_after_import
 from personas import FETCHED, SHANGHAI, checkins, roster
 
 TODAY = date(2026, 11, 12)

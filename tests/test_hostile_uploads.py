@@ -31,7 +31,7 @@ from test_dashboard_data_page import ACCOUNTS, Site, checkin_csv, hidden, local_
 from browser import serve_app
 from config.settings import Settings
 from lianxin.dashboard.app import create_app
-from lianxin.upload_guard import UploadLimits, check_upload, count_csv_rows, count_sheet_rows
+from lianxin.ingest.upload_guard import UploadLimits, check_upload, count_csv_rows, count_sheet_rows
 
 # --- the live dashboard ----------------------------------------------------------------------
 

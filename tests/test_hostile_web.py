@@ -19,7 +19,7 @@ from test_dashboard_worker import NOON, Site, build_site, csrf, post_call, url
 from typer.testing import CliRunner
 
 from config.settings import Settings
-from lianxin.cli import app as cli_app
+from lianxin.cli.app import app as cli_app
 from lianxin.dashboard import inputs
 from lianxin.dashboard.pages import cadres, calls, problems, runs, sources
 from lianxin.store import schema as t

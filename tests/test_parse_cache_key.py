@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lianxin import parsing
-from lianxin.fetching import CrawlResult, FetchedPage
+from lianxin.ingest.fetching import CrawlResult, FetchedPage
 from personas import FETCHED
 from tasks.parse import parse_cache_key, parser_fingerprint, parser_modules
 
@@ -45,7 +45,7 @@ def extra_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 
 def test_the_key_is_the_same_while_the_parser_and_the_pages_are() -> None:
     assert _key() == _key()
-    assert {"lianxin.parsing.dates", "lianxin.pipeline", "lianxin.records"} <= {
+    assert {"lianxin.parsing.dates", "lianxin.ingest.pipeline", "lianxin.records"} <= {
         module.__name__ for module in parser_modules()
     }
 

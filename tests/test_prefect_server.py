@@ -27,10 +27,10 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from config.settings import Settings, reset_settings
-from lianxin.cli import app
-from lianxin.demo import write_demo_config
+from lianxin.cli.app import app
+from lianxin.cli.demo import write_demo_config
+from lianxin.cli.prefect_server import local_prefect_server
 from lianxin.portal import serve_portal
-from lianxin.prefect_server import local_prefect_server
 from lianxin.store import reads
 from lianxin.store import schema as t
 from lianxin.store.db import make_engine, migrate

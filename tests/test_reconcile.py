@@ -4,8 +4,8 @@ from sqlalchemy import Engine, select
 
 from lianxin.records import CheckIn, Worker, WorkStatus
 from lianxin.rules.checkin import checkin_window
+from lianxin.rules.reconcile import reconcile
 from lianxin.store import schema as t
-from lianxin.store.reconcile import reconcile
 from lianxin.store.writes import save_results
 from personas import VILLAGE, checkins, roster
 

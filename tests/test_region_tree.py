@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert
 
-from lianxin.fetching import FetchedPage
-from lianxin.pipeline import parse_fetched
-from lianxin.places import RegionTree, region_tree, store_region_tree
+from lianxin.ingest.fetching import FetchedPage
+from lianxin.ingest.pipeline import parse_fetched
+from lianxin.ingest.regions import RegionTree, region_tree, store_region_tree
 from lianxin.records import FactKind, RegionLevel
 from lianxin.store import schema as t
 

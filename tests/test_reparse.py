@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from lianxin.archive import Archive
-from lianxin.fetching import FetchedPage
-from lianxin.pipeline import parse_fetched, reparser
+from lianxin.ingest.fetching import FetchedPage
+from lianxin.ingest.pipeline import parse_fetched, reparser
+from lianxin.ingest.reparse import reparse
 from lianxin.portal import build_site
 from lianxin.records import ParseResult
-from lianxin.reparse import reparse
 from lianxin.store import schema as t
 from lianxin.store.writes import save_results
 

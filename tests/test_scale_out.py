@@ -36,11 +36,11 @@ from prefect.client.schemas.sorting import FlowRunSort
 from sqlalchemy import select
 
 from config.settings import reset_settings
-from lianxin.demo import write_demo_config
-from lianxin.fetching import CrawlResult, FetchedPage
-from lianxin.pipeline import parse_fetched
+from lianxin.cli.demo import write_demo_config
+from lianxin.cli.prefect_server import local_prefect_server
+from lianxin.ingest.fetching import CrawlResult, FetchedPage
+from lianxin.ingest.pipeline import parse_fetched
 from lianxin.portal import PORTAL_TODAY, build_site, serve_portal
-from lianxin.prefect_server import local_prefect_server
 from lianxin.store import schema as t
 from lianxin.store.db import make_engine, migrate
 from pg import pg_bin_dir, throwaway_postgres

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from config.settings import get_settings
-from lianxin.cli import app
+from lianxin.cli.app import app
 from lianxin.errors import ConfigError
 
 runner = CliRunner()

@@ -11,7 +11,7 @@ import time_machine
 from config.settings import get_settings
 from flows.deployments import build_deployments
 from lianxin.clock import local_zone, today_local
-from lianxin.export import export_table
+from lianxin.services.export import export_table
 
 # 20:30 UTC on 30 November: already 1 December in Shanghai, still 30 November in London.
 BOUNDARY = datetime(2026, 11, 30, 20, 30, tzinfo=UTC)

@@ -20,21 +20,21 @@ from typer.testing import CliRunner
 
 from config.settings import RulesSettings, Settings
 from lianxin.archive import Archive
-from lianxin.cli import app
+from lianxin.cli.app import app
 from lianxin.errors import ImportRejected
-from lianxin.pipeline import reparser
-from lianxin.reparse import reparse
+from lianxin.ingest.pipeline import reparser
+from lianxin.ingest.reparse import reparse
 from lianxin.rules.evaluate import evaluate
-from lianxin.store import schema as t
-from lianxin.store.db import make_engine, migrate
-from lianxin.store.writes import save_results
-from lianxin.transfer import (
+from lianxin.services.transfer import (
     apply_import,
     evaluate_after_import,
     export_query,
     export_table,
     preview_import,
 )
+from lianxin.store import schema as t
+from lianxin.store.db import make_engine, migrate
+from lianxin.store.writes import save_results
 from personas import FETCHED, checkins, roster
 
 NOW = datetime(2026, 11, 6, 2, 0, tzinfo=UTC)

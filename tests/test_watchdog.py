@@ -15,12 +15,12 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from config.settings import FlowCadence, Settings, WatchdogSettings, reset_settings
-from lianxin.cli import app
-from lianxin.fetching import CrawlResult
+from lianxin.cli.app import app
+from lianxin.ingest.fetching import CrawlResult
+from lianxin.services.watchdog import AlertKind, check, send_alerts
 from lianxin.store import reads
 from lianxin.store import schema as t
 from lianxin.store.engine import engine_for
-from lianxin.watchdog import AlertKind, check, send_alerts
 from personas import roster
 from sinks import webhook_sink
 from tasks.store import records_by_source

@@ -1,7 +1,8 @@
 """Read an uploaded table without letting it hurt the dashboard: checked, then parsed apart.
 
-`parse_upload_apart` first checks the file's declared sizes and rows (`lianxin.upload_guard`),
-then parses it (`transfer.parse_upload`), both in a child process held to the
+`parse_upload_apart` first checks the file's declared sizes and rows
+(`lianxin.ingest.upload_guard`), then parses it (`transfer.parse_upload`), both in a child process
+held to the
 `dashboard.upload_parse_seconds` and `upload_parse_memory_mb` limits (`lianxin.sandbox`). The
 handler awaits it from a thread of its own, so the event loop and the page threads go on
 serving everyone else. At most `upload_parsers` files are read at once and one per person;
@@ -23,10 +24,10 @@ from fastapi import Request
 from config.settings import DashboardSettings
 from lianxin.dashboard.i18n import add_words
 from lianxin.errors import ImportRejected, UploadRefused
+from lianxin.ingest.upload_guard import MIB, UploadLimits, check_upload
 from lianxin.records import ParseResult
 from lianxin.sandbox import SandboxFailed, near_memory_cap, run_limited
-from lianxin.transfer import ImportKind, parse_upload
-from lianxin.upload_guard import MIB, UploadLimits, check_upload
+from lianxin.services.transfer import ImportKind, parse_upload
 
 WORDS: dict[str, tuple[str, str]] = {
     "upload.too_many_rows": (

@@ -23,7 +23,7 @@ import chinese_calendar
 
 from lianxin.parsing.memo import by_cell
 from lianxin.parsing.numbers import CHINESE_NUMERAL_CHARS, chinese_number, normalize_number_text
-from lianxin.rules.calendar import is_workday
+from lianxin.workdays import is_workday
 
 _MISSING = frozenset(
     {"", "-", "--", "—", "——", "/", "\\", "无", "暂无", "空", "空白", "未知", "none", "null", "n/a"}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from lianxin.rules.calendar import is_official_holiday, next_workday_on_or_after
+from lianxin.workdays import is_official_holiday, next_workday_on_or_after
 
 
 class Stage(StrEnum):

@@ -24,7 +24,7 @@ from lianxin.rules.problem_rules import problem_deadlines, return_visits
 from lianxin.rules.transitions import Step
 from lianxin.rules.worker_rules import assistance, home_visits, income_risk, monthly_checkins
 from lianxin.store import schema as t
-from lianxin.store.reconcile import match_checkins
+from lianxin.store.matching import match_checkins
 
 Mode = Literal["full", "incremental"]
 # Re-reading a few minutes twice is harmless (every step is idempotent); missing a row written

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, tuple_
 
-from lianxin.problems import hand_marks, restore_marks
 from lianxin.records import (
     ParseResult,
     cadre_key,
@@ -19,7 +18,8 @@ from lianxin.records import (
     worker_key,
 )
 from lianxin.store import schema as t
-from lianxin.store.reconcile import match_checkins
+from lianxin.store.marks import hand_marks, restore_marks
+from lianxin.store.matching import match_checkins
 from lianxin.store.upsert import upsert
 
 

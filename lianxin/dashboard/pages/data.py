@@ -41,7 +41,8 @@ from lianxin.dashboard.i18n import add_words, language_of, requested_language
 from lianxin.dashboard.scope import COUNTY_WIDE, Action, Viewer, can_see_phone, may, place_clause
 from lianxin.dashboard.web import EngineDep, client_address, read_form, render
 from lianxin.errors import ImportRejected, UploadRefused
-from lianxin.export import (
+from lianxin.reasons import localize
+from lianxin.services.export import (
     EXPORTS,
     MEDIA_TYPES,
     ExportFormat,
@@ -49,9 +50,7 @@ from lianxin.export import (
     export_rows,
     export_table,
 )
-from lianxin.reasons import localize
-from lianxin.store import schema as t
-from lianxin.transfer import (
+from lianxin.services.transfer import (
     ImportKind,
     ImportPreview,
     ImportScope,
@@ -60,6 +59,7 @@ from lianxin.transfer import (
     export_filename,
     preview_import,
 )
+from lianxin.store import schema as t
 
 router = APIRouter()
 

@@ -1,8 +1,8 @@
 """Problems (问题清单): the board by status and deadline, and marking them rectified or verified.
 
 Columns open → rectifying → rectified → verified, each by deadline, the late ones (deadline
-passed, not rectified) marked; a phone stacks them. Marking is `lianxin.problems`' work: the
-route checks the role and the place, writes the mark and its audit row in one transaction, then
+passed, not rectified) marked; a phone stacks them. Marking is `lianxin.services.problems`' work:
+the route checks the role and the place, writes the mark and its audit row in one transaction, then
 re-evaluates the rules so that the deadline obligation is done and the return visit is owed.
 Descriptions, places and units come from fetched pages and are shown as text, never markup.
 """
@@ -17,7 +17,6 @@ from fastapi import APIRouter, Request
 from sqlalchemy import ColumnElement, Connection, Engine
 from starlette.responses import RedirectResponse, Response
 
-from lianxin import problems as marking
 from lianxin.clock import today_local, utc_now
 from lianxin.dashboard import audit, auth, data, inputs
 from lianxin.dashboard.auth import CurrentViewer
@@ -26,6 +25,7 @@ from lianxin.dashboard.links import http_url
 from lianxin.dashboard.scope import Action, Viewer, may, problem_clause
 from lianxin.dashboard.web import EngineDep, client_address, read_form, render
 from lianxin.errors import ProblemMarkRefused
+from lianxin.services import problems as marking
 
 router = APIRouter()
 

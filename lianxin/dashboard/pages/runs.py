@@ -20,7 +20,7 @@ from lianxin.dashboard.links import flow_run_url, prefect_ui_base
 from lianxin.dashboard.pages.sources import LAST_PAGE, clock, masked
 from lianxin.dashboard.scope import Action, may
 from lianxin.dashboard.web import EngineDep, render
-from lianxin.watchdog import FAILED_STATUSES, as_utc, one_line
+from lianxin.services.watchdog import FAILED_STATUSES, as_utc, one_line
 
 router = APIRouter()
 

@@ -25,7 +25,7 @@ from lianxin.dashboard.web import EngineDep, render
 from lianxin.privacy import mask_id_number, mask_phone, scrub
 from lianxin.reasons import localize, severity
 from lianxin.records import FindingKind
-from lianxin.watchdog import as_utc, shanghai_clock
+from lianxin.services.watchdog import as_utc, shanghai_clock
 
 router = APIRouter()
 

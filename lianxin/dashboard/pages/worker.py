@@ -17,7 +17,6 @@ from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from lianxin.calls import evaluate_after_change, record_call
 from lianxin.clock import today_local, utc_now
 from lianxin.dashboard import audit, auth, data, inputs
 from lianxin.dashboard.auth import CurrentViewer
@@ -30,6 +29,7 @@ from lianxin.dashboard.web import EngineDep, client_address, read_form, render
 from lianxin.errors import DateOutOfRange
 from lianxin.records import ObligationKind, WorkStatus
 from lianxin.rules.waivers import WaiverCategory, add_waiver
+from lianxin.services.calls import evaluate_after_change, record_call
 from lianxin.store import schema as t
 
 router = APIRouter()

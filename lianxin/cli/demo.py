@@ -19,11 +19,11 @@ from rich.console import Console
 from sqlalchemy import Engine, select
 
 from config.settings import reset_settings
+from lianxin.cli.prefect_server import local_prefect_server
 from lianxin.portal import PORTAL_TODAY, portal_sources, serve_portal
-from lianxin.prefect_server import local_prefect_server
 from lianxin.rules.checkin import period_of
+from lianxin.services.summary import run_summary
 from lianxin.store.engine import engine_for
-from lianxin.summary import run_summary
 
 DEMO_DIR = Path("var/demo")
 

@@ -5,10 +5,11 @@ has numbers in it scrubbed, and a cell that starts like a formula (= + - @) gets
 so that a string from a fetched page cannot run in a spreadsheet (CSV/formula injection).
 CSV is UTF-8 with a byte-order mark, which Excel needs to read Chinese correctly.
 
-What Lianxin exports of workers and check-ins it imports back unchanged (`lianxin.transfer`):
-statuses are written in the words the column parser reads (在岗, 待业 …), the cadre by name, every
-column the importer reads is there, and a record's unmapped columns (`extra`) come out as
-columns of their own headers. The importer undoes the formula guard (`unguard`).
+What Lianxin exports of workers and check-ins it imports back unchanged
+(`lianxin.services.transfer`): statuses are written in the words the column parser reads
+(在岗, 待业 …), the cadre by name, every column the importer reads is there, and a record's
+unmapped columns (`extra`) come out as columns of their own headers.
+The importer undoes the formula guard (`unguard`).
 """
 
 from __future__ import annotations

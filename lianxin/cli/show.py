@@ -12,14 +12,14 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
+from lianxin.cli.parse_json import PERSONAL, write_parse_json
 from lianxin.errors import FetchError
-from lianxin.fetching import _header_charset
-from lianxin.parse_json import PERSONAL, write_parse_json
+from lianxin.ingest.fetching import _header_charset
+from lianxin.ingest.reparse import ReparseReport
 from lianxin.reasons import localize, severity
 from lianxin.records import ParseResult
-from lianxin.reparse import ReparseReport
+from lianxin.services.summary import followups_table
 from lianxin.store import reads
-from lianxin.summary import followups_table
 
 
 class Target(NamedTuple):
@@ -230,7 +230,7 @@ def print_reparse(console: Console, report: ReparseReport, applied: bool) -> Non
 def print_stories(console: Console, engine: Engine, text: str, language: str = "en") -> None:
     """Print every obligation of the subjects `text` names, with their history, each why and
     each move's reason in `language`."""
-    from lianxin.explain import find_subjects, stories
+    from lianxin.services.explain import find_subjects, stories
 
     with engine.connect() as conn:
         subjects = find_subjects(conn, text)

@@ -11,7 +11,7 @@ other place fail with the reason, like any rejected row, and the place's uploads
 from others' (`upload://<place>/<file name>`), so a same-named file from another village never
 replaces theirs.
 
-Exports (`export_table`, `export_query`) live in `lianxin.export` and are re-exported here.
+Exports (`export_table`, `export_query`) live in `lianxin.services.export` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from lianxin.archive import Archive, content_hash
 from lianxin.clock import today_local
 from lianxin.dates_allowed import rules_day
 from lianxin.errors import ImportRejected
-from lianxin.export import EXPORTS, export_filename, export_query, export_table
 from lianxin.parsing.attachments import parse_attachment
 from lianxin.privacy import mask_id_number, mask_phone, scrub
 from lianxin.records import (
@@ -52,12 +51,13 @@ from lianxin.records import (
     Severity,
     person_key,
 )
-from lianxin.roundtrip import refuse_future_calls, resolve_masked, undo_export
 from lianxin.rules.evaluate import EvaluationStats, evaluate
+from lianxin.rules.reconcile import reconcile_periods
+from lianxin.services.export import EXPORTS, export_filename, export_query, export_table
+from lianxin.services.roundtrip import refuse_future_calls, resolve_masked, undo_export
 from lianxin.store import reads
 from lianxin.store import schema as t
 from lianxin.store.aggregates import refresh_changed_since
-from lianxin.store.reconcile import reconcile_periods
 from lianxin.store.writes import SaveStats, checkin_rows, worker_rows, write_results
 
 __all__ = [
@@ -336,7 +336,7 @@ def parse_upload(
     # referrer's title: an upload has no linking page, so it stands in for one.
     result.report.referrer = UPLOADED
     result.report.referrer_title = PurePath(name).stem
-    # What Lianxin exported reads back as the store holds it (see lianxin.roundtrip).
+    # What Lianxin exported reads back as the store holds it (see lianxin.services.roundtrip).
     undo_export(result)
     refuse_future_calls(result, today_local(now))
     return result

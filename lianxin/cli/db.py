@@ -1,5 +1,5 @@
 """`lianxin db repair-clock`: undo what a day in the future left in the store (see
-`lianxin.clock_repair`), then evaluate as of today."""
+`lianxin.services.clock_repair`), then evaluate as of today."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ def repair_clock(
     import getpass
 
     from config.settings import get_settings
-    from lianxin import clock_repair
     from lianxin.clock import today_local, utc_now
     from lianxin.dashboard import audit
+    from lianxin.services import clock_repair
     from lianxin.store.engine import engine_for
 
     settings = get_settings()

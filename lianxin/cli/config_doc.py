@@ -4,7 +4,7 @@ Every setting gets its TOML path, its environment variable, its type, its defaul
 description given in `config/settings.py`, so the reference cannot drift from the code
 (tests/test_config_cli.py regenerates it and compares).
 
-Example: python -m lianxin.config_doc > docs/configuration.md
+Example: python -m lianxin.cli.config_doc > docs/configuration.md
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
 
 from config.settings import Settings
-from lianxin.config_show import toml_value
+from lianxin.cli.config_show import toml_value
 
 _REQUIRED = object()
 # What the key of a table of tables stands for, in the paths shown.
 KEY_WORDS = {"cadence": "flow"}
 
 INTRO = """\
-<!-- Generated from config/settings.py by `python -m lianxin.config_doc`. Edit the model's
-     descriptions, then regenerate: python -m lianxin.config_doc > docs/configuration.md -->
+<!-- Generated from config/settings.py by `python -m lianxin.cli.config_doc`. Edit the model's
+     descriptions, then regenerate: python -m lianxin.cli.config_doc > docs/configuration.md -->
 
 # Configuration reference
 

@@ -45,7 +45,7 @@ from config.settings import (
     read_settings,
     toml_path,
 )
-from lianxin.config_show import mask_url
+from lianxin.cli.config_show import mask_url
 from lianxin.errors import PermanentChannelError
 from lianxin.notify.channels import OUTBOX_SCHEME, make_channel, scheme_of
 

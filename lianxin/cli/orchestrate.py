@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from config.settings import get_settings
+from lianxin.cli.prefect_server import local_prefect_server, shared_server
 from lianxin.errors import LianxinError
-from lianxin.prefect_server import local_prefect_server, shared_server
 
 
 def run_flow(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine
 
 from lianxin.clock import utc_now
-from lianxin.fetching import FetchedPage
+from lianxin.ingest.fetching import FetchedPage
 from lianxin.store import schema as t
 from lianxin.store.upsert import upsert
 

@@ -121,7 +121,7 @@ def validation_line(exc: ValidationError) -> str:
 def database_line(exc: DatabaseError | InterfaceError) -> str:
     """Return what went wrong with the configured database, which one, and the fix."""
     from config.settings import get_settings
-    from lianxin.config_show import mask_database_url
+    from lianxin.cli.config_show import mask_database_url
 
     said = _flat(str(exc.orig or exc)) if exc.orig is not None else _flat(str(exc))
     try:

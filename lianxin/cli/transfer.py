@@ -1,4 +1,4 @@
-"""`lianxin import` and `lianxin export`: the terminal side of lianxin.transfer.
+"""`lianxin import` and `lianxin export`: the terminal side of lianxin.services.transfer.
 
 The import prints its preview (counts, then what is added, changed and rejected) and writes
 only when asked, then evaluates the follow-ups so reminders see the new records at once.
@@ -21,9 +21,9 @@ from config.settings import Settings
 from lianxin.archive import Archive
 from lianxin.clock import utc_now
 from lianxin.errors import ImportRejected
-from lianxin.export import ExportFormat
 from lianxin.reasons import localize, severity
-from lianxin.transfer import (
+from lianxin.services.export import ExportFormat
+from lianxin.services.transfer import (
     ImportKind,
     ImportPreview,
     RowChange,

@@ -26,8 +26,8 @@ import typer
 from rich.console import Console
 
 from config.settings import get_settings
-from lianxin.cli_db import repair_clock
-from lianxin.cli_errors import income_in_range, run_guarded
+from lianxin.cli.db import repair_clock
+from lianxin.cli.errors import income_in_range, run_guarded
 from lianxin.errors import LianxinError
 from lianxin.records import WorkStatus
 
@@ -43,7 +43,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# Messages are not wrapped: a wrapped URL or key cannot be copied back into a command. Tables
+# still fit the terminal's width.
+console = Console(soft_wrap=True)
 
 AsOf = Annotated[
     datetime | None,
@@ -76,7 +78,7 @@ def demo(
 
     Example: lianxin demo --as-of 2026-11-10
     """
-    from lianxin.demo import run_demo
+    from lianxin.cli.demo import run_demo
 
     run_demo(console, _day(as_of), keep=keep)
 
@@ -98,7 +100,7 @@ def run(
     The watchdog checks the present moment (see `lianxin watchdog --now` for another).
     Example: lianxin run daily --as-of 2026-12-08 --dry-run
     """
-    from lianxin.orchestrate import fetch_verdict, run_flow
+    from lianxin.cli.orchestrate import fetch_verdict, run_flow
 
     result = run_flow(flow.value, _day(as_of), dry_run=dry_run, sources=source or None, full=full)
     console.print_json(json.dumps(result, default=str, ensure_ascii=False))
@@ -125,7 +127,7 @@ def serve(
 
     Example: lianxin serve --port 4200
     """
-    from lianxin.orchestrate import serve as run_serve
+    from lianxin.cli.orchestrate import serve as run_serve
 
     try:
         run_serve(port, lambda line: console.print(line, soft_wrap=True, markup=False))
@@ -168,8 +170,8 @@ def backfill(
 
     # One line per day here; every flow's log stays on its run in the Prefect UI.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    from lianxin.orchestrate import backfill as replay_days
-    from lianxin.orchestrate import days_between
+    from lianxin.cli.orchestrate import backfill as replay_days
+    from lianxin.cli.orchestrate import days_between
 
     days = days_between(first.date(), last.date())
     if not days:
@@ -216,7 +218,7 @@ def parse(
 
     Example: lianxin parse tests/fixtures/checkin_gbk.html --json
     """
-    from lianxin.inspect import load_target, parse_target, print_parse_result
+    from lianxin.cli.show import load_target, parse_target, print_parse_result
 
     result = parse_target(load_target(target, get_settings().user_agent), kind)
     print_parse_result(
@@ -239,10 +241,10 @@ def reparse(
     Example: lianxin reparse --since 2026-11-01 --dry-run
     """
     from lianxin.archive import Archive
+    from lianxin.cli.show import print_reparse
     from lianxin.clock import utc_now
-    from lianxin.inspect import print_reparse
-    from lianxin.pipeline import reparser
-    from lianxin.reparse import reparse as run_reparse
+    from lianxin.ingest.pipeline import reparser
+    from lianxin.ingest.reparse import reparse as run_reparse
     from lianxin.store.engine import engine_for
 
     settings = get_settings()
@@ -267,7 +269,7 @@ def explain(
 
     Example: lianxin explain 张伟
     """
-    from lianxin.inspect import print_stories
+    from lianxin.cli.show import print_stories
     from lianxin.store.engine import engine_for
 
     settings = get_settings()
@@ -283,9 +285,9 @@ def preview(
 
     Example: lianxin preview --as-of 2026-12-01 --days 14
     """
+    from lianxin.cli.show import print_preview
     from lianxin.clock import today_local
-    from lianxin.explain import preview as run_preview
-    from lianxin.inspect import print_preview
+    from lianxin.services.explain import preview as run_preview
     from lianxin.store.engine import engine_for
 
     settings = get_settings()
@@ -363,8 +365,8 @@ def checkin_record(
 
     Example: lianxin checkin record 张伟 --date 2026-11-12 --reached --income 4200
     """
-    from lianxin.calls import UnknownWorker, record_call
     from lianxin.clock import utc_now
+    from lianxin.services.calls import UnknownWorker, record_call
     from lianxin.store.engine import engine_for
 
     settings = get_settings()
@@ -406,7 +408,7 @@ MarkDay = Annotated[
 def _mark_problem(status: str, key: str, on: datetime | None, note: str | None) -> None:
     from lianxin.clock import today_local, utc_now
     from lianxin.dashboard import audit
-    from lianxin.problems import Mark, mark
+    from lianxin.services.problems import Mark, mark
     from lianxin.store.engine import engine_for
 
     settings = get_settings()
@@ -472,7 +474,7 @@ def import_(
     rules last ran. Exit 1 when rows of the file failed, 2 when the file cannot be used.
     Example: lianxin import 青山村11月回访表.xlsx --kind checkin_table --apply
     """
-    from lianxin.transfer_cli import run_import
+    from lianxin.cli.transfer import run_import
 
     code = run_import(
         console, get_settings(), file, kind.value, apply, _day(as_of), unmasked=unmasked
@@ -508,7 +510,7 @@ def export(
 
     Example: lianxin export checkins --period 2026-11 --format csv --out 回访.csv
     """
-    from lianxin.transfer_cli import run_export
+    from lianxin.cli.transfer import run_export
 
     filters = {k: v for k, v in {"period": period, "village": village}.items() if v}
     code = run_export(console, get_settings(), table, filters, fmt.value, out, unmasked)
@@ -521,7 +523,7 @@ def status() -> None:
 
     Example: LIANXIN_CONFIG=var/demo/lianxin.toml lianxin status
     """
-    from lianxin.inspect import print_status
+    from lianxin.cli.show import print_status
     from lianxin.store.engine import engine_for
 
     settings = get_settings()
@@ -544,8 +546,8 @@ def watchdog(
     Prints one line per alert: kind, subject, detail. Example: lianxin watchdog
     """
     from lianxin.clock import local_zone, utc_now
+    from lianxin.services.watchdog import check, send_alerts
     from lianxin.store.engine import engine_for
-    from lianxin.watchdog import check, send_alerts
 
     settings = get_settings()
     at = now.replace(tzinfo=local_zone()) if now else utc_now()
@@ -576,7 +578,7 @@ app.add_typer(config_app, name="config")
 def _loaded_config(look_further: bool = False) -> tuple[Any, Any, list[Any]]:
     """Return (layers, settings, mistakes) read afresh; exit 2 if unreadable, 1 listing invalid
     values (with `look_further`, only when they leave no settings to look further into)."""
-    from lianxin.config_check import load
+    from lianxin.cli.config_check import load
     from lianxin.errors import ConfigError
 
     try:
@@ -603,7 +605,7 @@ def config_show(
     ${NAME} placeholders are shown as written and environment variables by name only.
     Example: lianxin config show --json
     """
-    from lianxin.config_show import effective, to_toml
+    from lianxin.cli.config_show import effective, to_toml
 
     layers, settings, _ = _loaded_config()
     data = effective(settings)
@@ -626,7 +628,7 @@ def config_check() -> None:
     database answers and is at the current migration. Exit 0 when fine (warnings allowed), 1
     on mistakes, 2 when the configuration cannot be read. Example: lianxin config check
     """
-    from lianxin.config_check import check, routes
+    from lianxin.cli.config_check import check, routes
 
     layers, settings, mistakes = _loaded_config(look_further=True)
     findings = mistakes + check(settings, layers)
@@ -650,7 +652,7 @@ def config_reference() -> None:
 
     Example: lianxin config reference > docs/configuration.md
     """
-    from lianxin.config_doc import render
+    from lianxin.cli.config_doc import render
 
     typer.echo(render(), nl=False)
 
@@ -664,7 +666,7 @@ app.add_typer(db_app, name="db")
 
 def _database() -> Any:
     """Return an engine on the configured database without creating an SQLite file."""
-    from lianxin.config_show import mask_database_url
+    from lianxin.cli.config_show import mask_database_url
     from lianxin.store.db import make_engine
     from lianxin.store.maintenance import sqlite_path
 
@@ -699,7 +701,7 @@ def db_upgrade() -> None:
 
     Creates an SQLite file that does not exist yet. Example: lianxin db upgrade
     """
-    from lianxin.config_show import mask_database_url
+    from lianxin.cli.config_show import mask_database_url
     from lianxin.store.db import make_engine, migrate
     from lianxin.store.maintenance import revisions
 
@@ -831,7 +833,7 @@ def users_add(
     from lianxin.dashboard import audit
     from lianxin.dashboard.auth import create_user
     from lianxin.dashboard.scope import Role
-    from lianxin.places import unknown_place
+    from lianxin.ingest.regions import unknown_place
     from lianxin.store.engine import engine_for
 
     engine = engine_for(get_settings().database_url)
@@ -931,7 +933,7 @@ def users_disable(
 
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI; a bad option, setting or database ends in one line and exit code 2, a
-    LianxinError in its message and 1, never in a traceback (lianxin/cli_errors.py)."""
+    LianxinError in its message and 1, never in a traceback (lianxin/cli/errors.py)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     sys.exit(run_guarded(app, argv))
 

@@ -15,8 +15,8 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from lianxin.archive import Archive
 from lianxin.clock import local_zone
+from lianxin.ingest.regions import region_tree
 from lianxin.parsing.gazetteer import configured_tree
-from lianxin.places import region_tree
 from lianxin.records import ParseResult
 from lianxin.store import schema as t
 from lianxin.store.writes import (

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lianxin.archive import Archive, content_hash
-from lianxin.fetching import FetchedPage
+from lianxin.ingest.fetching import FetchedPage
 from lianxin.parsing import parse_page
 from lianxin.parsing.attachments import parse_attachment
 from lianxin.parsing.gazetteer import configured_tree

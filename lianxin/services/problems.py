@@ -4,8 +4,8 @@ when the problem list it came from is fetched again.
 A mark is a compare-and-set update of one `problems` row (status, rectified_on / verified_on,
 changed_at) that must touch exactly the row it read, so two people marking at once cannot both
 win. The caller owns the transaction (the dashboard writes its audit row in the same one), then
-re-evaluates the rules with `lianxin.calls.evaluate_after_change`: the deadline obligation is
-done and the return-visit clock (杀回马枪) starts.
+re-evaluates the rules with `lianxin.services.calls.evaluate_after_change`: the deadline obligation
+is done and the return-visit clock (杀回马枪) starts.
 
 Published lists carry a status but never these dates, so a row with `rectified_on` or
 `verified_on` has been marked by hand. When its page changes and is written again, the mark is
@@ -15,24 +15,22 @@ stay, being facts the page does not carry). An unchanged page is never written a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, or_, select, true, update
+from sqlalchemy import ColumnElement, Connection, Engine, select, true, update
 
 from config.settings import RulesSettings
-from lianxin.calls import evaluate_after_change
 from lianxin.clock import today_local
 from lianxin.dates_allowed import day_refusal, earliest_day
 from lianxin.errors import ProblemMarkRefused
 from lianxin.records import ProblemStatus
+from lianxin.services.calls import evaluate_after_change
 from lianxin.store import schema as t
 
 P = t.problems
-# The order a problem moves through: open → rectifying (整改中) → rectified → verified.
-ORDER = {s.value: i for i, s in enumerate(ProblemStatus)}
 UNRECTIFIED = (ProblemStatus.open.value, ProblemStatus.rectifying.value)
 
 
@@ -149,40 +147,3 @@ def mark(
             audit(conn, done)
     evaluate_after_change(engine, on, rules, now)
     return done
-
-
-# --- a fetched list again ----------------------------------------------------------------------
-
-
-def hand_marks(conn: Connection, urls: Sequence[str]) -> list[dict[str, Any]]:
-    """Return the hand marks (status and dates) of the problems the pages at `urls` produced."""
-    rows = conn.execute(
-        select(P.c.key, P.c.status, P.c.rectified_on, P.c.verified_on).where(
-            P.c.source_url.in_(list(urls)),
-            or_(P.c.rectified_on.is_not(None), P.c.verified_on.is_not(None)),
-        )
-    )
-    return [dict(r._mapping) for r in rows]
-
-
-def restore_marks(conn: Connection, marks: Sequence[dict[str, Any]]) -> int:
-    """Put `marks` back on the problems just written from their pages again; return how many.
-
-    The dates always come back; the status only where the page now shows an earlier one. A
-    problem the page no longer lists stays gone.
-    """
-    restored = 0
-    for mark in marks:
-        published = conn.execute(select(P.c.status).where(P.c.key == mark["key"])).scalar()
-        if published is None:
-            continue
-        status = mark["status"] if ORDER[mark["status"]] > ORDER[published] else published
-        conn.execute(
-            update(P)
-            .where(P.c.key == mark["key"])
-            .values(
-                status=status, rectified_on=mark["rectified_on"], verified_on=mark["verified_on"]
-            )
-        )
-        restored += 1
-    return restored

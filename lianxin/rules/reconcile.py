@@ -1,8 +1,8 @@
-"""Match published check-ins to roster workers and reconcile a month's tables against the roster.
+"""Reconcile a month's published check-in tables against the roster: the findings.
 
-Both run as a few SQL statements over whole tables. Matching is tolerant: the exact key (village,
-name, phone tail) first; then village and name alone when exactly one roster worker has them
-(tables without a phone column, a masked or changed phone).
+A few SQL statements over whole tables per check-in window (who is on the roster but was not
+called, who was called but is not on the roster, ...). Matching a check-in to its roster worker
+is the store's job (`lianxin.store.matching`), done when the rows are written.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from sqlalchemy import (
     not_,
     or_,
     select,
-    update,
 )
 
 from config.settings import RulesSettings
@@ -33,38 +32,6 @@ from lianxin.store import schema as t
 from lianxin.store.upsert import execute_counting
 
 _FINDING_COLUMNS = ["kind", "period", "subject", "village", "detail", "source_url", "created_at"]
-
-
-def match_checkins(conn: Connection) -> int:
-    """Set `matched_key` on unmatched check-ins that now match a roster worker; return how many."""
-    c, w = t.checkins, t.workers
-
-    def unmatched() -> int:
-        query = select(func.count()).select_from(c).where(c.c.matched_key.is_(None))
-        return int(conn.execute(query).scalar_one())
-
-    before = unmatched()
-    if not before:
-        return 0
-    conn.execute(
-        update(c)
-        .where(c.c.matched_key.is_(None), exists().where(w.c.key == c.c.worker_key))
-        .values(matched_key=c.c.worker_key)
-    )
-    # A single roster worker of that village and name: the phone was masked, missing or changed.
-    # Where there is none or several, the subquery yields NULL and the row stays unmatched.
-    only_candidate = (
-        select(func.min(w.c.key))
-        .where(w.c.person_key == c.c.person_key)
-        .having(func.count() == 1)
-        .scalar_subquery()
-    )
-    conn.execute(
-        update(c)
-        .where(c.c.matched_key.is_(None), c.c.person_key != "")
-        .values(matched_key=only_candidate)
-    )
-    return before - unmatched()
 
 
 def reconcile(
