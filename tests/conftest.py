@@ -57,8 +57,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             defs[-1].scope in ("module", "class", "package")
             for defs in info.name2fixturedefs.values()
         )
-        if shared and not item.get_closest_marker("xdist_group"):
+        if "prefect_server" in names:
+            # One Prefect test server for the session: its tests share one worker.
+            item.add_marker(pytest.mark.xdist_group("prefect-harness"))
+        elif shared and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """Run Prefect's test server once for the session (its start-up takes ~10-20 s here).
+
+    Its tests find their own runs by flow-run id or by the latest start, so runs left by an
+    earlier module do not count in a later one."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
 
 
 @pytest.fixture(scope="session")

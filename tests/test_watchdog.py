@@ -3,14 +3,12 @@ sent to the operator once a day; the flows' failure hook; `lianxin watchdog`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from prefect import flow
-from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
@@ -247,12 +245,6 @@ def test_operator_alerts_ignore_quiet_hours_unless_asked(engine: Engine, tmp_pat
 
 
 # the failure hook, on a real Prefect server
-
-
-@pytest.fixture(scope="module")
-def prefect_server() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @flow(name="ingest", on_failure=[notify_failure], on_crashed=[notify_failure])
