@@ -174,7 +174,9 @@ def test_a_parse_too_slow_or_too_hungry_is_stopped_and_the_next_upload_is_read(
         lead = browser_for(local_site, url, "wangfang")
         started = time.perf_counter()
         slow = upload(lead, "roster.csv", heavy)
-        assert slow.status_code == 422 and time.perf_counter() - started < 5
+        # Stopped, not read whole: the message names the 1.5 s limit, and the answer comes far
+        # sooner than the ~25 s a whole read takes (the margin is for a loaded machine).
+        assert slow.status_code == 422 and time.perf_counter() - started < 15
         assert error_of(slow) == "读取文件超过 1.5 秒，已停止；请拆分后再上传"
         fine = upload(lead, "青山村回访表.csv", checkin_csv())
         assert fine.status_code == 200 and 'name="token"' in fine.text
