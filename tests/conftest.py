@@ -5,7 +5,7 @@ own session fixtures (a PostgreSQL server, the migrated SQLite template); the te
 with module-scoped fixtures (a served dashboard, a Prefect server, Chromium) go to one worker
 (`xdist_group`, `--dist loadgroup`), so those fixtures start once, as they do serially. The
 markers `pg`, `browser` and `e2e` are set here from the fixtures a test uses (`make test-fast`
-leaves them out); `slow` is marked by hand on tests measured over ~5 s.
+leaves them out); `slow` marks the modules of SLOW_MODULES, measured slow.
 """
 
 from __future__ import annotations
@@ -39,6 +39,22 @@ auth._DUMMY_HASH = auth._hasher.hash("the unknown user's password")
 # cluster): their tests are end-to-end. Chromium's fixtures make a test a browser test.
 PREFECT_FIXTURES = {"prefect_server", "prefect_api", "cluster"}
 BROWSER_FIXTURES = {"browser", "page"}
+# Modules whose tests each take seconds (measured with `pytest --durations`): uploads parsed
+# under limits, the installed command in subprocesses, stores of a county built for the
+# overview, PDF and Office tables. `make test` runs them; `make test-fast` leaves them out.
+SLOW_MODULES = {
+    "test_hostile_uploads",
+    "test_dashboard_overview",
+    "test_tables_published",
+    "test_dashboard_data_page",
+    "test_hostile_cli",
+    "test_hostile_i18n",
+    "test_hostile_time",
+    "test_reparse",
+    "test_big_page",
+    "test_text_properties",
+    "test_config_cli",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -52,6 +68,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
         if names & PREFECT_FIXTURES:
             item.add_marker(pytest.mark.e2e)
+        if item.module.__name__ in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
         info = getattr(item, "_fixtureinfo", None)
         shared = info is not None and any(
             defs[-1].scope in ("module", "class", "package")
