@@ -235,7 +235,7 @@ def test_the_configuration_reference_is_generated_from_the_model_and_up_to_date(
 
 def test_every_setting_has_a_description() -> None:
     undescribed = [path for path, info in all_fields() if not (info.description or "").strip()]
-    assert not undescribed, f"add Field(description=…) in config/settings.py: {undescribed}"
+    assert not undescribed, f"add Field(description=…) in config/*.py: {undescribed}"
 
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:

@@ -3,13 +3,15 @@ words `lianxin config check` prints."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from config.settings import get_settings
+from config.settings import DashboardSettings, NotifySettings, SourceSettings, get_settings
 from lianxin.cli.app import app
 from lianxin.errors import ConfigError
 
@@ -86,3 +88,41 @@ def test_an_unknown_key_set_from_the_environment_stops_start_up_too(
 ) -> None:
     monkeypatch.setenv("LIANXIN_NOTIFY__DAILYCAP", "5")
     assert _start_up_error().startswith("notify.dailycap: is not a setting")
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (
+            lambda: NotifySettings(pacing={"wecombot": "20 a minute"}),
+            "notify.pacing.wecombot = '20 a minute': write it like \"20/minute\"",
+        ),
+        (
+            lambda: DashboardSettings(login_rate="ten"),
+            "dashboard.login_rate = 'ten': write it like \"10/minute\"",
+        ),
+        (
+            lambda: DashboardSettings(prefect_ui_url="ftp://host"),
+            "dashboard.prefect_ui_url = 'ftp://host': write the Prefect UI's http(s) address",
+        ),
+        (
+            lambda: DashboardSettings(prefect_ui_url="   "),
+            "dashboard.prefect_ui_url = '   ': write the Prefect UI's http(s) address",
+        ),
+        (lambda: SourceSettings(name="a", url="file:///tmp/x.html"), "is not an http(s) URL"),
+        (lambda: SourceSettings(name="a", url="https://"), "is not an http(s) URL"),
+    ],
+)
+def test_rates_and_web_addresses_are_checked_alike_in_every_table(
+    make: Callable[[], Any], words: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        make()
+    assert words in str(raised.value)
+
+
+def test_a_web_address_is_taken_whatever_the_case_of_its_scheme() -> None:
+    source = SourceSettings(name="a", url="HTTPS://example.gov.cn/")
+    assert source.url == "HTTPS://example.gov.cn/"
+    ui = DashboardSettings(prefect_ui_url=" HTTP://127.0.0.1:4200/ ")
+    assert ui.prefect_ui_url == "HTTP://127.0.0.1:4200"

@@ -21,14 +21,14 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
-from lianxin.records import cadre_key, period_from_index, period_index, person_key, worker_key
+from lianxin.records import period_from_index, period_index
 from lianxin.synth import names as nm
+from lianxin.synth.chunk import TODAY_DAY, Chunk, draw_chunk
 from lianxin.synth.geography import PROVINCE, SCALES, Geography
-from lianxin.synth.history import EMPLOYED, LATE, LOOKING, SILENT, STATES, History, draw_history
+from lianxin.synth.history import EMPLOYED, LATE, LOOKING, SILENT, STATES
 from lianxin.synth.load import Loader
 
 CHUNK_WORKERS = 20_000
-TODAY_DAY = 8  # the last period is generated as if today were its 8th
 UNKNOWN_SHARE = 0.003  # check-ins of people on no roster
 PHONE_CHANGED = 0.005  # workers whose recent check-ins carry a new phone
 MASKED_TABLES = 0.3  # village tables that print phones as 138****5678
@@ -180,27 +180,8 @@ def _write_regions(run: _Run) -> int:
     return len(rows)
 
 
-@dataclass
-class _Chunk:
-    """Villages v0..v1: their names, workers (in key order), cadres and drawn history."""
-
-    v0: int
-    vnames: list[str]
-    towns: list[str]
-    per_village: np.ndarray  # workers per village
-    cadre_starts: np.ndarray  # chunk-local first cadre of each village, and the end
-    village_of: list[int]  # per worker: chunk-local village
-    names: list[str]
-    phones: list[str]
-    keys: list[str]
-    cadre_of: list[int]  # per worker: chunk-local cadre
-    cadre_names: list[str]
-    cadre_keys: list[str]
-    history: History
-
-
 def _write_chunk(run: _Run, v0: int, v1: int, stats: SynthStats) -> None:
-    chunk = _draw_chunk(run, v0, v1, np.random.default_rng([run.seed, v0]))
+    chunk = draw_chunk(run.geo, len(run.periods), v0, v1, np.random.default_rng([run.seed, v0]))
     rng = np.random.default_rng([run.seed, v0, 1])
     _write_cadres(run, rng, chunk)
     _write_workers(run, rng, chunk, stats)
@@ -209,90 +190,7 @@ def _write_chunk(run: _Run, v0: int, v1: int, stats: SynthStats) -> None:
     stats.cadres += len(chunk.cadre_names)
 
 
-def _draw_chunk(run: _Run, v0: int, v1: int, rng: np.random.Generator) -> _Chunk:
-    geo = run.geo
-    firsts = np.array([geo.first_worker(v) for v in range(v0, v1 + 1)])
-    per_village = np.diff(firsts)
-    cadre_firsts = np.array([geo.first_cadre(v) for v in range(v0, v1 + 1)])
-    c0 = int(cadre_firsts[0])
-    vnames = [geo.village_name(v) for v in range(v0, v1)]
-    towns = [geo.town_name(geo.town_of(v)) for v in range(v0, v1)]
-
-    village_of = np.repeat(np.arange(v1 - v0), per_village)
-    names: list[str] = []
-    for k, v in enumerate(range(v0, v1)):
-        names += nm.unique_names(v * 7877, int(per_village[k]))
-    phones = nm.phones(rng, len(names))
-    vlist = village_of.tolist()
-    keys = [
-        f"{vnames[vi]}|{name}|{phone[-4:]}"
-        for vi, name, phone in zip(vlist, names, phones, strict=True)
-    ]
-    # Workers in key order (village names grow with v, so villages stay together): the unique
-    # index on workers.key, and on check-ins' (worker_key, period), then only grows at its end.
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    names = [names[i] for i in order]
-    phones = [phones[i] for i in order]
-    keys = [keys[i] for i in order]
-
-    # Each village's cadres; its workers split over them in order.
-    cadres_of_village = np.diff(cadre_firsts)
-    position = np.arange(len(keys)) - (firsts[village_of] - firsts[0])
-    cadre_of = (cadre_firsts[village_of] - c0) + position * cadres_of_village[
-        village_of
-    ] // np.maximum(per_village[village_of], 1)
-    cadre_names = _cadre_names(geo, c0, int(cadre_firsts[-1]))
-    cadre_village = np.repeat(np.arange(v1 - v0), cadres_of_village).tolist()
-    cadre_keys = [f"{towns[cadre_village[c]]}|{name}" for c, name in enumerate(cadre_names)]
-    if keys:
-        first, cadre = vlist[0], int(cadre_of[0])
-        _check_keys(vnames[first], towns[first], names[0], phones[0], keys[0],
-                    cadre_names[cadre], cadre_keys[cadre])  # fmt: skip
-    history = draw_history(
-        rng, cadre_of, len(cadre_names), len(run.periods), len(nm.EMPLOYERS), TODAY_DAY
-    )
-    return _Chunk(
-        v0=v0,
-        vnames=vnames,
-        towns=towns,
-        per_village=per_village,
-        cadre_starts=cadre_firsts - c0,
-        village_of=vlist,
-        names=names,
-        phones=phones,
-        keys=keys,
-        cadre_of=cadre_of.tolist(),
-        cadre_names=cadre_names,
-        cadre_keys=cadre_keys,
-        history=history,
-    )
-
-
-def _check_keys(
-    village: str, town: str, name: str, phone: str, key: str, cadre: str, ckey: str
-) -> None:
-    # The fast spellings must stay what the store's writers compute, or the rules join nothing.
-    if key != worker_key(village, name, phone) or ckey != cadre_key(town, cadre):
-        raise AssertionError(f"synthetic keys drifted from lianxin.records: {key!r}, {ckey!r}")
-    if f"{village}|{name}" != person_key(village, name):
-        raise AssertionError("synthetic person keys drifted from lianxin.records")
-
-
-def _cadre_names(geo: Geography, c0: int, c1: int) -> list[str]:
-    """Return the names of cadres c0..c1, distinct within each town."""
-    scale = geo.scale
-    out: list[str] = []
-    c = c0
-    while c < c1:
-        town = geo.town_of(c * scale.villages // scale.cadres)
-        first = geo.first_cadre(geo.first_village(town))
-        end = geo.first_cadre(geo.first_village(town + 1))
-        out += nm.unique_names(town * 7919 + 3, end - first)[c - first : min(c1, end) - first]
-        c = min(c1, end)
-    return out
-
-
-def _write_cadres(run: _Run, rng: np.random.Generator, chunk: _Chunk) -> None:
+def _write_cadres(run: _Run, rng: np.random.Generator, chunk: Chunk) -> None:
     phones = nm.phones(rng, len(chunk.cadre_names))
     stamp = run.load.stamp(_at(run.firsts[0]))
     rows = []
@@ -310,7 +208,7 @@ def _write_cadres(run: _Run, rng: np.random.Generator, chunk: _Chunk) -> None:
     run.load.insert("cadres", CADRE_COLUMNS, rows)
 
 
-def _write_workers(run: _Run, rng: np.random.Generator, chunk: _Chunk, stats: SynthStats) -> None:
+def _write_workers(run: _Run, rng: np.random.Generator, chunk: Chunk, stats: SynthStats) -> None:
     h, n = chunk.history, len(chunk.keys)
     last = len(run.periods) - 1
     state = h.state[:, last].tolist()
@@ -348,7 +246,7 @@ def _write_workers(run: _Run, rng: np.random.Generator, chunk: _Chunk, stats: Sy
     stats.workers += n
 
 
-def _write_checkins(run: _Run, rng: np.random.Generator, chunk: _Chunk, stats: SynthStats) -> None:
+def _write_checkins(run: _Run, rng: np.random.Generator, chunk: Chunk, stats: SynthStats) -> None:
     h = chunk.history
     n, m = h.state.shape
     masked_table = (rng.random((len(chunk.vnames), m)) < MASKED_TABLES).tolist()
@@ -404,7 +302,7 @@ def _write_checkins(run: _Run, rng: np.random.Generator, chunk: _Chunk, stats: S
 def _unknown_checkins(
     run: _Run,
     rng: np.random.Generator,
-    chunk: _Chunk,
+    chunk: Chunk,
     urls: list[list[str]],
     hashes: list[list[str]],
 ) -> list[tuple[Any, ...]]:
@@ -437,7 +335,7 @@ def _unknown_checkins(
     return rows
 
 
-def _write_problems(run: _Run, rng: np.random.Generator, chunk: _Chunk, stats: SynthStats) -> None:
+def _write_problems(run: _Run, rng: np.random.Generator, chunk: Chunk, stats: SynthStats) -> None:
     """Write a few supervision problems per village, with deadlines around today."""
     geo, today = run.geo, run.today
     rows: list[tuple[Any, ...]] = []
