@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from config.settings import get_settings
-from lianxin.cli.errors import income_in_range
+from lianxin.cli.errors import exit_with_error, income_in_range
 from lianxin.cli.shared import as_day, console
 from lianxin.errors import LianxinError
 from lianxin.records import WorkStatus
@@ -41,7 +42,7 @@ def checkin_record(
     Example: lianxin checkin record 张伟 --date 2026-11-12 --reached --income 4200
     """
     from lianxin.clock import utc_now
-    from lianxin.services.calls import UnknownWorker, record_call
+    from lianxin.services.calls import record_call
     from lianxin.store.engine import engine_for
 
     settings = get_settings()
@@ -59,9 +60,8 @@ def checkin_record(
             note=note,
             by=by,
         )
-    except (UnknownWorker, ValueError, LianxinError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(code=2) from exc
+    except (LianxinError, ValidationError) as exc:
+        exit_with_error(exc)
     moved = ", ".join(f"{n} {label}" for label, n in sorted(done.stats.transitions.items()))
     console.print(f"Recorded the {done.period} call of {done.worker_key}. {moved or ''}".strip())
 
@@ -100,7 +100,6 @@ def waive(
                 utc_now(),
                 kind=kind,
             )
-        except (ValueError, LianxinError) as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(code=2) from exc
+        except LianxinError as exc:
+            exit_with_error(exc)
     console.print(f"Waived {subject} ({category}); run `lianxin run followups` to apply it.")

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from lianxin.cli.errors import exit_with_error
+
 config_app = typer.Typer(
     help="Show and check the configuration: defaults, your file, LIANXIN_ variables. "
     "Example: lianxin config check",
@@ -23,8 +25,7 @@ def _loaded_config(look_further: bool = False) -> tuple[Any, Any, list[Any]]:
     try:
         layers, settings, mistakes = load()
     except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+        exit_with_error(exc)
     if settings is None or (mistakes and not look_further):
         for finding in mistakes:
             typer.echo(finding.line())

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from config.settings import get_settings
+from lianxin.cli.errors import exit_with_error
 from lianxin.cli.shared import cli_actor
 
 
@@ -129,16 +130,13 @@ def db_backup(
     url = get_settings().database_url
     source = sqlite_path(url)
     if source is None:
-        typer.echo("error: not an SQLite file; back up PostgreSQL with pg_dump -Fc", err=True)
-        raise typer.Exit(code=2)
+        exit_with_error("not an SQLite file; back up PostgreSQL with pg_dump -Fc")
     if target.exists() and not force:
-        typer.echo(f"error: {target} exists; choose another name or add --force", err=True)
-        raise typer.Exit(code=2)
+        exit_with_error(f"{target} exists; choose another name or add --force")
     try:
         pages = backup_sqlite(source, target)
     except FileNotFoundError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+        exit_with_error(exc)
     typer.echo(f"backed up {source} to {target} ({pages} pages, {target.stat().st_size} bytes)")
 
 

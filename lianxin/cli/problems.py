@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from config.settings import get_settings
+from lianxin.cli.errors import exit_with_error
 from lianxin.cli.shared import cli_actor, console
 from lianxin.errors import LianxinError
 
@@ -42,8 +43,7 @@ def _mark_problem(status: str, key: str, on: datetime | None, note: str | None) 
         engine = engine_for(settings.database_url)
         done = mark(engine, status, key, day, settings.rules, now, audit=record)
     except LianxinError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(code=2) from exc
+        exit_with_error(exc)
     console.print(f"Marked {key} {status} on {day} (was {done.old_status}).")
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from config.settings import get_settings
+from lianxin.cli.errors import exit_with_error
 from lianxin.cli.shared import AsOf, as_day, console
 
 
@@ -100,8 +101,7 @@ def backfill(
 
     days = days_between(first.date(), last.date())
     if not days:
-        console.print("[red]error:[/red] --to comes before --from")
-        raise typer.Exit(code=2)
+        exit_with_error("--to comes before --from")
     failed = None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console, transient=True) as progress:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from config.settings import get_settings
+from lianxin.cli.errors import exit_with_error
 from lianxin.cli.shared import cli_actor, console
 
 users_app = typer.Typer(
@@ -71,8 +72,7 @@ def users_add(
     with engine.connect() as conn:  # before the password is asked for: a typo ends it at once
         unknown = unknown_place(conn, county=county, town=town, village=village)
     if unknown:
-        typer.echo(f"error: {unknown}", err=True)
-        raise typer.Exit(code=2)
+        exit_with_error(unknown)
     password = _new_password(password_stdin)
     with engine.begin() as conn:
         create_user(
