@@ -93,7 +93,7 @@ def preview(
 
     Example: lianxin preview --as-of 2026-12-01 --days 14
     """
-    from lianxin.cli.show import print_preview
+    from lianxin.cli.show import print_reminder_plan
     from lianxin.clock import today_local
     from lianxin.services.explain import preview as run_preview
     from lianxin.store.engine import engine_for
@@ -101,7 +101,7 @@ def preview(
     settings = get_settings()
     start = as_day(as_of) or today_local()
     plan = run_preview(engine_for(settings.database_url), start, days, settings.rules)
-    print_preview(console, plan)
+    print_reminder_plan(console, plan)
 
 
 def status() -> None:

@@ -39,7 +39,7 @@ SHOWN = 20  # rows of each list printed; the counts cover all
 # Cells go in as Text: a name or value from the file is never read as rich markup.
 
 
-def print_preview(console: Console, preview: ImportPreview, language: str = "en") -> None:
+def print_import_preview(console: Console, preview: ImportPreview, language: str = "en") -> None:
     """Print `preview` as rich tables (values are masked as the preview holds them)."""
     kind = "roster (就业服务一览表)" if preview.kind == "roster" else "check-in table (电话回访)"
     console.print(f"[bold]{escape(preview.filename)}[/bold]: {kind}, hash {preview.token[:12]}…")
@@ -136,7 +136,7 @@ def run_import(
         preview = preview_import(
             engine, content, path.name, cast(ImportKind, kind), "upload", now, unmasked=unmasked
         )
-        print_preview(console, preview, settings.notify.language)
+        print_import_preview(console, preview, settings.notify.language)
         if not apply:
             if preview.writes:
                 console.print("Nothing written. Run again with --apply to import.")
