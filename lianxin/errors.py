@@ -3,11 +3,20 @@
 LianxinError
 ├── ConfigError          bad settings, found at start-up (names the setting and the fix)
 ├── FetchError           a source could not be fetched (carries the URL)
-├── ParseError           a page or row could not be parsed (carries URL and row)
-├── ImportRejected       an uploaded table cannot be imported as asked (carries the file name)
-│   └── UploadRefused    refused before or while parsing: too large, a zip bomb, too slow
-├── ProblemMarkRefused   a problem cannot be marked rectified/verified as asked (carries its key)
-├── DateOutOfRange       a day given for a call, mark or waiver is after today or too early
+├── UnreadableFile       a page or file cannot be read at all; the message is the reason
+│   ├── UndecodableError no codec turns the bytes into clean text
+│   ├── SheetError       not readable as a spreadsheet or document (.xlsx .xls .csv .docx .pdf)
+│   └── TableTooLarge    a table over parsing.max_table_rows, refused before reading a cell
+├── Refused              a request cannot be carried out as asked: the asker's mistake, told back
+│   ├── ImportRejected   an uploaded table cannot be imported as asked (carries the file name)
+│   │   └── UploadRefused    refused before or while parsing: too large, a zip bomb, too slow
+│   ├── ProblemMarkRefused   a problem cannot be marked rectified/verified as asked (its key)
+│   ├── DateOutOfRange   a day given for a call, mark or waiver is after today or too early
+│   ├── UnknownWorker    no roster worker, or more than one, matches what was typed
+│   ├── WaiverRefused    a waiver without a known category, a reason or who gives it
+│   ├── ExportRefused    an unknown table or format, a filter it does not take, no period
+│   └── AccountError     a dashboard account cannot be made or changed as asked
+├── SandboxFailed        a child process (an upload's parse) gave no answer: timeout, memory, died
 └── ChannelError         a message could not be delivered (carries the channel)
     └── PermanentChannelError   retrying will not help (bad URL, rejected credentials)
 """
@@ -15,6 +24,7 @@ LianxinError
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 
 class LianxinError(Exception):
@@ -34,16 +44,37 @@ class FetchError(LianxinError):
         self.reason = reason
 
 
-class ParseError(LianxinError):
-    def __init__(self, url: str, reason: str, row: int | None = None) -> None:
-        where = f"{url} row {row}" if row is not None else url
-        super().__init__(f"{where}: {reason}")
-        self.url = url
-        self.row = row
-        self.reason = reason
+class UnreadableFile(LianxinError):
+    """A page or file that cannot be read at all; the message is the reason. A page, an
+    attachment or an upload that raises one is recorded as failed with that reason."""
 
 
-class ImportRejected(LianxinError):
+class UndecodableError(UnreadableFile):
+    """Raised when no codec turns the bytes into clean text; the message is the reason."""
+
+
+class SheetError(UnreadableFile):
+    """Raised when a file cannot be read as a spreadsheet; the message is the reason."""
+
+
+class TableTooLarge(UnreadableFile):
+    """A table with more rows than the parser is allowed to read (refused before reading)."""
+
+    def __init__(self, rows: int, limit: int) -> None:
+        super().__init__(
+            f"table of {rows:,} rows is over parsing.max_table_rows ({limit:,}): raise it "
+            "(LIANXIN_PARSING__MAX_TABLE_ROWS, or max_table_rows under [parsing] in the "
+            "config file) to read it"
+        )
+        self.rows = rows
+        self.limit = limit
+
+
+class Refused(LianxinError):
+    """A request that cannot be carried out as asked; the `lianxin` command exits 2 on one."""
+
+
+class ImportRejected(Refused):
     def __init__(self, filename: str, reason: str) -> None:
         super().__init__(f"{filename}: {reason}")
         self.filename = filename
@@ -60,7 +91,7 @@ class UploadRefused(ImportRejected):
         self.details = details
 
 
-class ProblemMarkRefused(LianxinError):
+class ProblemMarkRefused(Refused):
     """A mark (已整改 / 已销号) the problem's status or dates do not allow; `reason` is a code a
     page translates: unknown, not_open, not_rectified, future, before_found, too_early (no day
     found is known and the day is over a year back), before_rectified, changed (someone else
@@ -72,7 +103,7 @@ class ProblemMarkRefused(LianxinError):
         self.reason = reason
 
 
-class DateOutOfRange(LianxinError):
+class DateOutOfRange(Refused):
     """A day after `latest` (today) or before `earliest`; `reason` is "future" or "too_early",
     a code a page translates; `field` names what the day was for (call_date, given_on, …)."""
 
@@ -84,6 +115,32 @@ class DateOutOfRange(LianxinError):
         self.earliest = earliest
         self.latest = latest
         self.reason = reason
+
+
+class UnknownWorker(Refused):
+    """Raised when no roster worker, or more than one, matches what was typed."""
+
+
+class WaiverRefused(Refused):
+    """A waiver with an unknown category, or without a reason or the name of who gives it."""
+
+
+class ExportRefused(Refused):
+    """An export asked of an unknown table or format, with a filter the table does not take,
+    or of check-ins without a period."""
+
+
+class AccountError(Refused):
+    """An account cannot be made or changed as asked (unknown user, missing place, …)."""
+
+
+class SandboxFailed(LianxinError):
+    """The child gave no answer: `failure` says why (timeout, memory, died), `detail` more."""
+
+    def __init__(self, failure: Literal["timeout", "memory", "died"], detail: str = "") -> None:
+        super().__init__(f"{failure}: {detail}" if detail else failure)
+        self.failure = failure
+        self.detail = detail
 
 
 class ChannelError(LianxinError):

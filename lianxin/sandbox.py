@@ -18,6 +18,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Literal
 
+from lianxin.errors import SandboxFailed
+
 try:
     import resource
 except ImportError:  # Windows: no limits but the time limit
@@ -35,15 +37,6 @@ PRELOAD = [
 ]
 
 Failure = Literal["timeout", "memory", "died"]
-
-
-class SandboxFailed(Exception):
-    """The child gave no answer: `failure` says why (timeout, memory, died), `detail` more."""
-
-    def __init__(self, failure: Failure, detail: str = "") -> None:
-        super().__init__(f"{failure}: {detail}" if detail else failure)
-        self.failure = failure
-        self.detail = detail
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -185,6 +185,44 @@ def test_an_unknown_work_status_lists_the_valid_ones(run_main, tmp_path: Path) -
     assert reads.counts(engine_for(url)) == before
 
 
+# --- one exit-code policy (lianxin/cli/errors.py): 2 cannot run as asked, 1 any other LianxinError
+
+
+def test_a_usage_mistake_exits_2_from_any_group(run_main, tmp_path: Path) -> None:
+    url = _store(tmp_path / "lianxin.db")
+    _one_line(run_main(["checkin", "record", "张伟"], LIANXIN_DATABASE_URL=url), "--date")
+    _one_line(run_main(["db", "backup"], LIANXIN_DATABASE_URL=url), "'target'")
+
+
+def test_a_refused_request_exits_2_from_any_group(run_main, tmp_path: Path) -> None:
+    url = _store(tmp_path / "lianxin.db")
+    argv = ["checkin", "record", "无名氏", "--date", "2026-11-05"]
+    _one_line(run_main(argv, LIANXIN_DATABASE_URL=url), "no roster worker", "无名氏")
+    argv = ["export", "nothing", "--out", str(tmp_path / "x.csv")]
+    _one_line(run_main(argv, LIANXIN_DATABASE_URL=url), "unknown table 'nothing'")
+
+
+@pytest.mark.parametrize(
+    ("argv", "target"),
+    [
+        (["problem", "rectified", "https://x/notice.html#1"], "lianxin.services.problems.mark"),
+        (["users", "list"], "lianxin.dashboard.auth.list_users"),
+    ],
+    ids=["problem", "users"],
+)
+def test_any_other_lianxin_error_exits_1_in_one_line(
+    run_main, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], target: str
+) -> None:
+    from lianxin.errors import ChannelError
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise ChannelError("wecom", "the channel is down")
+
+    monkeypatch.setattr(target, fails)
+    code, lines = run_main(argv, LIANXIN_DATABASE_URL=_store(tmp_path / "lianxin.db"))
+    assert (code, lines) == (1, ["error: wecom: the channel is down"])
+
+
 def test_relative_paths_in_a_config_file_are_read_from_its_folder(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from config.settings import RulesSettings, Settings
 from lianxin.archive import Archive
 from lianxin.cli.app import app
-from lianxin.errors import ImportRejected
+from lianxin.errors import ExportRefused, ImportRejected
 from lianxin.ingest.pipeline import reparser
 from lianxin.ingest.reparse import reparse
 from lianxin.rules.evaluate import evaluate
@@ -272,9 +272,9 @@ def test_the_standard_tables_export_after_an_import(engine: Engine) -> None:
     for name in ("workers", "obligations", "compliance", "quarantine", "findings"):
         book = load_workbook(io.BytesIO(export_query(engine, name, {}, "xlsx")))
         assert book.active is not None and book.active.max_row >= 1
-    with pytest.raises(ValueError, match="needs a period"):
+    with pytest.raises(ExportRefused, match="needs a period"):
         export_query(engine, "checkins", {}, "csv")
-    with pytest.raises(ValueError, match="unknown table"):
+    with pytest.raises(ExportRefused, match="unknown table"):
         export_query(engine, "passwords", {}, "csv")
 
 

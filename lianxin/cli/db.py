@@ -1,11 +1,17 @@
-"""`lianxin db repair-clock`: undo what a day in the future left in the store (see
-`lianxin.services.clock_repair`), then evaluate as of today."""
+"""`lianxin db current|upgrade|backup|repair-clock`: the database's migration and backups;
+repair-clock undoes what a day in the future left in the store (see
+`lianxin.services.clock_repair`), then evaluates as of today."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from config.settings import get_settings
+from lianxin.cli.errors import exit_with_error
+from lianxin.cli.shared import cli_actor
 
 
 def repair_clock(
@@ -21,9 +27,6 @@ def repair_clock(
 
     Example: lianxin db repair-clock --dry-run
     """
-    import getpass
-
-    from config.settings import get_settings
     from lianxin.clock import today_local, utc_now
     from lianxin.dashboard import audit
     from lianxin.services import clock_repair
@@ -40,7 +43,7 @@ def repair_clock(
             "repair_clock",
             today.isoformat(),
             undone,
-            username=f"cli:{getpass.getuser()}",
+            username=cli_actor(),
         )
 
     done = clock_repair.repair_clock(
@@ -53,3 +56,88 @@ def repair_clock(
         typer.echo(f"{n} {clock_repair.KINDS[kind]}" + (" (dry run: would be)" if dry_run else ""))
     if not dry_run:
         typer.echo(f"re-evaluated as of {today}, compliance refreshed")
+
+
+db_app = typer.Typer(
+    help="The database: its migration, upgrades and online backups. Example: lianxin db current",
+    no_args_is_help=True,
+)
+
+
+def _database() -> Any:
+    """Return an engine on the configured database without creating an SQLite file."""
+    from lianxin.cli.config_show import mask_database_url
+    from lianxin.store.db import make_engine
+    from lianxin.store.maintenance import sqlite_path
+
+    url = get_settings().database_url
+    typer.echo(f"database: {mask_database_url(url)}")
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
+        typer.echo(f"{path} does not exist yet: `lianxin db upgrade` creates it", err=True)
+        raise typer.Exit(code=1)
+    return make_engine(url)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's migration and the one this code expects; exit 1 when behind.
+
+    Example: lianxin db current
+    """
+    from lianxin.store.maintenance import revisions
+
+    status = revisions(_database())
+    typer.echo(f"current: {', '.join(status.current) or 'none (empty database)'}")
+    typer.echo(f"head:    {', '.join(status.heads)}")
+    if not status.at_head:
+        typer.echo("behind: back it up, then run `lianxin db upgrade`", err=True)
+        raise typer.Exit(code=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the current migration (Alembic); take a backup first.
+
+    Creates an SQLite file that does not exist yet. Example: lianxin db upgrade
+    """
+    from lianxin.cli.config_show import mask_database_url
+    from lianxin.store.db import make_engine, migrate
+    from lianxin.store.maintenance import revisions
+
+    url = get_settings().database_url
+    engine = make_engine(url)
+    before = revisions(engine)
+    migrate(engine)
+    after = revisions(engine)
+    was = ", ".join(before.current) or "empty"
+    now = ", ".join(after.current)
+    typer.echo(f"database: {mask_database_url(url)}")
+    typer.echo(f"already at {now}" if before.at_head else f"upgraded: {was} → {now}")
+
+
+@db_app.command("backup")
+def db_backup(
+    target: Annotated[Path, typer.Argument(help="The copy to write, e.g. backup/lianxin.db.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Copy the SQLite database to TARGET while Lianxin may be running (online, WAL-safe).
+
+    PostgreSQL is backed up with pg_dump instead. Example: lianxin db backup backup/lianxin.db
+    """
+    from lianxin.store.maintenance import backup_sqlite, sqlite_path
+
+    url = get_settings().database_url
+    source = sqlite_path(url)
+    if source is None:
+        exit_with_error("not an SQLite file; back up PostgreSQL with pg_dump -Fc")
+    if target.exists() and not force:
+        exit_with_error(f"{target} exists; choose another name or add --force")
+    try:
+        pages = backup_sqlite(source, target)
+    except FileNotFoundError as exc:
+        exit_with_error(exc)
+    typer.echo(f"backed up {source} to {target} ({pages} pages, {target.stat().st_size} bytes)")
+
+
+db_app.command("repair-clock")(repair_clock)

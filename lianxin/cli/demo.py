@@ -98,8 +98,9 @@ def run_demo(console: Console, as_of: date | None = None, keep: bool = False) ->
 def demo_logins(engine: Engine) -> list[tuple[str, str, str]]:
     """Give the demo store an admin and the lead of its first village, with fresh passwords;
     return (user, password, who) for each."""
-    from lianxin.dashboard.auth import AccountError, create_user, set_password
+    from lianxin.dashboard.auth import create_user, set_password
     from lianxin.dashboard.scope import Role
+    from lianxin.errors import AccountError
     from lianxin.store import schema as t
 
     with engine.begin() as conn:

@@ -1,23 +1,25 @@
 """The `lianxin` command's one boundary for mistakes: each ends in one line, never a traceback.
 
 Exit codes (as `lianxin --help` says): 2 when the command cannot run as asked — a usage error,
-a configuration that cannot be read (`ConfigError`), a value a record refuses (pydantic's
-`ValidationError`), a database that cannot be opened or written (SQLAlchemy's
+a request Lianxin refuses (`Refused`: an unknown worker, a day out of range, a file that
+cannot be imported), a configuration that cannot be read (`ConfigError`), a value a record
+refuses (pydantic's `ValidationError`), a database that cannot be opened or written (SQLAlchemy's
 `OperationalError` / `DatabaseError`), a folder that may not be written or is a file; 1 for
 any other `LianxinError`, a mistake Lianxin reports on purpose. Anything else is a bug and
-keeps its traceback.
+keeps its traceback. Every command that ends in an error ends through `exit_with_error`, and
+`run_guarded` (the installed command) gives an error no command caught the same code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
 
-from lianxin.errors import ConfigError, LianxinError
+from lianxin.errors import ConfigError, LianxinError, Refused
 
 # typer ≥0.20 carries its own copy of click: find its UsageError through a public class.
 UsageError: type[Exception] = next(
@@ -39,6 +41,34 @@ DATABASE_FIXES = (
     ("authentication failed", "correct the user or password in database_url"),
     ("does not exist", "create the database (createdb), or correct its name in database_url"),
 )
+
+
+# Mistakes that mean the command cannot run as asked: exit code 2.
+CANNOT_RUN = (
+    ConfigError,
+    Refused,
+    ValidationError,
+    OperationalError,
+    DatabaseError,
+    InterfaceError,
+    PermissionError,
+    FileExistsError,
+    NotADirectoryError,
+)
+
+
+def exit_code(error: BaseException | str) -> int:
+    """Return the exit code of `error` by the policy above; a message alone is a usage mistake."""
+    if isinstance(error, LianxinError) and not isinstance(error, CANNOT_RUN):
+        return 1
+    return 2
+
+
+def exit_with_error(error: BaseException | str, code: int | None = None) -> NoReturn:
+    """Tell `error` in one line ("error: …" on stderr) and end the command with its exit code
+    (`exit_code`, unless `code` says otherwise)."""
+    line = one_line(error) if isinstance(error, BaseException) else _flat(error)
+    raise typer.Exit(code=_say(line, exit_code(error) if code is None else code))
 
 
 def income_in_range(value: int | None) -> int | None:
@@ -69,19 +99,8 @@ def run_guarded(app: Callable[..., Any], argv: list[str] | None) -> int:
         context = getattr(exc, "ctx", None)
         where = f" (see {context.command_path} --help)" if context is not None else ""
         return _say(f"{_flat(message)}{where}", 2)
-    except (
-        ConfigError,
-        ValidationError,
-        OperationalError,
-        DatabaseError,
-        InterfaceError,
-        PermissionError,
-        FileExistsError,
-        NotADirectoryError,
-    ) as exc:
-        return _say(one_line(exc), 2)
-    except LianxinError as exc:
-        return _say(_flat(str(exc)), 1)
+    except (*CANNOT_RUN, LianxinError) as exc:
+        return _say(one_line(exc), exit_code(exc))
     except Exception as exc:
         if type(exc).__name__ == "Abort":  # Ctrl-D at a prompt
             return _say("aborted", 1)

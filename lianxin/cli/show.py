@@ -260,7 +260,7 @@ def print_stories(console: Console, engine: Engine, text: str, language: str = "
             console.print(f"… and {len(subjects) - 10} more subjects match")
 
 
-def print_preview(console: Console, plan: list[Any]) -> None:
+def print_reminder_plan(console: Console, plan: list[Any]) -> None:
     """Print, day by day, the reminders and escalations an evaluation would produce."""
     for day in plan:
         console.rule(str(day.day))

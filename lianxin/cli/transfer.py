@@ -19,8 +19,9 @@ from sqlalchemy.engine import make_url
 
 from config.settings import Settings
 from lianxin.archive import Archive
+from lianxin.cli.errors import exit_with_error
 from lianxin.clock import utc_now
-from lianxin.errors import ImportRejected
+from lianxin.errors import ExportRefused, ImportRejected
 from lianxin.reasons import localize, severity
 from lianxin.services.export import ExportFormat
 from lianxin.services.transfer import (
@@ -38,7 +39,7 @@ SHOWN = 20  # rows of each list printed; the counts cover all
 # Cells go in as Text: a name or value from the file is never read as rich markup.
 
 
-def print_preview(console: Console, preview: ImportPreview, language: str = "en") -> None:
+def print_import_preview(console: Console, preview: ImportPreview, language: str = "en") -> None:
     """Print `preview` as rich tables (values are masked as the preview holds them)."""
     kind = "roster (就业服务一览表)" if preview.kind == "roster" else "check-in table (电话回访)"
     console.print(f"[bold]{escape(preview.filename)}[/bold]: {kind}, hash {preview.token[:12]}…")
@@ -120,22 +121,22 @@ def run_import(
 ) -> int:
     """Preview (and with `apply`, import and evaluate) one file; return the exit code.
 
-    0: every row imported (or importable); 1: some rows failed; 2: the file cannot be used.
+    0: every row imported (or importable); 1: some rows failed. A file that cannot be used
+    ends the command with 2 (`exit_with_error`).
     """
     from lianxin.store.engine import engine_for
 
     try:
         content = path.read_bytes()
     except OSError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        return 2
+        exit_with_error(exc)
     engine = engine_for(settings.database_url) if apply else preview_engine(settings.database_url)
     now = utc_now()
     try:
         preview = preview_import(
             engine, content, path.name, cast(ImportKind, kind), "upload", now, unmasked=unmasked
         )
-        print_preview(console, preview, settings.notify.language)
+        print_import_preview(console, preview, settings.notify.language)
         if not apply:
             if preview.writes:
                 console.print("Nothing written. Run again with --apply to import.")
@@ -152,9 +153,7 @@ def run_import(
             unmasked=unmasked,
         )
     except ImportRejected as exc:
-        reason = localize(exc.reason, settings.notify.language)
-        console.print(f"[red]error:[/red] {escape(f'{exc.filename}: {reason}')}")
-        return 2
+        exit_with_error(f"{exc.filename}: {localize(exc.reason, settings.notify.language)}")
     stats = evaluate_after_import(engine, result, settings.rules, now, as_of)
     if stats is None:
         console.print("Nothing written: the store holds every record as the file has it.")
@@ -197,16 +196,16 @@ def run_export(
     out: Path | None,
     unmasked: bool,
 ) -> int:
-    """Write one standard table to `out` (default: a name made from the table); return the code."""
+    """Write one standard table to `out` (default: a name made from the table); return 0, or
+    end the command with 2 on an export it refuses (`exit_with_error`)."""
     from lianxin.store.engine import engine_for
 
     try:
         content = export_query(
             engine_for(settings.database_url), table, filters, cast(ExportFormat, fmt), not unmasked
         )
-    except ValueError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        return 2
+    except ExportRefused as exc:
+        exit_with_error(exc)
     target = out or Path(export_filename(table, filters, cast(ExportFormat, fmt)))
     target.write_bytes(content)
     masked = "unmasked" if unmasked else "phones and ID numbers masked"

@@ -29,17 +29,13 @@ from lianxin.dashboard import audit
 from lianxin.dashboard.pacing import LoginPace
 from lianxin.dashboard.scope import Role, Viewer
 from lianxin.dashboard.web import EngineDep, client_address, read_form, render
-from lianxin.errors import LianxinError
+from lianxin.errors import AccountError
 from lianxin.store import schema as t
 
 SECRET_FILE = "dashboard.secret"
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the user name is unknown, so that both answers take as long.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-
-class AccountError(LianxinError):
-    """An account cannot be made or changed as asked (unknown user, missing place, …)."""
 
 
 class LoginRequired(Exception):  # noqa: N818 - an outcome, not a failure

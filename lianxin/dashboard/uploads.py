@@ -23,10 +23,10 @@ from fastapi import Request
 
 from config.settings import DashboardSettings
 from lianxin.dashboard.i18n import add_words
-from lianxin.errors import ImportRejected, UploadRefused
+from lianxin.errors import ImportRejected, SandboxFailed, UploadRefused
 from lianxin.ingest.upload_guard import MIB, UploadLimits, check_upload
 from lianxin.records import ParseResult
-from lianxin.sandbox import SandboxFailed, near_memory_cap, run_limited
+from lianxin.sandbox import near_memory_cap, run_limited
 from lianxin.services.transfer import ImportKind, parse_upload
 
 WORDS: dict[str, tuple[str, str]] = {

@@ -17,9 +17,10 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from lianxin.archive import content_hash
+from lianxin.errors import SheetError
 from lianxin.parsing.documents import Block, document_format, read_document
 from lianxin.parsing.page import parse_page
-from lianxin.parsing.sheets import Sheet, SheetError, read_sheets, sniff_format
+from lianxin.parsing.sheets import Sheet, read_sheets, sniff_format
 from lianxin.records import ParseResult, ParseStatus, Quarantined, Report, ReportKind
 
 log = logging.getLogger(__name__)

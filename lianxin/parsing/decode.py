@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
+from lianxin.errors import UndecodableError
+
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _XML_DECL = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-.]+)""", re.I)
 _SUPERSETS = {
@@ -31,10 +33,6 @@ _WEAK = {"cp1252", "latin-1", "iso8859-1"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # More replacement characters than this share of the text means the codec was wrong.
 MAX_REPLACEMENT_SHARE = 0.005
-
-
-class UndecodableError(ValueError):
-    """Raised when no codec turns the bytes into clean text; the message is the reason."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lianxin.parsing.sheets import MAX_COLUMNS, MAX_ROWS, Merge, Sheet, SheetError
+from lianxin.errors import SheetError
+from lianxin.parsing.sheets import MAX_COLUMNS, MAX_ROWS, Merge, Sheet
 
 DOCX_MAGIC = b"PK\x03\x04"
 PDF_MAGIC = b"%PDF-"

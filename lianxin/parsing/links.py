@@ -7,7 +7,8 @@ from urllib.parse import urljoin, urlparse
 
 from lxml import html as lxml_html
 
-from lianxin.parsing.decode import UndecodableError, decode_page
+from lianxin.errors import UndecodableError
+from lianxin.parsing.decode import decode_page
 
 TABLE_EXTENSIONS = (".xlsx", ".xls", ".csv", ".et")  # .et: WPS spreadsheets saved as xls
 # Notices and tables published in Word or PDF (lianxin.parsing.documents); old binary .doc is

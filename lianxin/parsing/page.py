@@ -18,10 +18,11 @@ from functools import cache, partial
 
 from config.settings import ParsingSettings, get_settings
 from lianxin.archive import content_hash
+from lianxin.errors import TableTooLarge, UndecodableError
 from lianxin.parsing.article import body_paragraphs, read_byline
 from lianxin.parsing.checkins import checkins_from_table
 from lianxin.parsing.columns import Vocabulary, load_vocabulary
-from lianxin.parsing.decode import UndecodableError, decode_page
+from lianxin.parsing.decode import decode_page
 from lianxin.parsing.detect import Detection, detect, not_a_report, table_kind
 from lianxin.parsing.document import Document, load_document
 from lianxin.parsing.facts import facts_in
@@ -32,7 +33,6 @@ from lianxin.parsing.problems import text_lines as problem_lines
 from lianxin.parsing.roster import regions_of, roster_from_table
 from lianxin.parsing.tables import (
     Table,
-    TableTooLarge,
     continue_tables,
     empty_table,
     find_tables,

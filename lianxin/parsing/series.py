@@ -13,7 +13,8 @@ from datetime import datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lianxin.archive import content_hash
-from lianxin.parsing.decode import UndecodableError, decode_page
+from lianxin.errors import UndecodableError
+from lianxin.parsing.decode import decode_page
 from lianxin.parsing.document import load_document
 from lianxin.parsing.page import parse_parts
 from lianxin.parsing.text import clean_text

@@ -21,6 +21,8 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
+from lianxin.errors import SheetError
+
 MAX_COLUMNS = 200  # a sheet formatted out to column XFD must not build a huge grid
 MAX_BLANK_RUN = 500  # stop after this many blank rows in a row (formatting down to row 1048576)
 MAX_ROWS = 100_000
@@ -29,10 +31,6 @@ XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2 compound file: .xls (and .doc)
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+\d+):([A-Z]+\d+)\"")
 _DEFAULT_SHEET = re.compile(r"^(sheet|工作表|表)\s*\d*$", re.I)
-
-
-class SheetError(ValueError):
-    """Raised when a file cannot be read as a spreadsheet; the message is the reason."""
 
 
 @dataclass(frozen=True)

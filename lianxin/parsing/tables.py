@@ -14,6 +14,7 @@ from typing import NamedTuple, TypeVar
 
 from pydantic import ValidationError
 
+from lianxin.errors import TableTooLarge
 from lianxin.parsing.columns import Vocabulary, header_key
 from lianxin.parsing.text import clean_optional, clean_text
 from lianxin.parsing.tree import Element, text_of
@@ -28,19 +29,6 @@ _NOTE_START = re.compile(
     r"填报日期|制表日期|统计时间)"
 )
 _GROUP_SUFFIX = re.compile(r"(情况|信息|明细)$")
-
-
-class TableTooLarge(ValueError):
-    """A table with more rows than the parser is allowed to read (refused before reading)."""
-
-    def __init__(self, rows: int, limit: int) -> None:
-        super().__init__(
-            f"table of {rows:,} rows is over parsing.max_table_rows ({limit:,}): raise it "
-            "(LIANXIN_PARSING__MAX_TABLE_ROWS, or max_table_rows under [parsing] in the "
-            "config file) to read it"
-        )
-        self.rows = rows
-        self.limit = limit
 
 
 class Cell(NamedTuple):  # a tuple: built once per grid slot of a 5,000-row table

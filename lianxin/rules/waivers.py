@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from lianxin.clock import today_local
 from lianxin.dates_allowed import check_day
+from lianxin.errors import WaiverRefused
 from lianxin.store import schema as t
 
 
@@ -31,14 +32,16 @@ def add_waiver(
 ) -> None:
     """Record a waiver of `subject` (all kinds, or one obligation kind); the rules apply it.
 
-    Raise ValueError for an unknown category or an empty reason or name: a waiver without a
+    Raise WaiverRefused for an unknown category or an empty reason or name: a waiver without a
     reason and a person is not accountable. Raise DateOutOfRange when `given_on` is after today
     in Shanghai (the rules would apply it only from then) or before
     `dates_allowed.earliest_day`, when every obligation it could cover was long closed.
     """
-    WaiverCategory(category)
+    if category not in WaiverCategory.__members__:
+        known = ", ".join(WaiverCategory.__members__)
+        raise WaiverRefused(f"unknown category {category!r}: one of {known}")
     if not reason.strip() or not given_by.strip():
-        raise ValueError("a waiver needs a reason and the name of who gives it")
+        raise WaiverRefused("a waiver needs a reason and the name of who gives it")
     check_day("given_on", given_on, today_local(now))
     conn.execute(
         t.waivers.insert().values(

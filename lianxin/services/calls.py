@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 from config.settings import RulesSettings
 from lianxin.clock import today_local
 from lianxin.dates_allowed import check_day, rules_day
+from lianxin.errors import UnknownWorker
 from lianxin.records import CheckIn, WorkStatus, period_index, person_key, phone_tail
 from lianxin.rules.checkin import period_of
 from lianxin.rules.evaluate import EvaluationStats, evaluate
@@ -29,10 +30,6 @@ class RecordedCall:
     worker_key: str
     period: str
     stats: EvaluationStats
-
-
-class UnknownWorker(LookupError):
-    """Raised when no roster worker, or more than one, matches what was typed."""
 
 
 def find_worker(engine: Engine, text: str) -> str:

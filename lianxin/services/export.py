@@ -26,6 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Engine, Select, Table, select
 
 from lianxin.clock import local_zone
+from lianxin.errors import ExportRefused
 from lianxin.privacy import mask_id_number, mask_phone, scrub
 from lianxin.store import schema as t
 
@@ -64,7 +65,7 @@ def export_table(
         return _csv(headers, grid)
     if fmt == "xlsx":
         return _xlsx(headers, grid, title)
-    raise ValueError(f"unknown export format {fmt!r}: xlsx or csv")
+    raise ExportRefused(f"unknown export format {fmt!r}: xlsx or csv")
 
 
 def _cell(key: str, value: Any, mask: bool) -> Any:
@@ -450,7 +451,7 @@ def export_query(
     """Return one of the standard tables (see EXPORTS) as XLSX or CSV bytes.
 
     `filters` narrows the rows (each table lists the ones it takes; check-ins need `period`).
-    Raises ValueError for an unknown table, an unknown filter or a missing period.
+    Raises ExportRefused for an unknown table, an unknown filter or a missing period.
     """
     rows = export_rows(engine, name, filters)
     return export_table(rows, export_columns(name, rows), fmt, mask, title=EXPORTS[name].title)
@@ -467,17 +468,17 @@ def export_rows(
     """Return the rows of standard table `name` that `filters` and `where(table)` keep, at most
     `limit` of them (ask for one more than you allow to know there were more).
 
-    Raises ValueError for an unknown table, an unknown filter or a missing period.
+    Raises ExportRefused for an unknown table, an unknown filter or a missing period.
     """
     spec = EXPORTS.get(name)
     if spec is None:
-        raise ValueError(f"unknown table {name!r}: one of {', '.join(EXPORTS)}")
+        raise ExportRefused(f"unknown table {name!r}: one of {', '.join(EXPORTS)}")
     given = {k: v for k, v in (filters or {}).items() if v}
     unknown = sorted(set(given) - set(spec.filters))
     if unknown:
-        raise ValueError(f"{name} takes no filter {', '.join(unknown)}: only {spec.filters}")
+        raise ExportRefused(f"{name} takes no filter {', '.join(unknown)}: only {spec.filters}")
     if name == "checkins" and not given.get("period"):
-        raise ValueError("checkins needs a period (YYYY-MM)")
+        raise ExportRefused("checkins needs a period (YYYY-MM)")
     query = spec.query(given)
     if where is not None:
         query = query.where(where(spec.table))
