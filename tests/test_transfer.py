@@ -25,9 +25,9 @@ from lianxin.errors import ImportRejected
 from lianxin.ingest.pipeline import reparser
 from lianxin.ingest.reparse import reparse
 from lianxin.rules.evaluate import evaluate
+from lianxin.services.reevaluate import evaluate_after_import
 from lianxin.services.transfer import (
     apply_import,
-    evaluate_after_import,
     export_query,
     export_table,
     preview_import,

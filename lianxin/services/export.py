@@ -26,7 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Engine, Select, Table, select
 
 from lianxin.clock import local_zone
-from lianxin.privacy import mask_id_number, mask_phone, scrub
+from lianxin.privacy import mask_text
 from lianxin.store import schema as t
 
 ExportFormat = Literal["xlsx", "csv"]
@@ -82,12 +82,7 @@ def _cell(key: str, value: Any, mask: bool) -> Any:
         value = json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
     text = str(value)
     if mask:
-        if key.endswith("phone"):
-            text = mask_phone(text)
-        elif key.endswith("id_number"):
-            text = mask_id_number(text)
-        else:
-            text = scrub(text)
+        text = mask_text(key, text)
     return guard(text)
 
 

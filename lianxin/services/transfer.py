@@ -4,7 +4,8 @@ The file is read by the attachment parser that reads published tables, so column
 header finding and quarantine are the same as for the portal. `preview_import` compares its
 records with the store and writes nothing; `apply_import` writes the same records through the
 store's write path (`write_results`), with the file's provenance: `upload://<file name>`, its
-content hash, and `fetched_at=now`. Evaluating the follow-ups afterwards is the caller's job.
+content hash, and `fetched_at=now`. Evaluating the follow-ups afterwards is the caller's job
+(`lianxin.services.reevaluate.evaluate_after_import`).
 
 An import may be held to a place (`ImportScope`, e.g. a village lead's village): rows for any
 other place fail with the reason, like any rejected row, and the place's uploads are kept apart
@@ -36,13 +37,11 @@ from sqlalchemy import (
     update,
 )
 
-from config.settings import RulesSettings
 from lianxin.archive import Archive, content_hash
 from lianxin.clock import today_local
-from lianxin.dates_allowed import rules_day
 from lianxin.errors import ImportRejected
 from lianxin.parsing.attachments import parse_attachment
-from lianxin.privacy import mask_id_number, mask_phone, scrub
+from lianxin.privacy import mask_text, scrub
 from lianxin.records import (
     ParseResult,
     ParseStatus,
@@ -51,13 +50,9 @@ from lianxin.records import (
     Severity,
     person_key,
 )
-from lianxin.rules.evaluate import EvaluationStats, evaluate
-from lianxin.rules.reconcile import reconcile_periods
 from lianxin.services.export import EXPORTS, export_filename, export_query, export_table
 from lianxin.services.roundtrip import refuse_future_calls, resolve_masked, undo_export
-from lianxin.store import reads
 from lianxin.store import schema as t
-from lianxin.store.aggregates import refresh_changed_since
 from lianxin.store.writes import SaveStats, checkin_rows, worker_rows, write_results
 
 __all__ = [
@@ -67,7 +62,6 @@ __all__ = [
     "ImportResult",
     "ImportScope",
     "apply_import",
-    "evaluate_after_import",
     "export_filename",
     "export_query",
     "export_table",
@@ -98,7 +92,6 @@ _NOT_COMPARED = frozenset(
 )
 WORKER_FIELDS = tuple(c.name for c in t.workers.columns if c.name not in _NOT_COMPARED)
 CHECKIN_FIELDS = tuple(c.name for c in t.checkins.columns if c.name not in _NOT_COMPARED)
-_PHONES = frozenset({"phone", "worker_phone"})
 
 
 @dataclass(frozen=True)
@@ -166,12 +159,14 @@ class ImportPreview:
 
 @dataclass
 class ImportResult:
-    """What `apply_import` wrote; evaluate the follow-ups of `periods` next."""
+    """What `apply_import` wrote; evaluate the follow-ups next
+    (`lianxin.services.reevaluate.evaluate_after_import`)."""
 
     preview: ImportPreview  # what was written: the preview, computed in the same transaction
     written: bool
     periods: list[str]  # check-in periods touched (for a roster: none; evaluate as of today)
     stats: SaveStats
+    last_call: date | None = None  # the latest day of a call written (a change's day)
 
 
 @dataclass(frozen=True)
@@ -267,35 +262,11 @@ def apply_import(
         if on_applied is not None:
             on_applied(conn, plan.preview)
     periods = plan.preview.periods if written else []
-    return ImportResult(preview=plan.preview, written=written, periods=periods, stats=stats)
+    days = [c.call_date for c in result.checkins if c.call_date] if written else []
+    return ImportResult(plan.preview, written, periods, stats, max(days, default=None))
 
 
 UPLOADED = "upload://"  # the referrer of an uploaded file: a person, not a page
-
-
-def evaluate_after_import(
-    engine: Engine,
-    result: ImportResult,
-    rules: RulesSettings,
-    now: datetime,
-    as_of: date | None = None,
-) -> EvaluationStats | None:
-    """Reconcile the touched months, re-evaluate the follow-ups, refresh compliance.
-
-    Return None when the import wrote nothing. `as_of` defaults to the day the rules last ran
-    (a replayed day stays replayed, as for `lianxin checkin record`), else today in Shanghai;
-    a day after today is today.
-    The run is incremental: only what the import changed (changed_at = now) is looked at.
-    """
-    if not result.written:
-        return None
-    # As after an ingest: the touched months' tables reconciled against the roster first.
-    reconcile_periods(engine, result.periods, rules, now)
-    today = today_local(now)
-    day = rules_day(as_of or reads.last_evaluated_day(engine) or today, today)
-    stats = evaluate(engine, day, rules, now, mode="incremental")
-    refresh_changed_since(engine, now, now)
-    return stats
 
 
 def upload_url(filename: str, place: str | None = None) -> str:
@@ -612,13 +583,7 @@ def _text(value: Any) -> str:
 
 
 def _shown(name: str, value: str, unmasked: bool) -> str:
-    if unmasked or not value:
-        return value
-    if name in _PHONES:
-        return mask_phone(value)
-    if name == "id_number":
-        return mask_id_number(value)
-    return scrub(value)
+    return value if unmasked or not value else mask_text(name, value)
 
 
 def _worker_label(row: Any, unmasked: bool) -> str:

@@ -50,12 +50,12 @@ from lianxin.services.export import (
     export_rows,
     export_table,
 )
+from lianxin.services.reevaluate import evaluate_after_import
 from lianxin.services.transfer import (
     ImportKind,
     ImportPreview,
     ImportScope,
     apply_import,
-    evaluate_after_import,
     export_filename,
     preview_import,
 )
