@@ -78,13 +78,13 @@ def test_lianxin_parse_masks_a_cadre_phone_in_its_tables_and_its_json() -> None:
 
 
 def test_an_import_preview_masks_a_changed_cadre_phone_unless_asked() -> None:
-    from lianxin.services.transfer import FieldChange, _diff
+    from lianxin.services.import_preview import FieldChange, diff_fields
 
     old = {"cadre_phone": "13900139000", "notes": "旧"}
     new = {"cadre_phone": CADRE_PHONE, "notes": "新 13700137000"}
-    assert _diff(old, new, ("cadre_phone", "notes"), unmasked=False) == [
+    assert diff_fields(old, new, ("cadre_phone", "notes"), unmasked=False) == [
         FieldChange("cadre_phone", "139****9000", SHOWN_CADRE_PHONE),
         FieldChange("notes", "旧", "新 137****7000"),
     ]
-    changed = _diff(old, new, ("cadre_phone",), unmasked=True)
+    changed = diff_fields(old, new, ("cadre_phone",), unmasked=True)
     assert changed == [FieldChange("cadre_phone", "13900139000", CADRE_PHONE)]
