@@ -71,6 +71,14 @@ def mask_field(field: str, value: Any) -> Any:
     return value
 
 
+def mask_text(field: str, text: str) -> str:
+    """Return `text` of the field named `field` as shown to whoever may not see personal data:
+    a phone or an ID number masked, any other text with the numbers in it scrubbed."""
+    if personal_kind(field) in ("phone", "id_number"):
+        return str(mask_field(field, text))
+    return scrub(text)
+
+
 def mask_fields(row: Mapping[str, Any], drop_income: bool = False) -> dict[str, Any]:
     """Return a copy of `row` with its phones and ID numbers masked (and incomes emptied when
     `drop_income`); other fields unchanged."""

@@ -222,29 +222,22 @@ QUARANTINE = _phrases(
 
 # One pydantic error inside "invalid value: …" ("name: String should have at most 40 …").
 FIELD_ERRORS = _phrases(
-    ("field_value_error", "{field}: Value error, {inner}", "{field}：{inner}"),
-    ("field_required", "{field}: Field required", "{field}：必填"),
-    (
-        "field_too_short",
-        "{field}: String should have at least {n} character{rest}",
-        "{field}：至少{n}个字",
-    ),
-    (
-        "field_too_long",
-        "{field}: String should have at most {n} character{rest}",
-        "{field}：最多{n}个字",
-    ),
-    (
-        "field_too_small",
-        "{field}: Input should be greater than or equal to {n}",
-        "{field}：不能小于{n}",
-    ),
-    ("field_too_big", "{field}: Input should be less than or equal to {n}", "{field}：不能大于{n}"),
-    ("field_pattern", "{field}: String should match pattern {value}", "{field}：格式不对"),
-    ("field_integer", "{field}: Input should be a valid integer{rest}", "{field}：应为整数"),
-    ("field_date", "{field}: Input should be a valid date{rest}", "{field}：应为有效日期"),
-    ("field_bool", "{field}: Input should be a valid boolean{rest}", "{field}：应为是或否"),
-    ("field_enum", "{field}: Input should be {rest}", "{field}：不是可选的值"),
+    *(
+        (code, "{field}: " + en, "{field}：" + zh)
+        for code, en, zh in (
+            ("field_value_error", "Value error, {inner}", "{inner}"),
+            ("field_required", "Field required", "必填"),
+            ("field_too_short", "String should have at least {n} character{rest}", "至少{n}个字"),
+            ("field_too_long", "String should have at most {n} character{rest}", "最多{n}个字"),
+            ("field_too_small", "Input should be greater than or equal to {n}", "不能小于{n}"),
+            ("field_too_big", "Input should be less than or equal to {n}", "不能大于{n}"),
+            ("field_pattern", "String should match pattern {value}", "格式不对"),
+            ("field_integer", "Input should be a valid integer{rest}", "应为整数"),
+            ("field_date", "Input should be a valid date{rest}", "应为有效日期"),
+            ("field_bool", "Input should be a valid boolean{rest}", "应为是或否"),
+            ("field_enum", "Input should be {rest}", "不是可选的值"),
+        )
+    )
 )
 
 # Reconciliation findings (lianxin/rules/reconcile.py): their details, and a shared phone's subject.
@@ -339,20 +332,13 @@ OBLIGATIONS = _phrases(
     ("moved_verified", "verified on a return visit (已销号)", "回访复核通过（已销号）"),
     ("moved_no_return_visit", "no return visit by the due date", "到期未回访复核"),
     ("moved_return_due", "return visit due", "待回访复核"),
-    (
-        "moved_escalated_village",
-        "late beyond the grace period: escalated to the village lead",
-        "超过宽限期：已上报村干部",
-    ),
-    (
-        "moved_escalated_town",
-        "late beyond the grace period: escalated to the town",
-        "超过宽限期：已上报乡镇",
-    ),
-    (
-        "moved_escalated_county",
-        "late beyond the grace period: escalated to the county bureau",
-        "超过宽限期：已上报县乡村振兴局",
+    *(
+        (f"moved_escalated_{level}", f"late beyond the grace period: escalated to the {en}", zh)
+        for level, en, zh in (
+            ("village", "village lead", "超过宽限期：已上报村干部"),
+            ("town", "town", "超过宽限期：已上报乡镇"),
+            ("county", "county bureau", "超过宽限期：已上报县乡村振兴局"),
+        )
     ),
     ("moved_grace", "late, within the cadre's grace period", "已逾期，仍在干部的宽限期内"),
     ("moved_waived", "waived by {by} ({category}): {reason}", "{by}已豁免（{category}）：{reason}"),
@@ -427,17 +413,12 @@ def localize(text: str | None, language: str) -> str:
     """Return `text` (a stored reason, detail or explanation) in `language`; unknown text as is."""
     if not text:
         return ""
-    found = read(text)
-    if found is None:
-        return text
-    phrase, values = found
-    return phrase.say(language, **{k: _value(k, v, language) for k, v in values.items()})
+    return _say(text, PHRASES, language)
 
 
 def severity(value: str | None, language: str) -> str:
     """Return a quarantined row's severity in `language`; an unknown one as is."""
-    words = SEVERITIES.get(value or "")
-    return (words[1] if language == "en" else words[0]) if words else (value or "")
+    return _word(SEVERITIES, value or "", language)
 
 
 def _value(name: str, value: str, language: str) -> str:
@@ -445,16 +426,22 @@ def _value(name: str, value: str, language: str) -> str:
         return localize(value, language)
     if name == "items":
         joiner = "; " if language == "en" else "；"
-        return joiner.join(_field_error(item, language) for item in value.split("; "))
+        return joiner.join(_say(item, FIELD_ERRORS, language) for item in value.split("; "))
     if name in ReasonWord.__members__:
-        words = WORDS[ReasonWord(name)].get(value)
-        return (words[1] if language == "en" else words[0]) if words else value
+        return _word(WORDS[ReasonWord(name)], value, language)
     return value
 
 
-def _field_error(item: str, language: str) -> str:
-    found = read(item, FIELD_ERRORS)
+def _word(words: dict[str, tuple[str, str]], value: str, language: str) -> str:
+    # `value` in `language` when `words` (zh, en) has it; else as it is.
+    found = words.get(value)
+    return (found[1] if language == "en" else found[0]) if found else value
+
+
+def _say(text: str, phrases: tuple[Phrase, ...], language: str) -> str:
+    # `text` in `language`, its values too, when one of `phrases` says it; else `text` as is.
+    found = read(text, phrases)
     if found is None:
-        return item
+        return text
     phrase, values = found
     return phrase.say(language, **{k: _value(k, v, language) for k, v in values.items()})

@@ -483,7 +483,7 @@ def test_a_table_without_a_place_is_for_the_operators_only(local_site: Site) -> 
 
 def test_every_field_an_import_compares_has_words() -> None:
     from lianxin.dashboard.i18n import CATALOGUE
-    from lianxin.services.transfer import CHECKIN_FIELDS, WORKER_FIELDS
+    from lianxin.services.import_preview import CHECKIN_FIELDS, WORKER_FIELDS
 
     missing = [f for f in (*WORKER_FIELDS, *CHECKIN_FIELDS) if f"data.field.{f}" not in CATALOGUE]
     assert missing == []

@@ -32,7 +32,7 @@ from lianxin.dashboard.scope import Role
 from lianxin.errors import ImportRejected
 from lianxin.records import WorkStatus
 from lianxin.rules.evaluate import evaluate
-from lianxin.services.export import EXPORTS, export_query
+from lianxin.services.export_tables import EXPORTS, export_query
 from lianxin.services.transfer import ImportPreview, apply_import, preview_import
 from lianxin.store import schema as t
 from lianxin.store.writes import save_results

@@ -35,7 +35,7 @@ from lianxin.rules.waivers import add_waiver
 from lianxin.services import problems as marking
 from lianxin.services.calls import record_call
 from lianxin.services.clock_repair import repair_clock
-from lianxin.services.transfer import evaluate_after_import
+from lianxin.services.reevaluate import evaluate_after_import
 from lianxin.store import reads
 from lianxin.store import schema as t
 from lianxin.store.engine import engine_for
@@ -182,7 +182,7 @@ def test_an_import_evaluates_as_of_today_when_asked_for_a_later_day(
 ) -> None:
     seed(engine)
     # What evaluate_after_import reads of an ImportResult: a roster was written.
-    imported: Any = SimpleNamespace(written=True, periods=[])
+    imported: Any = SimpleNamespace(written=True, periods=[], last_call=None)
     stats = evaluate_after_import(
         engine, imported, RULES, datetime.now(SHANGHAI), as_of=date(2030, 1, 1)
     )

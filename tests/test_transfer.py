@@ -25,11 +25,11 @@ from lianxin.errors import ExportRefused, ImportRejected
 from lianxin.ingest.pipeline import reparser
 from lianxin.ingest.reparse import reparse
 from lianxin.rules.evaluate import evaluate
+from lianxin.services.export import export_table
+from lianxin.services.export_tables import export_query
+from lianxin.services.reevaluate import evaluate_after_import
 from lianxin.services.transfer import (
     apply_import,
-    evaluate_after_import,
-    export_query,
-    export_table,
     preview_import,
 )
 from lianxin.store import schema as t

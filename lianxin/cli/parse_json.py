@@ -11,20 +11,15 @@ masked fields masked.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache
 from typing import IO, Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from lianxin.privacy import mask_id_number, mask_phone
+from lianxin.privacy import mask_field, personal_kind
 from lianxin.records import ParseResult
 
-PERSONAL: dict[str, Callable[[str | None], str]] = {
-    "phone": mask_phone,
-    "worker_phone": mask_phone,
-    "id_number": mask_id_number,
-}
 MASKED_LISTS = ("workers", "checkins", "cadres")  # the lists whose personal fields are masked
 BATCH = 2_000  # records joined before one write: few writes, little memory
 
@@ -32,8 +27,14 @@ BATCH = 2_000  # records joined before one write: few writes, little memory
 def masked_record(record: BaseModel) -> BaseModel:
     """Return `record` with its phone and ID number fields masked (a copy; unset ones kept)."""
     values = record.__dict__
-    update = {k: PERSONAL[k](values[k]) for k in PERSONAL if values.get(k)}
+    update = {k: mask_field(k, values[k]) for k in _masked_fields(type(record)) if values.get(k)}
     return _with(record, update) if update else record
+
+
+@cache
+def _masked_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    # The fields `privacy.personal_kind` calls phones or ID numbers, worked out once per model.
+    return tuple(f for f in model.model_fields if personal_kind(f) in ("phone", "id_number"))
 
 
 def _with(record: BaseModel, update: dict[str, str]) -> BaseModel:
@@ -91,4 +92,3 @@ def _adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
 
 def _indent(text: str, spaces: int) -> str:
     return text.replace("\n", "\n" + " " * spaces)
-

@@ -12,10 +12,11 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
-from lianxin.cli.parse_json import PERSONAL, write_parse_json
+from lianxin.cli.parse_json import write_parse_json
 from lianxin.errors import FetchError
 from lianxin.ingest.fetching import _header_charset
 from lianxin.ingest.reparse import ReparseReport
+from lianxin.privacy import mask_fields
 from lianxin.reasons import localize, severity
 from lianxin.records import ParseResult
 from lianxin.services.summary import followups_table
@@ -43,9 +44,7 @@ def load_target(target: str, user_agent: str) -> Target:
         if response.status_code >= 400:
             raise FetchError(target, f"HTTP {response.status_code}")
         content_type = response.headers.get("Content-Type")
-        return Target(
-            response.content, target, _header_charset(content_type), now, content_type
-        )
+        return Target(response.content, target, _header_charset(content_type), now, content_type)
     path = Path(target)
     if not path.is_file():
         raise FetchError(target, "no such file")
@@ -73,10 +72,8 @@ def parse_target(loaded: Target, kind: str) -> ParseResult:
 
 
 def masked(record: dict[str, Any], unmasked: bool) -> dict[str, Any]:
-    """Return `record` with its personal fields masked unless `unmasked`."""
-    if unmasked:
-        return record
-    return {k: PERSONAL[k](v) if k in PERSONAL and v else v for k, v in record.items()}
+    """Return `record` with its phones and ID numbers masked unless `unmasked`."""
+    return record if unmasked else mask_fields(record)
 
 
 def print_parse_result(

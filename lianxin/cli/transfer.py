@@ -24,14 +24,13 @@ from lianxin.clock import utc_now
 from lianxin.errors import ExportRefused, ImportRejected
 from lianxin.reasons import localize, severity
 from lianxin.services.export import ExportFormat
+from lianxin.services.export_tables import export_filename, export_query
+from lianxin.services.import_preview import RowChange
+from lianxin.services.reevaluate import evaluate_after_import
 from lianxin.services.transfer import (
     ImportKind,
     ImportPreview,
-    RowChange,
     apply_import,
-    evaluate_after_import,
-    export_filename,
-    export_query,
     preview_import,
 )
 

@@ -30,15 +30,11 @@ from lianxin.errors import ConfigError
 from lianxin.notify.digests import Digest
 from lianxin.notify.escalation_digests import EscalationDigest
 from lianxin.notify.problem_digests import ProblemDigest
-from lianxin.privacy import mask_id_number, mask_phone, scrub
+from lianxin.privacy import mask_field, mask_phone, personal_kind, scrub
 
 AnyDigest = Digest | ProblemDigest | EscalationDigest
 
 PERSONAL_KINDS = frozenset({"personal", "sms"})  # one person reads it: the responsible cadre
-
-# Fields that hold personal data wherever they appear in a digest or its items.
-_PHONES = frozenset({"phone", "cadre_phone", "worker_phone"})
-_ID_NUMBERS = frozenset({"id_number"})
 
 
 def template_names(name: str, stage: str, kind: str, language: str) -> list[str]:
@@ -129,10 +125,9 @@ def _private(value: Any, mask_phones: bool, drop_income: bool) -> Any:
     changes: dict[str, Any] = {}
     for name, what in _sensitive_fields(type(value)):
         current = getattr(value, name)
-        if what == "phone" and mask_phones and isinstance(current, str):
-            changes[name] = mask_phone(current)
-        elif what == "id" and isinstance(current, str):
-            changes[name] = mask_id_number(current)
+        masked = what == "id_number" or (what == "phone" and mask_phones)
+        if masked and isinstance(current, str):
+            changes[name] = mask_field(name, current)
         elif what == "income" and drop_income:
             changes[name] = None
         elif what == "list" and isinstance(current, list):
@@ -142,18 +137,9 @@ def _private(value: Any, mask_phones: bool, drop_income: bool) -> Any:
 
 @lru_cache(maxsize=64)
 def _sensitive_fields(cls: type) -> tuple[tuple[str, str], ...]:
-    # Which fields of a dataclass need a look, and why: worked out once per class.
-    found = []
-    for f in dataclasses.fields(cls):
-        if f.name in _PHONES:
-            found.append((f.name, "phone"))
-        elif f.name in _ID_NUMBERS:
-            found.append((f.name, "id"))
-        elif "income" in f.name:
-            found.append((f.name, "income"))
-        else:
-            found.append((f.name, "list"))  # checked at run time: only lists are walked
-    return tuple(found)
+    # Which fields of a dataclass need a look, and why (`privacy.personal_kind`, else "list":
+    # checked at run time, only lists are walked): worked out once per class.
+    return tuple((f.name, personal_kind(f.name) or "list") for f in dataclasses.fields(cls))
 
 
 class _MaskedList(Sequence[Any]):

@@ -6,7 +6,6 @@ are evaluated for that worker at once, so their reminders stop and escalations a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,14 +13,13 @@ from sqlalchemy import Engine, select
 
 from config.settings import RulesSettings
 from lianxin.clock import today_local
-from lianxin.dates_allowed import check_day, rules_day
+from lianxin.dates_allowed import check_day
 from lianxin.errors import UnknownWorker
 from lianxin.records import CheckIn, WorkStatus, period_index, person_key, phone_tail
 from lianxin.rules.checkin import period_of
-from lianxin.rules.evaluate import EvaluationStats, evaluate
-from lianxin.store import reads
+from lianxin.rules.evaluate import EvaluationStats
+from lianxin.services.reevaluate import evaluate_after_change
 from lianxin.store import schema as t
-from lianxin.store.aggregates import Place, refresh_changed_since
 from lianxin.store.upsert import upsert
 
 
@@ -123,23 +121,3 @@ def record_call(
         engine, call_date, rules, now, also=[(period, (row.town, row.village))]
     )
     return RecordedCall(worker_key=key, period=period, stats=stats)
-
-
-def evaluate_after_change(
-    engine: Engine,
-    day: date,
-    rules: RulesSettings,
-    now: datetime,
-    also: Sequence[tuple[str, Place]] = (),
-) -> EvaluationStats:
-    """Re-evaluate the rules after a person's change (a call, a waiver) and refresh compliance.
-
-    The rules run incrementally as of `day`, or as of the day they last ran when that is later
-    (a replayed day stays replayed), but never as of a day after today in Shanghai; only what
-    this evaluation changed (changed_at = now) is re-aggregated, plus the (period, place) pairs
-    in `also`.
-    """
-    as_of = rules_day(max(day, reads.last_evaluated_day(engine) or day), today_local(now))
-    stats = evaluate(engine, as_of, rules, now, mode="incremental")
-    refresh_changed_since(engine, now, now, also=also)
-    return stats

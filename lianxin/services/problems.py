@@ -4,8 +4,8 @@ when the problem list it came from is fetched again.
 A mark is a compare-and-set update of one `problems` row (status, rectified_on / verified_on,
 changed_at) that must touch exactly the row it read, so two people marking at once cannot both
 win. The caller owns the transaction (the dashboard writes its audit row in the same one), then
-re-evaluates the rules with `lianxin.services.calls.evaluate_after_change`: the deadline obligation
-is done and the return-visit clock (杀回马枪) starts.
+re-evaluates the rules with `lianxin.services.reevaluate.evaluate_after_change`: the deadline
+obligation is done and the return-visit clock (杀回马枪) starts.
 
 Published lists carry a status but never these dates, so a row with `rectified_on` or
 `verified_on` has been marked by hand. When its page changes and is written again, the mark is
@@ -27,7 +27,7 @@ from lianxin.clock import today_local
 from lianxin.dates_allowed import day_refusal, earliest_day
 from lianxin.errors import ProblemMarkRefused
 from lianxin.records import ProblemStatus
-from lianxin.services.calls import evaluate_after_change
+from lianxin.services.reevaluate import evaluate_after_change
 from lianxin.store import schema as t
 
 P = t.problems

@@ -25,7 +25,8 @@ from lianxin.errors import DateOutOfRange
 from lianxin.parsing.roster import MASKED_PHONE
 from lianxin.privacy import mask_id_number, mask_phone, scrub
 from lianxin.records import CheckIn, ParseResult, Quarantined, Worker, worker_key
-from lianxin.services.export import EXPORTS, unguard
+from lianxin.services.export import unguard
+from lianxin.services.export_tables import EXPORTS
 from lianxin.store import schema as t
 
 # Exported for people, not read back: each would land in the record's unmapped columns.

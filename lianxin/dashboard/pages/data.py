@@ -42,21 +42,14 @@ from lianxin.dashboard.scope import COUNTY_WIDE, Action, Viewer, can_see_phone, 
 from lianxin.dashboard.web import EngineDep, client_address, read_form, render
 from lianxin.errors import ImportRejected, UploadRefused
 from lianxin.reasons import localize
-from lianxin.services.export import (
-    EXPORTS,
-    MEDIA_TYPES,
-    ExportFormat,
-    export_columns,
-    export_rows,
-    export_table,
-)
+from lianxin.services.export import MEDIA_TYPES, ExportFormat, export_table
+from lianxin.services.export_tables import EXPORTS, export_columns, export_filename, export_rows
+from lianxin.services.reevaluate import evaluate_after_import
 from lianxin.services.transfer import (
     ImportKind,
     ImportPreview,
     ImportScope,
     apply_import,
-    evaluate_after_import,
-    export_filename,
     preview_import,
 )
 from lianxin.store import schema as t

@@ -29,7 +29,8 @@ from lianxin.dashboard.web import EngineDep, client_address, read_form, render
 from lianxin.errors import DateOutOfRange
 from lianxin.records import ObligationKind, WorkStatus
 from lianxin.rules.waivers import WaiverCategory, add_waiver
-from lianxin.services.calls import evaluate_after_change, record_call
+from lianxin.services.calls import record_call
+from lianxin.services.reevaluate import evaluate_after_change
 from lianxin.store import schema as t
 
 router = APIRouter()
