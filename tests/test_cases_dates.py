@@ -8,14 +8,8 @@ from pathlib import Path
 import pytest
 
 from lianxin.parsing.casebook import load, score_time
-from lianxin.parsing.dates import (
-    DateRange,
-    find_dates,
-    find_period,
-    parse_date,
-    parse_span,
-    parse_window,
-)
+from lianxin.parsing.date_spans import DateRange, parse_span, parse_window
+from lianxin.parsing.dates import find_dates, find_period, parse_date
 
 CASES = Path(__file__).parent / "fixtures" / "cases"
 # 柳溪村's November report: the page the relative words count from.

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from lianxin.parsing.casebook import load, score_cn2an, score_money, score_readback
-from lianxin.parsing.numbers import chinese_number, parse_money, parse_quantity, parse_yuan
+from lianxin.parsing.money import parse_money, parse_yuan
+from lianxin.parsing.numbers import parse_quantity
+from lianxin.parsing.numerals import chinese_number
 
 CASES = Path(__file__).parent / "fixtures" / "cases"
 

@@ -27,8 +27,9 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from lianxin.parsing.dates import parse_span
-from lianxin.parsing.numbers import chinese_number, parse_money
+from lianxin.parsing.date_spans import parse_span
+from lianxin.parsing.money import parse_money
+from lianxin.parsing.numerals import chinese_number
 
 SHANGHAI = timezone(timedelta(hours=8))
 _ABSOLUTE_CHARS = re.compile(

@@ -7,7 +7,8 @@ from collections import Counter
 from lianxin.parsing.cells import RowWarnings
 from lianxin.parsing.document import Document
 from lianxin.parsing.places import places_in
-from lianxin.parsing.tables import Row, Table, leftovers, person_and_village, records_from_rows
+from lianxin.parsing.table_records import leftovers, person_and_village, records_from_rows
+from lianxin.parsing.tables import Row, Table
 from lianxin.parsing.text import (
     clean_optional,
     clean_phone,

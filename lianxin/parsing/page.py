@@ -34,7 +34,6 @@ from lianxin.parsing.roster import regions_of, roster_from_table
 from lianxin.parsing.tables import (
     Table,
     continue_tables,
-    empty_table,
     find_tables,
 )
 from lianxin.records import ParseResult, ParseStatus, Quarantined, Report, ReportKind, Severity
@@ -255,10 +254,6 @@ def _tables_of(kind: ReportKind, tables: list[Table], detection: Detection) -> l
     return found or ([detection.table] if detection.table else [])
 
 
-def _empty(result: ParseResult, table: Table) -> None:
-    result.quarantined.extend(empty_table(table, result.report.url))
-
-
 def _checkins(result: ParseResult, doc: Document, tables: list[Table], d: Detection) -> None:
     for table in _tables_of(ReportKind.checkin_table, tables, d):
         checkins, quarantined = checkins_from_table(table, doc, result.report.url)
@@ -271,7 +266,6 @@ def _checkins(result: ParseResult, doc: Document, tables: list[Table], d: Detect
 
 def _roster(result: ParseResult, doc: Document, tables: list[Table], d: Detection) -> None:
     for table in _tables_of(ReportKind.roster, tables, d):
-        _empty(result, table)
         workers, cadres, quarantined = roster_from_table(table, doc, result.report.url)
         result.workers.extend(workers)
         result.cadres.extend(cadres)

@@ -18,7 +18,8 @@ from lianxin.parsing.cells import RowWarnings
 from lianxin.parsing.deadlines import read_deadline
 from lianxin.parsing.document import Document, is_noise
 from lianxin.parsing.places import split_place, whole_place
-from lianxin.parsing.tables import Row, Table, reason_of, records_from_rows
+from lianxin.parsing.table_records import reason_of, records_from_rows
+from lianxin.parsing.tables import Row, Table
 from lianxin.parsing.text import (
     clean_optional,
     clean_text,

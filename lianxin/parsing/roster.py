@@ -7,15 +7,13 @@ from pydantic import ValidationError
 from lianxin.parsing.cells import RowWarnings
 from lianxin.parsing.document import Document
 from lianxin.parsing.places import places_in
-from lianxin.parsing.tables import (
-    Row,
-    Table,
+from lianxin.parsing.table_records import (
     leftovers,
-    mark_duplicates,
     person_and_village,
     reason_of,
-    skipped_entry,
+    records_from_rows,
 )
+from lianxin.parsing.tables import Row, Table
 from lianxin.parsing.text import (
     clean_optional,
     clean_phone,
@@ -34,27 +32,15 @@ def roster_from_table(
     for text in reversed([*table.titles, *table.context]):
         found = places_in(text)
         town, village = found.town or town, found.village or village
-    workers: list[Worker] = []
     cadres: dict[tuple[str | None, str], Cadre] = {}
-    quarantined: list[Quarantined] = []
+    noted: list[Quarantined] = []  # masked phones and unreadable cadres of rows kept
     warnings = RowWarnings(url)
-    mark_duplicates(table.rows)
-    for row in table.rows:
-        if row.skip_reason:
-            quarantined.append(skipped_entry(row, url))
-            continue
-        try:
-            worker = _worker(row, town, village, doc.year, warnings)
-        except (ValueError, ValidationError) as exc:
-            warnings.forget(row)
-            quarantined.append(
-                Quarantined(url=url, row=row.number, reason=reason_of(exc), raw=row.raw)
-            )
-            continue
-        workers.append(worker)
+
+    def build(row: Row) -> Worker:
+        worker = _worker(row, town, village, doc.year, warnings)
         if worker.phone and "*" in worker.phone:
             # The roster is where Lianxin learns whom to call; a masked number is no number.
-            quarantined.append(
+            noted.append(
                 Quarantined(
                     url=url,
                     row=row.number,
@@ -73,12 +59,15 @@ def roster_from_table(
                     town=worker.town,
                 )
             except ValidationError as exc:
-                quarantined.append(
+                noted.append(
                     Quarantined(
                         url=url, row=row.number, reason="cadre: " + reason_of(exc), raw=row.raw
                     )
                 )
-    return workers, list(cadres.values()), warnings.merged(quarantined)
+        return worker
+
+    workers, quarantined = records_from_rows(table, url, warnings.guarded(build))
+    return workers, list(cadres.values()), warnings.merged([*quarantined, *noted])
 
 
 MASKED_PHONE = "phone masked on the roster: cannot be called from Lianxin"

@@ -8,19 +8,14 @@ becomes a `Row`: mapped fields, unmapped columns kept as `extra`, or a reason wh
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple, TypeVar
-
-from pydantic import ValidationError
+from typing import NamedTuple
 
 from lianxin.errors import TableTooLarge
 from lianxin.parsing.columns import Vocabulary, header_key
-from lianxin.parsing.text import clean_optional, clean_text
+from lianxin.parsing.text import clean_text
 from lianxin.parsing.tree import Element, text_of
-from lianxin.records import Quarantined, Severity, shared_fields_set
-
-T = TypeVar("T")
 
 MAX_SPAN = 200  # a colspan="9999" from a broken editor must not build a huge grid
 _TOTALS = re.compile(r"^(合计|小计|总计|累计|共计|汇总)")
@@ -156,9 +151,7 @@ def _table_of(element: Element) -> Element | None:
     return next(element.iterancestors("table"), None)
 
 
-def read_table(
-    table: Element, vocabulary: Vocabulary, max_rows: int | None = None
-) -> Table | None:
+def read_table(table: Element, vocabulary: Vocabulary, max_rows: int | None = None) -> Table | None:
     """Return the table with its header found and rows read; None when no header maps."""
     grid = build_grid(table, max_rows)
     if not grid or not grid[0]:
@@ -329,9 +322,7 @@ class _Columns:
     headers: dict[str, str]  # field → header, shared by every row of the table
 
     @classmethod
-    def plan(
-        cls, headers: list[str], fields: list[str | None], vocabulary: Vocabulary
-    ) -> _Columns:
+    def plan(cls, headers: list[str], fields: list[str | None], vocabulary: Vocabulary) -> _Columns:
         mapped, serial, extra = [], [], []
         for c, (header, name) in enumerate(zip(headers, fields, strict=True)):
             if name:
@@ -378,93 +369,8 @@ def _read_row(number: int, line: list[Cell], plan: _Columns) -> Row | None:
     return row
 
 
-def leftovers(row: Row, used: frozenset[str]) -> dict[str, str]:
-    """Return the row's extra columns plus mapped fields the record has no place for."""
-    extra = dict(row.extra)
-    for name, text in row.values.items():
-        if name not in used and text:
-            extra[row.headers.get(name, name)] = text
-    return extra
-
-
 def _unique(header: str, column: int, headers: list[str]) -> str:
     return header if headers.count(header) == 1 else f"{header}#{column + 1}"
-
-
-def reason_of(exc: Exception) -> str:
-    """Return a one-line reason for a quarantined row."""
-    if isinstance(exc, ValidationError):
-        return "invalid value: " + "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-        )
-    return str(exc)
-
-
-def mark_duplicates(rows: list[Row]) -> None:
-    """Mark every exact repeat of an earlier row (ignoring its serial number) as skipped."""
-    seen: dict[tuple[tuple[str, str], ...], int] = {}
-    for row in rows:
-        if row.skip_reason:
-            continue
-        key = tuple(sorted((*row.values.items(), *row.extra.items())))
-        if key in seen:
-            row.skip_reason = f"duplicate of row {seen[key]}"
-        else:
-            seen[key] = row.number
-
-
-def empty_table(table: Table, url: str) -> list[Quarantined]:
-    """Return a warning for a table that has a header but no data rows, else nothing."""
-    if table.rows:
-        return []
-    reason = "table has a header but no data rows: " + " | ".join(h for h in table.headers if h)
-    return [Quarantined(url=url, reason=reason, severity=Severity.warning)]
-
-
-def person_and_village(row: Row, village: str | None, unknown_village: str) -> tuple[str, str]:
-    """Return the row's worker name and village (its own column, else `village`).
-
-    Raise ValueError with the reason when either is missing; `unknown_village` says where the
-    village could have come from on this kind of table.
-    """
-    name = clean_optional(row.values.get("name"))
-    if not name:
-        raise ValueError("missing worker name (姓名)")
-    row_village = clean_optional(row.values.get("village")) or village
-    if not row_village:
-        raise ValueError(unknown_village)
-    return name, row_village
-
-
-def skipped_entry(row: Row, url: str) -> Quarantined:
-    """Return the quarantine entry of a row that is not data (totals, notes, repeats)."""
-    return Quarantined(
-        url=url,
-        row=row.number,
-        reason=row.skip_reason or "",
-        severity=Severity.skipped,
-        raw=row.raw,
-    )
-
-
-def records_from_rows(
-    table: Table, url: str, build: Callable[[Row], T]
-) -> tuple[list[T], list[Quarantined]]:
-    """Build one record per data row; totals, notes, repeats and failing rows go to quarantine."""
-    records: list[T] = []
-    quarantined: list[Quarantined] = empty_table(table, url)
-    mark_duplicates(table.rows)
-    for row in table.rows:
-        if row.skip_reason:
-            quarantined.append(skipped_entry(row, url))
-            continue
-        try:
-            records.append(shared_fields_set(build(row)))
-        except (ValueError, ValidationError) as exc:
-            quarantined.append(
-                Quarantined(url=url, row=row.number, reason=reason_of(exc), raw=row.raw)
-            )
-    return records, quarantined
 
 
 def continue_tables(

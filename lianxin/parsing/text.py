@@ -3,7 +3,8 @@
 Every helper takes text as published (full-width digits, stray spaces, 元 and 万元, dashes for
 "nothing") and returns a typed value, None for a missing marker, or raises ValueError for text
 that means something but cannot be read (so the row can be quarantined with the reason).
-Dates live in `dates`, numbers and money in `numbers`; both are re-exported here.
+Dates live in `dates`, `date_spans` and `deadlines`, numbers in `numerals`, `numbers` and
+`money`; their readers are re-exported here.
 """
 
 from __future__ import annotations
@@ -11,29 +12,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from lianxin.parsing.dates import (
-    DateRange,
-    add_workdays,
-    find_dates,
-    find_period,
-    parse_date,
-    parse_deadline,
-    parse_span,
-    parse_window,
-    spring_festival_deadline,
-)
+from lianxin.parsing.date_spans import DateRange, parse_span, parse_window
+from lianxin.parsing.dates import find_dates, find_period, parse_date
+from lianxin.parsing.deadlines import add_workdays, parse_deadline, spring_festival_deadline
 from lianxin.parsing.memo import by_cell
-from lianxin.parsing.numbers import (
-    MISSING,
-    Quantity,
-    chinese_number,
-    parse_count,
-    parse_fen,
-    parse_income,
-    parse_money,
-    parse_quantity,
-    parse_yuan,
-)
+from lianxin.parsing.money import parse_fen, parse_income, parse_money, parse_yuan
+from lianxin.parsing.numbers import Quantity, parse_count, parse_quantity
+from lianxin.parsing.numerals import MISSING, chinese_number
 from lianxin.records import ProblemStatus, WorkStatus
 
 __all__ = [
