@@ -32,9 +32,9 @@ lint: $(VENV)/.installed-dev
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist). Most tests wait on servers and
 # subprocesses rather than compute, so more workers than cores pays; 4 measured best on 2 cores.
-# A module's tests that share a module-scoped fixture stay on one worker (tests/conftest.py).
+# Each module's tests stay on one worker, so its module-scoped servers start once (tests/conftest.py).
 TEST_WORKERS ?= 4
-XDIST := -n $(TEST_WORKERS) --dist loadgroup
+XDIST := -n $(TEST_WORKERS) --dist loadscope
 test: lint chromium
 	$(BIN)/pytest $(XDIST)
 

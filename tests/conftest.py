@@ -1,9 +1,11 @@
 """Shared fixtures: a fresh database per test and settings of the test's own.
 
 Also how the suite runs in parallel (pytest-xdist, `make test`): each worker process has its
-own session fixtures (a PostgreSQL server, the migrated SQLite template); the tests of a module
-with module-scoped fixtures (a served dashboard, a Prefect server, Chromium) go to one worker
-(`xdist_group`, `--dist loadgroup`), so those fixtures start once, as they do serially. The
+own session fixtures (a PostgreSQL server, the migrated SQLite template, Prefect's test server);
+each module goes whole to one worker (`--dist loadscope`), so its module-scoped fixtures (a
+served dashboard, a `prefect server start`, Chromium) start once, as they do serially.
+(`--dist loadgroup` would share a worker across modules, but pytest-xdist 3.8 cannot mark its
+groups on pytest 9.2's node ids: every test ran on its own.) The
 markers `pg`, `browser` and `e2e` are set here from the fixtures a test uses (`make test-fast`
 leaves them out); `slow` marks the modules of SLOW_MODULES, measured slow.
 """
@@ -58,7 +60,7 @@ SLOW_MODULES = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark pg/browser/e2e from the fixtures used; keep a module's shared fixtures on one worker."""
+    """Mark pg/browser/e2e from the fixtures a test uses, slow from SLOW_MODULES."""
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         callspec = getattr(item, "callspec", None)
@@ -68,23 +70,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
         if names & PREFECT_FIXTURES:
             item.add_marker(pytest.mark.e2e)
-        if item.module.__name__ in SLOW_MODULES:
+        if item.module is not None and item.module.__name__ in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
-        info = getattr(item, "_fixtureinfo", None)
-        shared = info is not None and any(
-            defs[-1].scope in ("module", "class", "package")
-            for defs in info.name2fixturedefs.values()
-        )
-        if "prefect_server" in names:
-            # One Prefect test server for the session: its tests share one worker.
-            item.add_marker(pytest.mark.xdist_group("prefect-harness"))
-        elif shared and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
-    """Run Prefect's test server once for the session (its start-up takes ~10-20 s here).
+    """Run Prefect's test server once per test process (its start-up takes ~10-20 s here).
 
     Its tests find their own runs by flow-run id or by the latest start, so runs left by an
     earlier module do not count in a later one."""
