@@ -119,7 +119,7 @@ def test_a_month_without_calls_shows_none(site: Site) -> None:
 
 def test_the_list_query_is_bounded(site: Site) -> None:
     """However many rows match, one page reads at most PER_PAGE of them."""
-    from lianxin.dashboard.pages.calls import Filters, owed_calls
+    from lianxin.dashboard.queries.calls import Filters, owed_calls
     from lianxin.dashboard.scope import Role, Viewer
 
     with site.engine.connect() as conn:
@@ -127,6 +127,7 @@ def test_the_list_query_is_bounded(site: Site) -> None:
             conn,
             Viewer("admin", Role.admin),
             Filters("2026-11", "overdue", None, None, None, 1),
+            PER_PAGE,
         )
         everyone = conn.execute(
             select(t.obligations.c.id).where(t.obligations.c.status == "overdue")

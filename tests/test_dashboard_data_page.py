@@ -30,6 +30,7 @@ from config.settings import RulesSettings, Settings
 from lianxin.dashboard import auth, web
 from lianxin.dashboard.app import create_app
 from lianxin.dashboard.pages import data as data_page
+from lianxin.dashboard.pages import imports as imports_page
 from lianxin.dashboard.scope import Role
 from lianxin.rules.evaluate import evaluate
 from lianxin.store import schema as t
@@ -360,7 +361,7 @@ def test_a_bad_file_gets_a_clear_message_and_nothing_is_stored(
 
 
 def test_an_upload_too_big_is_refused(local_site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data_page, "MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr(imports_page, "MAX_UPLOAD_BYTES", 100)
     answer = upload(local_site.client("admin"), CHECKIN_FILE, checkin_csv())
     assert answer.status_code == 413 and "文件超过 20 MB" in answer.text
     assert kept_uploads(local_site) == []
@@ -380,7 +381,7 @@ def test_an_upload_nobody_confirmed_is_swept_after_hours(local_site: Site) -> No
     admin = local_site.client("admin")
     upload(admin, CHECKIN_FILE, checkin_csv())
     folder = local_site.data_dir / "uploads"
-    data_page._sweep(folder, now=1e12)  # far in the future: every upload is older
+    imports_page._sweep(folder, now=1e12)  # far in the future: every upload is older
     assert kept_uploads(local_site) == []
 
 

@@ -1,20 +1,20 @@
 """`create_app(settings)`: the dashboard's FastAPI application.
 
-Pages are APIRouters listed in `page_routers()`; each page route takes
-`viewer: Viewer = Depends(require_viewer)`, limits its queries with `scope.place_clause`, and
-answers with `web.render(request, "page.html", {...})`. Every POST is checked for the session's
-CSRF token, and every query parameter and form field for its length (`inputs.check_lengths`),
-before the route runs.
+This module only assembles the app: routers, middleware, templates. Pages are APIRouters
+(lianxin/dashboard/pages/) listed in `page_routers()`; each page route takes
+`viewer: Viewer = Depends(require_viewer)`, reads through the read model (`dashboard.queries`)
+with its queries limited by `scope.place_clause`, and answers with
+`web.render(request, "page.html", {...})`. Every POST is checked for the session's CSRF token,
+and every query parameter and form field for its length (`inputs.check_lengths`), before the
+route runs.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from sqlalchemy import ColumnElement, Engine, Table, and_, func, select
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -22,19 +22,23 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from config.settings import Settings, get_settings
 from lianxin import sandbox
-from lianxin.clock import today_local
-from lianxin.dashboard import auth, data
-from lianxin.dashboard.auth import CurrentViewer, LoginRequired
-from lianxin.dashboard.charts import bar_chart, line_chart
-from lianxin.dashboard.i18n import language_of, translate
+from lianxin.dashboard import auth
+from lianxin.dashboard.auth import LoginRequired
 from lianxin.dashboard.inputs import check_lengths
 from lianxin.dashboard.pacing import LoginPace
-from lianxin.dashboard.pages import cadres, calls, problems, runs, sources, worker
-from lianxin.dashboard.pages import data as data_page  # not to shadow dashboard.data
-from lianxin.dashboard.scope import place_clause, problem_clause
-from lianxin.dashboard.web import STATIC_DIR, EngineDep, check_csrf, render
-from lianxin.store import schema as t
-from lianxin.store.engine import engine_for
+from lianxin.dashboard.pages import (
+    cadres,
+    calls,
+    data,
+    imports,
+    overview,
+    problems,
+    runs,
+    sources,
+    worker,
+)
+from lianxin.dashboard.queries.common import Engine, engine_for
+from lianxin.dashboard.web import STATIC_DIR, check_csrf, render
 
 SESSION_COOKIE = "lianxin_session"
 
@@ -51,94 +55,19 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
-overview_router = APIRouter()
-
-
-@overview_router.get("/")
-def overview(
-    request: Request,
-    viewer: CurrentViewer,
-    engine: EngineDep,
-    period: str | None = None,
-    county: str | None = None,
-    town: str | None = None,
-) -> Response:
-    """This month's calls by place (from the aggregates the flows keep), trend, problems, risk.
-
-    `?county=` and `?town=` drill down inside the viewer's place: the table then lists that
-    county's towns or that town's villages (a place outside the viewer's shows nothing).
-    """
-    W = t.workers  # noqa: N806
-    county = county or viewer.county
-    town = town or viewer.town
-    chosen = data.filters(county=county, town=town, village=viewer.village)
-
-    def where(table: Table) -> ColumnElement[bool]:
-        return and_(place_clause(viewer, table), chosen(table))
-
-    with engine.connect() as conn:
-        month = data.period_or_latest(conn, period)
-        summary = data.overview(
-            conn,
-            month,
-            today_local(),
-            where,
-            county=county,  # the level listed is the one under the narrowest place chosen
-            town=town,
-            village=viewer.village,
-            problem_where=problem_clause(viewer),
-        )
-        workers = conn.execute(select(func.count()).select_from(W).where(where(W))).scalar_one()
-    totals = summary.totals
-    late = int(totals["overdue"]) + int(totals["escalated"])
-    counts = {
-        "overview.workers": workers,
-        "overview.open": int(totals["open"]) + late,  # this month's calls not yet made
-        "overview.overdue": late,
-        "overview.problems_open": summary.problems_due_soon + summary.problems_overdue,
-    }
-    language = language_of(request)
-    rates = [(p["name"] or "—", p["rate"] or 0.0) for p in summary.places]
-    charts = {
-        "places": bar_chart(rates, translate("overview.chart_places", language), maximum=100),
-        "trend": line_chart(
-            [m["period"] for m in summary.trend],
-            {translate("overview.rate", language): [m["rate"] for m in summary.trend]},
-            translate("overview.chart_trend", language),
-        ),
-    }
-    trail: list[tuple[str, dict[str, str], str | None]] = [("overview.scope_all", {}, None)]
-    if county:
-        trail.append(("place.county", {"county": county}, county))
-    if town:
-        trail.append(("place.town", {"county": county or "", "town": town}, town))
-    return render(
-        request,
-        "overview.html",
-        {
-            "counts": counts,
-            "summary": summary,
-            "charts": charts,
-            "period": month,
-            "trail": [
-                (key, "/?" + urlencode({"period": month, **args}), name)
-                for key, args, name in trail
-            ],
-        },
-    )
-
 
 def page_routers() -> list[APIRouter]:
     """Return the routers of the pages, in nav order; add a page by adding its router here."""
     return [
-        overview_router,
+        overview.router,
         calls.router,
         cadres.router,
         problems.router,
         worker.router,
         sources.router,
         runs.router,
-        data_page.router,
+        data.router,
+        imports.router,
     ]
 
 

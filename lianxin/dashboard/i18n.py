@@ -62,6 +62,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "place.county": ("县", "County"),
     "place.town": ("乡镇", "Town"),
     "place.village": ("村", "Village"),
+    # A check-in call's status, on the calls page and a worker's follow-ups alike.
+    "calls.status": ("状态", "Status"),
+    "calls.status.open": ("待回访", "Open"),
+    "calls.status.overdue": ("已逾期", "Overdue"),
+    "calls.status.escalated": ("已上报", "Escalated"),
+    "calls.status.done": ("已回访", "Called"),
+    "calls.status.waived": ("已豁免", "Waived"),
     "worker.name": ("姓名", "Name"),
     "worker.village": ("村", "Village"),
     "worker.phone": ("电话", "Phone"),

@@ -7,12 +7,17 @@ county (or everything when their county is empty).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, Table, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, Table, and_, false, or_, select, true
 
 from lianxin.store import schema as t
+
+# A function returning the WHERE clause that limits a table to a place (`place_filter`,
+# `within`, or `functools.partial(place_clause, viewer)`).
+Where = Callable[[Table], ColumnElement[bool]]
 
 
 class Role(StrEnum):
@@ -66,6 +71,67 @@ def _in_county(table: Table, county: str) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
+def _in_town(table: Table, town: str) -> ColumnElement[bool]:
+    """Return a clause keeping rows of `table` in `town` (by its villages where it has no town)."""
+    if "town" in table.c:
+        return table.c.town == town
+    if "village" in table.c:
+        return table.c.village.in_(_regions("village", t.regions.c.parent == town))
+    return false()
+
+
+def _in_village(table: Table, village: str) -> ColumnElement[bool]:
+    return table.c.village == village if "village" in table.c else false()
+
+
+def _of_cadre(table: Table, cadre_key: str) -> ColumnElement[bool]:
+    """Return a clause keeping rows of `table` that belong to the cadre `cadre_key`: their
+    workers (`cadre_key`), their obligations (`owner`), their workers' rows (`worker_key`)."""
+    if "cadre_key" in table.c:
+        return table.c.cadre_key == cadre_key
+    if "owner" in table.c:
+        return table.c.owner == cadre_key
+    if "worker_key" in table.c:
+        mine = select(t.workers.c.key).where(t.workers.c.cadre_key == cadre_key)
+        return table.c.worker_key.in_(mine)
+    return false()
+
+
+def place_filter(
+    county: str | None = None,
+    town: str | None = None,
+    village: str | None = None,
+    cadre_key: str | None = None,
+) -> Where:
+    """Return a `Where` keeping the rows of the place (and cadre) chosen, on any table.
+
+    The one place filter of the dashboard: `place_clause` holds a viewer to their place with
+    the same clauses. A place a table cannot be limited to keeps none of its rows.
+    """
+    chosen = [
+        (_in_county, county),
+        (_in_town, town),
+        (_in_village, village),
+        (_of_cadre, cadre_key),
+    ]
+
+    def where(table: Table) -> ColumnElement[bool]:
+        return and_(true(), *(clause(table, name) for clause, name in chosen if name))
+
+    return where
+
+
+def within(viewer: Viewer, **chosen: str | None) -> Where:
+    """Return a `Where` keeping the rows of the place `chosen` (`place_filter`'s keywords)
+    inside `viewer`'s place: a place outside theirs shows nothing."""
+    narrowed = place_filter(**chosen)
+
+    def where(table: Table) -> ColumnElement[bool]:
+        return and_(place_clause(viewer, table), narrowed(table))
+
+    return where
+
+
 def _like_name(column: ColumnElement[str], name: str) -> ColumnElement[bool]:
     escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.like(f"%{escaped}%", escape="\\")
@@ -83,28 +149,11 @@ def place_clause(viewer: Viewer, table: Table) -> ColumnElement[bool]:
         return problem_clause(viewer)  # problems name their place in free text
     role = viewer.role
     if role is Role.cadre:
-        if not viewer.cadre_key:
-            return false()
-        if "cadre_key" in table.c:
-            return table.c.cadre_key == viewer.cadre_key
-        if "owner" in table.c:
-            return table.c.owner == viewer.cadre_key
-        if "worker_key" in table.c:
-            mine = select(t.workers.c.key).where(t.workers.c.cadre_key == viewer.cadre_key)
-            return table.c.worker_key.in_(mine)
-        return false()
+        return _of_cadre(table, viewer.cadre_key) if viewer.cadre_key else false()
     if role is Role.village_lead:
-        if not viewer.village or "village" not in table.c:
-            return false()
-        return table.c.village == viewer.village
+        return _in_village(table, viewer.village) if viewer.village else false()
     if role is Role.town_lead:
-        if not viewer.town:
-            return false()
-        if "town" in table.c:
-            return table.c.town == viewer.town
-        if "village" in table.c:
-            return table.c.village.in_(_regions("village", t.regions.c.parent == viewer.town))
-        return false()
+        return _in_town(table, viewer.town) if viewer.town else false()
     if role in COUNTY_WIDE:
         return _in_county(table, viewer.county) if viewer.county else true()
     return false()

@@ -10,14 +10,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import ColumnElement, Table, and_
 from starlette.responses import Response
 
-from lianxin.dashboard import data, inputs
+from lianxin.dashboard import inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.charts import bar_chart
 from lianxin.dashboard.i18n import add_words, language_of, translate
-from lianxin.dashboard.scope import place_clause
+from lianxin.dashboard.queries import cadres as workload
+from lianxin.dashboard.queries.common import period_or_latest, text_or_none
+from lianxin.dashboard.scope import within
 from lianxin.dashboard.web import EngineDep, render
 
 router = APIRouter()
@@ -81,26 +82,22 @@ def cadres(
     page: str | None = None,
 ) -> Response:
     """Each cadre's calls this month (or `period`) in the viewer's place, most late first."""
-    chosen = data.filters(town=data.text_or_none(town), village=data.text_or_none(village))
-
-    def where(table: Table) -> ColumnElement[bool]:
-        return and_(place_clause(viewer, table), chosen(table))
-
+    where = within(viewer, town=text_or_none(town), village=text_or_none(village))
     with engine.connect() as conn:
         f = Filters(
-            period=data.period_or_latest(conn, period),
-            town=data.text_or_none(town),
-            village=data.text_or_none(village),
+            period=period_or_latest(conn, period),
+            town=text_or_none(town),
+            village=text_or_none(village),
             page=inputs.page_number(page),
         )
         # One row more than a page says whether there is a next one, without counting them all
         # (they are counted only for a page past the end, to show the last one instead).
         number, rows = inputs.last_page_rows(
             f.page,
-            lambda n: data.cadres(
+            lambda n: workload.cadres(
                 conn, f.period, where, limit=PER_PAGE + 1, offset=(n - 1) * PER_PAGE
             ),
-            lambda: data.cadre_count(conn, f.period, where),
+            lambda: workload.cadre_count(conn, f.period, where),
             PER_PAGE,
         )
         f = replace(f, page=number)

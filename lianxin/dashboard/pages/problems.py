@@ -14,14 +14,21 @@ from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from sqlalchemy import ColumnElement, Connection, Engine
 from starlette.responses import RedirectResponse, Response
 
 from lianxin.clock import today_local, utc_now
-from lianxin.dashboard import audit, auth, data, inputs
+from lianxin.dashboard import audit, auth, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.i18n import add_words
 from lianxin.dashboard.links import http_url
+from lianxin.dashboard.queries.common import Clause, Connection, Engine, text_or_none
+from lianxin.dashboard.queries.problems import (
+    PROBLEM_COLUMNS,
+    problem_choices,
+    problem_column_counts,
+    problem_filter,
+    problems_board,
+)
 from lianxin.dashboard.scope import Action, Viewer, may, problem_clause
 from lianxin.dashboard.web import EngineDep, client_address, read_form, render
 from lianxin.errors import ProblemMarkRefused
@@ -135,10 +142,10 @@ def _filters(values: dict[str, str]) -> Filters:
     column = values.get("column")
     page = values.get("page", "")
     return Filters(
-        category=data.text_or_none(values.get("category")),
-        unit=data.text_or_none(values.get("unit")),
+        category=text_or_none(values.get("category")),
+        unit=text_or_none(values.get("unit")),
         late=values.get("late") in ("1", "on", "true"),
-        column=column if column in data.PROBLEM_COLUMNS else None,
+        column=column if column in PROBLEM_COLUMNS else None,
         page=inputs.page_number(page),
     )
 
@@ -154,12 +161,12 @@ def _board(
 ) -> Response:
     today = today_local()
     scope = problem_clause(viewer)
-    where: ColumnElement[bool] = data.problem_filter(today, scope, f.category, f.unit, f.late)
+    where: Clause = problem_filter(today, scope, f.category, f.unit, f.late)
     with engine.connect() as conn:
-        counts = data.problem_column_counts(conn, where)
+        counts = problem_column_counts(conn, where)
         if column := f.column:  # one column, a page at a time; past its end, its last page
             f = replace(f, page=inputs.clamp(f.page, counts[column], PER_PAGE))
-            board = data.problems_board(
+            board = problems_board(
                 conn,
                 today,
                 where,
@@ -168,8 +175,8 @@ def _board(
                 offset=(f.page - 1) * PER_PAGE,
             )
         else:
-            board = data.problems_board(conn, today, where, per_status=PER_COLUMN)
-        categories, units = data.problem_choices(conn, scope)
+            board = problems_board(conn, today, where, per_status=PER_COLUMN)
+        categories, units = problem_choices(conn, scope)
     for rows in board.values():
         for row in rows:
             row["link"] = http_url(row["source_url"])

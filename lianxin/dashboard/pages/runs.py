@@ -13,11 +13,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from lianxin.dashboard import auth, data, inputs
+from lianxin.dashboard import auth, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.i18n import add_words
 from lianxin.dashboard.links import flow_run_url, prefect_ui_base
 from lianxin.dashboard.pages.sources import LAST_PAGE, clock, masked
+from lianxin.dashboard.queries import operations
 from lianxin.dashboard.scope import Action, may
 from lianxin.dashboard.web import EngineDep, render
 from lianxin.services.watchdog import FAILED_STATUSES, as_utc, one_line
@@ -120,13 +121,13 @@ def runs(
     with engine.connect() as conn:
         number, found = inputs.last_page_rows(  # past the end: the last page
             inputs.page_number(page, LAST_PAGE),
-            lambda n: data.runs(
+            lambda n: operations.runs(
                 conn, PAGE + 1, flow=flow or None, status=status or None, offset=(n - 1) * PAGE
             ),
-            lambda: data.run_count(conn, flow=flow or None, status=status or None),
+            lambda: operations.run_count(conn, flow=flow or None, status=status or None),
             PAGE,
         )
-        flows, statuses = data.run_kinds(conn)
+        flows, statuses = operations.run_kinds(conn)
     ui = prefect_ui_base(request.app.state.settings)
     rows = [
         {

@@ -15,14 +15,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from lianxin.dashboard import auth, data, inputs
+from lianxin.dashboard import auth, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.charts import bar_chart
 from lianxin.dashboard.i18n import add_words, language_of, translate
 from lianxin.dashboard.links import http_url
+from lianxin.dashboard.queries import operations
 from lianxin.dashboard.scope import Action, may, place_clause
 from lianxin.dashboard.web import EngineDep, render
-from lianxin.privacy import mask_id_number, mask_phone, scrub
+from lianxin.privacy import mask_field, scrub
 from lianxin.reasons import localize, severity
 from lianxin.records import FindingKind
 from lianxin.services.watchdog import as_utc, shanghai_clock
@@ -100,11 +101,12 @@ def masked_cell(header: str, value: Any) -> str:
     """
     text = unicodedata.normalize("NFKC", "" if value is None else str(value))
     digits = sum(ch.isdigit() for ch in text)
-    if PHONE_HEADER.search(header) and digits >= 7:
-        return mask_phone(text)
-    if ID_HEADER.search(header) and digits >= 15:
-        return mask_id_number(text)
-    return scrub(text)
+    # Which column is which is read from the fetched table's header; how a value of that kind
+    # is masked is the one rule of `lianxin.privacy` (`mask_field`, by the field's kind).
+    kind = "phone" if PHONE_HEADER.search(header) and digits >= 7 else None
+    if kind is None and ID_HEADER.search(header) and digits >= 15:
+        kind = "id_number"
+    return str(mask_field(kind, text)) if kind else scrub(text)
 
 
 def masked_raw(raw: Any) -> list[tuple[str, str]]:
@@ -155,7 +157,7 @@ def sources(
     with engine.connect() as conn:
         number, found = inputs.last_page_rows(  # past the end: the last page
             inputs.page_number(page, LAST_PAGE),
-            lambda n: data.sources(
+            lambda n: operations.sources(
                 conn,
                 where,
                 source=source or None,
@@ -166,7 +168,9 @@ def sources(
                 findings_limit=PAGE,
                 ingest_runs=INGEST_RUNS,
             ),
-            lambda: data.quarantine_count(conn, where, source=source or None, url=url or None),
+            lambda: operations.quarantine_count(
+                conn, where, source=source or None, url=url or None
+            ),
             PAGE,
             empty=lambda found: not found.quarantine,
         )

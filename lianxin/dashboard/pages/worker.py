@@ -13,25 +13,24 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
-from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from lianxin.clock import today_local, utc_now
-from lianxin.dashboard import audit, auth, data, inputs
+from lianxin.dashboard import audit, auth, inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.charts import line_chart
 from lianxin.dashboard.i18n import add_words, language_of, translate
 from lianxin.dashboard.links import http_url
-from lianxin.dashboard.pages import calls as _calls  # noqa: F401 - the status words it shares
-from lianxin.dashboard.scope import Action, Viewer, can_see_phone, may, place_clause
+from lianxin.dashboard.queries.common import Engine
+from lianxin.dashboard.queries.workers import mask_worker, worker_in_scope, worker_page
+from lianxin.dashboard.scope import Action, Viewer, can_see_phone, may
 from lianxin.dashboard.web import EngineDep, client_address, read_form, render
 from lianxin.errors import DateOutOfRange
 from lianxin.records import ObligationKind, WorkStatus
 from lianxin.rules.waivers import WaiverCategory, add_waiver
 from lianxin.services.calls import record_call
 from lianxin.services.reevaluate import evaluate_after_change
-from lianxin.store import schema as t
 
 router = APIRouter()
 
@@ -122,12 +121,10 @@ class Forms:
     errors: dict[str, str] = field(default_factory=dict)  # field name → word key
 
 
-def worker_in_scope(engine: Engine, viewer: Viewer, key: str) -> bool:
+def in_scope(engine: Engine, viewer: Viewer, key: str) -> bool:
     """Return whether `key` is a worker within `viewer`'s place (a cadre: one of their own)."""
-    w = t.workers
     with engine.connect() as conn:
-        found = conn.execute(select(w.c.key).where(w.c.key == key, place_clause(viewer, w))).first()
-    return found is not None
+        return worker_in_scope(conn, viewer, key)
 
 
 def worker_url(key: str, done: str | None = None) -> str:
@@ -143,7 +140,7 @@ def _show(
     status_code: int = 200,
 ) -> Response:
     with engine.connect() as conn:
-        found = data.worker(conn, key)
+        found = worker_page(conn, key)
     if found is None:
         raise auth.forbid()
     profile = found.profile
@@ -163,8 +160,8 @@ def _show(
         request,
         "worker.html",
         {
-            "worker": data.mask_worker(profile, full),
-            "phone": data.mask_worker(profile, full)["phone"] or "",
+            "worker": mask_worker(profile, full),
+            "phone": mask_worker(profile, full)["phone"] or "",
             "page": found,
             "chart": chart,
             "is_web_link": lambda url: http_url(url) is not None,
@@ -188,7 +185,7 @@ def _show(
 @router.get("/workers/{key:path}")
 def worker(key: str, request: Request, viewer: CurrentViewer, engine: EngineDep) -> Response:
     """A worker's profile, calls, income chart, flags, follow-ups and waivers."""
-    if not worker_in_scope(engine, viewer, key):
+    if not in_scope(engine, viewer, key):
         raise auth.forbid()
     return _show(request, viewer, engine, key)
 
@@ -258,7 +255,7 @@ async def record_checkin(
 ) -> Response:
     """Record a call the way `lianxin checkin record` does, audited; back to the worker."""
     form = await read_form(request)
-    if not may(viewer, Action.record_checkin) or not worker_in_scope(engine, viewer, key):
+    if not may(viewer, Action.record_checkin) or not in_scope(engine, viewer, key):
         raise auth.forbid()
     # Shown again on an error, each cut to its limit (a note refused as too long included).
     fields = ("call_date", "reached", "status", "income", "note")
@@ -316,7 +313,7 @@ def given_by(viewer: Viewer) -> str:
 async def waive(key: str, request: Request, viewer: CurrentViewer, engine: EngineDep) -> Response:
     """Waive the worker's follow-up (all kinds or one) with a reason, apply it, audit it."""
     form = await read_form(request)
-    if not may(viewer, Action.waive) or not worker_in_scope(engine, viewer, key):
+    if not may(viewer, Action.waive) or not in_scope(engine, viewer, key):
         raise auth.forbid()
     typed = {k: form.get(k, "") for k in ("category", "kind", "reason", "given_on")}
     reason = typed["reason"].strip()

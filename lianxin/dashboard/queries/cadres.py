@@ -1,0 +1,69 @@
+"""Cadres' check-in workload for a month, a page at a time, from `cadre_compliance`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from lianxin.dashboard.queries.common import CHECKIN, STATUSES, with_rate
+from lianxin.dashboard.scope import Where, place_filter
+from lianxin.store import schema as t
+
+
+def cadres(
+    conn: Connection,
+    period: str,
+    where: Where | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    **kw: str | None,
+) -> list[dict[str, Any]]:
+    """Return a page of cadres' check-in workload for `period`, most late calls first.
+
+    Each row: cadre_key, name, village, town (from `cadres`), workers (on the roster under
+    them), due, done, open, overdue, escalated, waived, late, reminders (sent about these
+    calls) and rate. The counts come from `cadre_compliance`, kept by the flows (one row per
+    cadre and village, so a cadre's villages are added up); only the page's rows are joined to
+    `cadres` and have their workers and reminders counted.
+    """
+    cc, c, w, o = t.cadre_compliance, t.cadres, t.workers, t.obligations
+    scope = (where or place_filter(**kw))(cc)
+    counts = [func.sum(cc.c[s]).label(s) for s in STATUSES]
+    late = func.sum(cc.c.overdue + cc.c.escalated).label("late")
+    owners = (
+        select(cc.c.owner.label("cadre_key"), func.sum(cc.c.due).label("due"), *counts, late)
+        .where(cc.c.period == period, scope)
+        .group_by(cc.c.owner)
+        .order_by(late.desc(), cc.c.owner)
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    assigned = select(func.count()).where(w.c.cadre_key == owners.c.cadre_key).scalar_subquery()
+    reminders = (
+        select(func.coalesce(func.sum(o.c.reminders_sent), 0))
+        .where(o.c.owner == owners.c.cadre_key, o.c.kind == CHECKIN, o.c.period == period)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(
+            owners,
+            reminders.label("reminders"),
+            func.coalesce(c.c.name, owners.c.cadre_key).label("name"),
+            c.c.village,
+            c.c.town,
+            assigned.label("workers"),
+        )
+        .join(c, c.c.key == owners.c.cadre_key, isouter=True)
+        .order_by(owners.c.late.desc(), owners.c.cadre_key)
+    ).all()
+    return [with_rate(r) for r in rows]
+
+
+def cadre_count(conn: Connection, period: str, where: Where | None = None) -> int:
+    """Return how many rows `cadres` has for `period` within `where`: its last page's number."""
+    cc = t.cadre_compliance
+    owners = select(cc.c.owner).where(cc.c.period == period, (where or place_filter())(cc))
+    counted = select(func.count()).select_from(owners.group_by(cc.c.owner).subquery())
+    return int(conn.execute(counted).scalar_one())
