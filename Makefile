@@ -32,9 +32,10 @@ lint: $(VENV)/.installed-dev
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist). Most tests wait on servers and
 # subprocesses rather than compute, so more workers than cores pays; 4 measured best on 2 cores.
-# Each module's tests stay on one worker, so its module-scoped servers start once (tests/conftest.py).
+# Tests go out one by one (--dist load): measured here, whole suite 8 min 38 s, against 10 min 35 s
+# for worksteal and 12 min 25 s for loadscope (whole modules per worker run one after another).
 TEST_WORKERS ?= 4
-XDIST := -n $(TEST_WORKERS) --dist loadscope
+XDIST := -n $(TEST_WORKERS) --dist load
 test: lint chromium
 	$(BIN)/pytest $(XDIST)
 

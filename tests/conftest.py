@@ -2,10 +2,9 @@
 
 Also how the suite runs in parallel (pytest-xdist, `make test`): each worker process has its
 own session fixtures (a PostgreSQL server, the migrated SQLite template, Prefect's test server);
-each module goes whole to one worker (`--dist loadscope`), so its module-scoped fixtures (a
-served dashboard, a `prefect server start`, Chromium) start once, as they do serially.
-(`--dist loadgroup` would share a worker across modules, but pytest-xdist 3.8 cannot mark its
-groups on pytest 9.2's node ids: every test ran on its own.) The
+tests go out one by one (`--dist load`, the fastest measured), so a module-scoped
+fixture (a served dashboard, a `prefect server start`, Chromium) starts once on each worker that
+runs one of its tests. The
 markers `pg`, `browser` and `e2e` are set here from the fixtures a test uses (`make test-fast`
 leaves them out); `slow` marks the modules of SLOW_MODULES, measured slow.
 """
