@@ -30,11 +30,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# The suite runs in TEST_WORKERS processes (pytest-xdist). Most tests wait on servers and
-# subprocesses rather than compute, so more workers than cores pays; 4 measured best on 2 cores.
-# Tests go out one by one (--dist load): measured here, whole suite 8 min 38 s, against 10 min 35 s
-# for worksteal and 12 min 25 s for loadscope (whole modules per worker run one after another).
-TEST_WORKERS ?= 4
+# The suite runs in TEST_WORKERS processes (pytest-xdist), tests going out one by one (--dist
+# load). Measured here, quiet: 3 workers 9 min 26 s with 16 CPU-minutes, 4 workers 10-12 min with
+# 20 (each worker starts its own Prefect and dashboard servers); worksteal and loadscope slower.
+TEST_WORKERS ?= 3
 XDIST := -n $(TEST_WORKERS) --dist load
 test: lint chromium
 	$(BIN)/pytest $(XDIST)
