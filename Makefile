@@ -28,6 +28,7 @@ demo: $(VENV)/.installed
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist), tests going out one by one (--dist

@@ -34,9 +34,7 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 def names(count: int, seed: int = 13) -> list[str]:
     """Return `count` fake two- or three-character names, the same for the same seed."""
     pick = random.Random(seed).choice
-    return [
-        pick(SURNAMES) + pick(GIVEN) + (pick(GIVEN) if i % 3 else "") for i in range(count)
-    ]
+    return [pick(SURNAMES) + pick(GIVEN) + (pick(GIVEN) if i % 3 else "") for i in range(count)]
 
 
 def checkin_page(rows: int) -> bytes:

@@ -34,12 +34,18 @@ def main(folder: Path = DEFAULT_CORPUS) -> None:
         comparisons = by_kind[kind]
         records = sum(c.records_expected for c in comparisons)
         fields = sum(c.fields_expected for c in comparisons)
-        _emit(f"corpus.{kind}.record_accuracy",
-              _ratio(sum(c.records_matched for c in comparisons), records))
-        _emit(f"corpus.{kind}.field_accuracy",
-              _ratio(sum(c.fields_matched for c in comparisons), fields))
-        _emit(f"corpus.{kind}.kind_accuracy",
-              _ratio(sum(c.kind_found == kind for c in comparisons), len(comparisons)))
+        _emit(
+            f"corpus.{kind}.record_accuracy",
+            _ratio(sum(c.records_matched for c in comparisons), records),
+        )
+        _emit(
+            f"corpus.{kind}.field_accuracy",
+            _ratio(sum(c.fields_matched for c in comparisons), fields),
+        )
+        _emit(
+            f"corpus.{kind}.kind_accuracy",
+            _ratio(sum(c.kind_found == kind for c in comparisons), len(comparisons)),
+        )
         _emit(f"corpus.{kind}.pages", len(comparisons), "pages")
     _emit("corpus.pages_passing", _ratio(sum(c.ok for c in every), len(every)))
     _emit("corpus.parse_seconds", round(elapsed, 3), "s")

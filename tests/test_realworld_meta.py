@@ -76,7 +76,8 @@ def test_a_date_the_story_mentions_is_not_its_publication_date() -> None:
     report = report_of(
         "<title>新规施行</title><body>"
         "<h1>新规施行</h1>"
-        "<p>记者从县农业农村局了解到，" + "新的补贴办法将惠及全县种粮大户和家庭农场，" * 4
+        "<p>记者从县农业农村局了解到，"
+        + "新的补贴办法将惠及全县种粮大户和家庭农场，" * 4
         + "办法自2022年2月10日起施行。</p>"
     )
     assert report.published is None
@@ -190,8 +191,7 @@ def test_a_government_documents_issuing_office_is_its_author() -> None:
 
 def test_a_placeholder_author_is_no_author() -> None:
     report = report_of(
-        "<title>游戏评测</title><body><h1>游戏评测</h1>"
-        f"<div>作者：未知 来源：网络</div>{STORY}"
+        f"<title>游戏评测</title><body><h1>游戏评测</h1><div>作者：未知 来源：网络</div>{STORY}"
     )
     assert report.authors == []
 

@@ -141,15 +141,15 @@ def crawl(
     """
     if time_limit is not None:
         session = TimeLimit(session, time_limit, source)
-    result = CrawlResult(source=source.name)
-    seen: set[str] = set()
+    crawler = _Crawler(session, source, timeout, CrawlResult(source=source.name))
+    result = crawler.result
     next_url: str | None = source.url
     report_urls: list[str] = []
-    while next_url and result.listings < source.max_pages and next_url not in seen:
-        seen.add(next_url)
-        page = fetch_one(session, next_url, source, timeout)
+    while next_url and result.listings < source.max_pages:
+        page = crawler.fetch_new(next_url)
+        if page is None:  # a listing that links back to a page already read
+            break
         if not page.ok:
-            result.errors.append(f"{next_url}: {page.error}")
             result.pages.append(page)
             break
         if source.kind not in ("auto", "listing"):
@@ -163,15 +163,12 @@ def crawl(
         report_urls.extend(u for u in listing.links if u not in report_urls)
         next_url = listing.next_page
     for url in report_urls:
-        if url in seen:
+        page = crawler.fetch_new(url)
+        if page is None:
             continue
-        seen.add(url)
-        page = fetch_one(session, url, source, timeout)
-        if not page.ok:
-            result.errors.append(f"{url}: {page.error}")
         result.pages.append(page)
         if page.ok:
-            result.pages.extend(_follow_report(session, page, source, timeout, seen, result))
+            result.pages.extend(crawler.follow_report(page))
     log.info(
         "Fetched %s: %d listing pages, %d reports, %d errors",
         source.name,
@@ -182,36 +179,44 @@ def crawl(
     return result
 
 
-def _follow_report(
-    session: Any,
-    page: FetchedPage,
-    source: SourceSettings,
-    timeout: float,
-    seen: set[str],
-    result: CrawlResult,
-) -> list[FetchedPage]:
-    """Fetch a report's continuation pages (into `page.parts`) and return its attachments."""
-    for url in content_pages(page.content, page.url, page.charset)[:MAX_PARTS]:
-        if url in seen:
-            continue
-        seen.add(url)
-        part = fetch_one(session, url, source, timeout)
-        if not part.ok:
-            result.errors.append(f"{url}: {part.error}")
-            break  # a series with a hole is parsed as far as it goes
-        page.parts.append(part)
-    links = page_links(page.content, page.url, page.charset)
-    attachments = []
-    for url in links.attachments:
-        if url in seen:
-            continue
-        seen.add(url)
-        attachment = fetch_one(session, url, source, timeout)
-        attachment.referrer, attachment.referrer_title = page.url, links.title
-        if not attachment.ok:
-            result.errors.append(f"{url}: {attachment.error}")
-        attachments.append(attachment)
-    return attachments
+@dataclass
+class _Crawler:
+    """One crawl's state: every URL is fetched at most once, and every failure is noted."""
+
+    session: Any
+    source: SourceSettings
+    timeout: float
+    result: CrawlResult
+    seen: set[str] = field(default_factory=set)
+
+    def fetch_new(self, url: str) -> FetchedPage | None:
+        """Return the page at `url`, or None when this crawl has already fetched it."""
+        if url in self.seen:
+            return None
+        self.seen.add(url)
+        page = fetch_one(self.session, url, self.source, self.timeout)
+        if not page.ok:
+            self.result.errors.append(f"{url}: {page.error}")
+        return page
+
+    def follow_report(self, page: FetchedPage) -> list[FetchedPage]:
+        """Fetch a report's continuation pages (into `page.parts`) and return its attachments."""
+        for url in content_pages(page.content, page.url, page.charset)[:MAX_PARTS]:
+            part = self.fetch_new(url)
+            if part is None:
+                continue
+            if not part.ok:
+                break  # a series with a hole is parsed as far as it goes
+            page.parts.append(part)
+        links = page_links(page.content, page.url, page.charset)
+        attachments = []
+        for url in links.attachments:
+            attachment = self.fetch_new(url)
+            if attachment is None:
+                continue
+            attachment.referrer, attachment.referrer_title = page.url, links.title
+            attachments.append(attachment)
+        return attachments
 
 
 def _cause(exc: requests.RequestException) -> str:

@@ -171,9 +171,7 @@ def text_stamps(lines: list[tuple[Element, str]], title: str) -> list[Stamp]:
     return [Stamp(s.day, s.clock, score, s.label) for score, _, s in found]
 
 
-def choose_stamp(
-    machine: Stamp | None, written: list[Stamp]
-) -> tuple[date | None, time | None]:
+def choose_stamp(machine: Stamp | None, written: list[Stamp]) -> tuple[date | None, time | None]:
     """Return the publication day and clock from the meta stamp and the scored text stamps.
 
     A document's own date (成文日期) outranks the portal's; otherwise the machine-written day
@@ -251,9 +249,7 @@ def _in_link_list(element: Element, line: str) -> bool:
     parents = [element, *islice(element.iterancestors(), 2)]
     in_list = any(node.tag in _LIST_TAGS for node in parents)
     headlines = [
-        len(text)
-        for a in _inline_links(element)
-        if not _ADDRESS.search(text := text_of(a).strip())
+        len(text) for a in _inline_links(element) if not _ADDRESS.search(text := text_of(a).strip())
     ]
     longest = max(headlines, default=0)
     if in_list:

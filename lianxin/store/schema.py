@@ -398,6 +398,7 @@ audit_log = Table(
     Column("address", String(64)),
 )
 
+
 def _call_counts() -> list[Column[int]]:
     """The check-in counts of an aggregate row: calls due, and how many are in each status."""
     names = ("due", "done", "open", "overdue", "escalated", "waived")
