@@ -35,6 +35,7 @@ from lianxin.store import reads
 from lianxin.store import schema as t
 from lianxin.store.db import make_engine, migrate
 from lianxin.synth import generate
+from stopping import FAULT_DUMPS, stop_or_dump
 
 pytestmark = pytest.mark.e2e
 
@@ -89,7 +90,7 @@ def test_serve_registers_the_deployments_and_runs_a_triggered_day(
                 "[schedules.watchdog_quarter_hour]\nenabled = false\n"
             )
         env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")}
-        env.update(LIANXIN_CONFIG=str(config), PREFECT_API_URL=api, COLUMNS="200")
+        env.update(LIANXIN_CONFIG=str(config), PREFECT_API_URL=api, COLUMNS="200", **FAULT_DUMPS)
         stdout, stderr = tmp_path / "serve.out", tmp_path / "serve.err"
         with stdout.open("wb") as out, stderr.open("wb") as err:
             serve = subprocess.Popen(
@@ -138,8 +139,7 @@ def test_serve_registers_the_deployments_and_runs_a_triggered_day(
                     )
                 )
         finally:
-            serve.send_signal(signal.SIGINT)
-            serve.wait(timeout=180)
+            stop_or_dump(serve, signal.SIGINT, 180, stderr, "lianxin serve")
 
     assert serve.returncode == 0
     assert {n: s.value for n, s in names.items()} == {

@@ -44,6 +44,7 @@ from lianxin.portal import PORTAL_TODAY, build_site, serve_portal
 from lianxin.store import schema as t
 from lianxin.store.db import make_engine, migrate
 from pg import pg_bin_dir, throwaway_postgres
+from stopping import FAULT_DUMPS, stop_or_dump
 
 pytestmark = pytest.mark.e2e
 
@@ -147,6 +148,7 @@ def _worker(name: str, home: Path, store_url: str, config: Path) -> Iterator[Pat
         "LIANXIN_DATABASE_URL": store_url,
         "PREFECT_WORKER_QUERY_SECONDS": "1",  # poll often: the test waits on it
         "PREFECT_WORKER_HEARTBEAT_SECONDS": "2",
+        **FAULT_DUMPS,
     }
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -176,13 +178,7 @@ def _worker(name: str, home: Path, store_url: str, config: Path) -> Iterator[Pat
             yield log_path
         finally:
             # SIGTERM asks the worker to stop taking runs and exit; the runs it held are done.
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-                raise AssertionError(f"{name} did not stop within 120 s after SIGTERM") from None
+            stop_or_dump(process, signal.SIGTERM, 120, log_path, name)
 
 
 def _wait_for_workers(names: set[str], logs: list[Path]) -> None:
