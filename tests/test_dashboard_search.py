@@ -23,7 +23,7 @@ from test_dashboard_cadres import add_accounts
 from config.settings import RulesSettings, Settings
 from lianxin.clock import today_local
 from lianxin.dashboard.app import create_app
-from lianxin.dashboard.dates import written_day
+from lianxin.dashboard.dates import written_day, written_moment
 from lianxin.dashboard.scope import Role
 from lianxin.records import Worker, WorkStatus, cadre_key
 from lianxin.rules.evaluate import evaluate
@@ -235,6 +235,14 @@ def test_a_day_is_written_in_chinese_with_the_year_only_when_it_is_not_this_year
     assert written_day(datetime(2026, 11, 9, 23, 30, tzinfo=UTC), "zh", today) == "11月10日"
     assert written_day(None, "zh", today) == ""
     assert written_day("不详", "zh", today) == "不详"
+
+
+def test_an_instant_is_written_as_its_shanghai_day_and_time() -> None:
+    at = datetime(2025, 12, 31, 16, 5, tzinfo=UTC)  # 00:05 on New Year's Day in Shanghai
+    assert written_moment(at, "zh", date(2026, 12, 3)) == "1月1日 00:05"
+    assert written_moment(at, "zh", date(2027, 1, 2)) == "2026年1月1日 00:05"
+    assert written_moment(at, "en", date(2026, 12, 3)) == "2026-01-01 00:05"
+    assert written_moment(None, "zh", date(2026, 12, 3)) == ""
 
 
 def test_the_worker_page_writes_chinese_dates_and_the_export_keeps_iso(web: TestClient) -> None:

@@ -1,5 +1,6 @@
 """How the dashboard writes a day: 11月10日 in Chinese (2025年11月10日 outside this year), ISO in
-English. The one helper every template uses, as the Jinja filter `day` (`{{ r.due | day }}`).
+English. The one helper every template uses, as the Jinja filter `day` (`{{ r.due | day }}`),
+and `moment` for an instant with its local time (11月8日 10:00; 2026-11-08 10:00 in English).
 
 Exports and CSV files never go through it: they keep ISO dates whatever the page's language.
 """
@@ -32,6 +33,14 @@ def written_day(value: date | datetime | str | None, language: str, today: date)
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def written_moment(value: datetime | None, language: str, today: date) -> str:
+    """Return an instant as its local day (`written_day`) and time of day, HH:MM; "" for none."""
+    if value is None:
+        return ""
+    local = value.astimezone(local_zone()) if value.tzinfo else value
+    return f"{written_day(local.date(), language, today)} {local:%H:%M}"
+
+
 def _as_day(value: date | datetime | str | None) -> date | None:
     if isinstance(value, datetime):
         return value.astimezone(local_zone()).date() if value.tzinfo else value.date()
@@ -45,9 +54,18 @@ def _as_day(value: date | datetime | str | None) -> date | None:
     return None
 
 
+def _page(context: Context) -> tuple[str, date]:
+    """Return the page's language and today (the page's own `today`, where it passes one)."""
+    return str(context.get("lang", "zh")), _as_day(context.get("today")) or today_local()
+
+
 @pass_context
 def day_filter(context: Context, value: Any) -> str:
-    """The `day` filter: `written_day` in the page's language, as of today (or the page's
-    `today`, where the page passes one)."""
-    today = _as_day(context.get("today")) or today_local()
-    return written_day(value, str(context.get("lang", "zh")), today)
+    """The `day` filter: `written_day` in the page's language."""
+    return written_day(value, *_page(context))
+
+
+@pass_context
+def moment_filter(context: Context, value: Any) -> str:
+    """The `moment` filter: `written_moment` in the page's language."""
+    return written_moment(value, *_page(context))

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from lianxin.dashboard.dates import day_filter
+from lianxin.dashboard.dates import day_filter, moment_filter
 from lianxin.dashboard.i18n import LANG_COOKIE, language_of, requested_language, translator
 from lianxin.dashboard.scope import Action, Viewer, may
 from lianxin.reasons import localize, severity
@@ -43,6 +43,7 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.filters["day"] = day_filter  # 11月10日 in Chinese, ISO in English (dashboard/dates.py)
+_env.filters["moment"] = moment_filter  # 11月10日 08:30
 templates = Jinja2Templates(env=_env)
 
 # (word, path, the action a viewer needs to open it, or None for every logged-in viewer).
