@@ -129,6 +129,18 @@ def test_a_name_or_its_beginning_finds_the_person_and_a_cadre_finds_only_their_o
     assert found(cadre.get("/search", params={"q": "王磊"}).text) == []  # 周敏's worker
 
 
+def test_what_was_typed_comes_back_as_text_and_a_too_long_search_is_refused(
+    web: TestClient,
+) -> None:
+    county = as_user(web, "zhaoju")
+    typed = '"><script>window.__pwned=1</script>'
+    page = county.get("/search", params={"q": typed}).text
+    assert "<script>window.__pwned" not in page
+    assert 'value="&#34;&gt;&lt;script&gt;window.__pwned=1&lt;/script&gt;"' in page
+    assert found(page) == []
+    assert county.get("/search", params={"q": "张" * 201}).status_code == 422
+
+
 def test_every_page_header_carries_the_search_box(web: TestClient) -> None:
     county = as_user(web, "zhaoju")
     for path in ("/", "/calls", "/cadres", "/problems", "/search"):
