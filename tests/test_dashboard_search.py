@@ -24,10 +24,14 @@ from config.settings import RulesSettings, Settings
 from lianxin.clock import today_local
 from lianxin.dashboard.app import create_app
 from lianxin.dashboard.dates import written_day, written_moment
-from lianxin.dashboard.scope import Role
+from lianxin.dashboard.queries.search import worker_lookups
+from lianxin.dashboard.scope import Role, Viewer, place_clause
 from lianxin.records import Worker, WorkStatus, cadre_key
 from lianxin.rules.evaluate import evaluate
+from lianxin.store import schema as t
 from lianxin.store.aggregates import refresh_compliance
+from lianxin.store.db import migrate
+from lianxin.store.engine import engine_for
 from lianxin.store.writes import save_results
 from personas import TOWN, VILLAGE, checkins, roster
 
@@ -127,6 +131,32 @@ def test_a_name_or_its_beginning_finds_the_person_and_a_cadre_finds_only_their_o
     cadre = as_user(web, "lijianguo")
     assert found(cadre.get("/search", params={"q": "刘洋"}).text) == ["刘洋"]
     assert found(cadre.get("/search", params={"q": "王磊"}).text) == []  # 周敏's worker
+
+
+def test_each_way_of_searching_reads_an_index_not_the_table(tmp_path: Path) -> None:
+    engine = engine_for(f"sqlite:///{tmp_path}/plan.db")
+    migrate(engine)  # the migrations' indexes, 0014_dashboard_search's among them
+    w = t.workers
+    county, village = (
+        Viewer("zhaoju", Role.county),
+        Viewer("hewan", Role.village_lead, village="河湾村"),
+    )
+    plans = {}
+    with engine.connect() as conn:
+        for viewer in (county, village):
+            for typed in ("1111", "13800001111", "张"):
+                for n, lookup in enumerate(worker_lookups(typed)):
+                    query = lookup.where(place_clause(viewer, w)).order_by(w.c.name).limit(51)
+                    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+                    steps = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
+                    plans[(viewer.username, typed, n)] = " / ".join(str(s[-1]) for s in steps)
+    for plan in plans.values():
+        assert "SCAN workers" not in plan, plans
+    assert "ix_workers_key_tail" in plans[("zhaoju", "1111", 0)]
+    assert "ix_workers_key_tail" in plans[("zhaoju", "13800001111", 0)]
+    assert "ix_workers_name" in plans[("zhaoju", "张", 0)]
+    assert "ix_workers_household" in plans[("zhaoju", "张", 1)]
+    assert "TEMP B-TREE" not in plans[("zhaoju", "张", 0)]  # a page of the range, unsorted
 
 
 def test_what_was_typed_comes_back_as_text_and_a_too_long_search_is_refused(

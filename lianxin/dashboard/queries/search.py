@@ -43,7 +43,8 @@ def search_workers(conn: Connection, viewer: Viewer, typed: str, most: int = SEA
     # Each lookup keeps the viewer's place and stops at a page, in the name index's order (张
     # in a province: the first page of the range, not all its names sorted): a few pages in all.
     lookups = [
-        q.where(place_clause(viewer, w)).order_by(w.c.name).limit(most + 1) for q in _lookups(text)
+        q.where(place_clause(viewer, w)).order_by(w.c.name).limit(most + 1)
+        for q in worker_lookups(text)
     ]
     keys = union(*(select(q.subquery()) for q in lookups)).subquery()
     rows = conn.execute(
@@ -72,7 +73,7 @@ def search_workers(conn: Connection, viewer: Viewer, typed: str, most: int = SEA
     return Found(shown, len(rows) > most)
 
 
-def _lookups(text: str) -> list[Select[Any]]:
+def worker_lookups(text: str) -> list[Select[Any]]:
     """Return the indexed lookups of worker keys `text` may mean."""
     w = t.workers
     if _TAIL.fullmatch(text):
