@@ -107,6 +107,30 @@ def test_on_a_phone_a_call_shows_the_person_and_the_phone_first_and_hides_the_mi
     shot(phone, "phone-calls-row")
 
 
+def test_on_a_phone_a_workers_call_form_comes_right_after_the_profile(
+    phone: Page, dashboard: Dashboard
+) -> None:
+    log_in(phone, dashboard, LEAD, "phone-worker-order")
+    phone.goto(f"{dashboard.url}/workers/{quote(OWN_WORKER, safe='')}")
+    top = {
+        name: phone.locator(selector).bounding_box()
+        for name, selector in [
+            ("profile", "#profile"),
+            ("form", "#record-checkin"),
+            ("calls", "#checkins"),
+            ("obligations", "#obligations"),
+        ]
+    }
+    assert all(top.values()), top
+    y = {name: box["y"] for name, box in top.items() if box}
+    assert y["profile"] < y["form"] < y["calls"] < y["obligations"], y
+    dial = phone.locator('#profile a[href^="tel:"]')  # the lead may see her number in full
+    expect(dial).to_have_count(1)
+    assert dial.get_attribute("href") == f"tel:{dial.inner_text().strip()}"
+    assert (dial.get_attribute("href") or "").endswith(OWN_WORKER[-4:])
+    shot(phone, "phone-worker-form-first")
+
+
 def test_the_lead_dials_from_a_tel_link_and_the_admin_reads_masked_numbers(
     page: Page, dashboard: Dashboard
 ) -> None:
