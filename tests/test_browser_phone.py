@@ -6,6 +6,7 @@ header, black on white, its table header repeated. Screenshots under var/screens
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from urllib.parse import quote
@@ -105,6 +106,11 @@ def test_on_a_phone_a_call_shows_the_person_and_the_phone_first_and_hides_the_mi
     assert all(b["right"] <= PHONE["width"] for b in boxes), boxes
     assert row.locator("td.minor").first.is_hidden()
     shot(phone, "phone-calls-row")
+
+    # The action beside the name: one tap to the worker's call form, scrolled into view.
+    row.locator("td.action a.record").tap()
+    expect(phone).to_have_url(re.compile(r"/workers/.+#record-checkin$"))
+    expect(phone.locator("#record-checkin")).to_be_in_viewport()
 
 
 def test_on_a_phone_a_workers_call_form_comes_right_after_the_profile(
