@@ -49,6 +49,20 @@ def _scheme(scheme: str) -> str:
     return scheme
 
 
+# A Feishu/Lark member id as a bot's <at user_id="…"> takes it: open_id (ou_…), user_id, or
+# "all"; nothing that could close the quotes of the mention.
+FEISHU_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _feishu_id(user_id: str) -> str:
+    if not FEISHU_ID.match(user_id):
+        refuse(
+            "is not a Feishu id a bot can @: write the member's open_id (ou_…) or user_id, "
+            "letters, digits, _ and - only"
+        )
+    return user_id
+
+
 # A route as written (an Apprise URL or outbox://, with ${NAME} or ${secret:name} in it).
 Route = Annotated[str, AfterValidator(_route)]
 
@@ -92,7 +106,15 @@ class NotifySettings(Section):
         "phones in full; a group never does.",
     )
     group_mentions: bool = Field(
-        default=True, description="@ the responsible cadre by phone in DingTalk and WeCom groups."
+        default=True,
+        description="@ the responsible cadre in a group: by phone in DingTalk and WeCom, by "
+        "their Feishu id (feishu_ids) in Feishu and Lark.",
+    )
+    feishu_ids: dict[str, Annotated[str, AfterValidator(_feishu_id)]] = Field(
+        default_factory=dict,
+        description='Cadres\' Feishu/Lark ids (open_id "ou_…" or user_id), by cadre name '
+        '("李建国") or key ("石桥镇|李建国"), for a real @ in Feishu/Lark groups, which cannot @ '
+        "by phone; a cadre without one is named as @姓名 in plain text, which notifies no one.",
     )
     max_listed: int = Field(
         default=30, ge=1, description='Workers listed in one digest, then "and N more".'

@@ -19,6 +19,7 @@ class WebhookSink:
     url: str
     received: list[dict[str, Any]] = field(default_factory=list)
     fail_with: int | None = None  # answer every request with this status, when set
+    answer: dict[str, Any] | None = None  # the JSON to answer a 200 with (none: an empty body)
     headers: list[dict[str, str]] = field(default_factory=list)  # one per received body
     paths: list[str] = field(default_factory=list)  # path and query, one per received body
     base: str = ""  # http://127.0.0.1:PORT, for plugins that post to a fixed API address
@@ -41,8 +42,12 @@ def webhook_sink() -> Iterator[WebhookSink]:
                 sink.received.append(json.loads(body.decode("utf-8")))
                 sink.headers.append(dict(self.headers.items()))
                 sink.paths.append(self.path)
+            reply = json.dumps(sink.answer).encode() if sink.answer is not None else b""
             self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(reply)))
             self.end_headers()
+            self.wfile.write(reply)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass

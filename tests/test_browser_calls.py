@@ -38,7 +38,8 @@ def calls_tile(page: Page) -> tuple[int, int]:
 
 
 def listed(page: Page) -> list[str]:
-    return [n.strip() for n in page.locator("#calls-list tbody td:first-child a").all_inner_texts()]
+    names = page.locator("#calls-list tbody td:first-child a:not(.record)")
+    return [n.strip() for n in names.all_inner_texts()]
 
 
 def test_a_village_lead_records_an_overdue_call_and_it_leaves_the_list(
@@ -51,7 +52,7 @@ def test_a_village_lead_records_an_overdue_call_and_it_leaves_the_list(
     expect(page.locator("#tab-overdue")).to_have_attribute("aria-current", "page")
     names = listed(page)
     assert names, "the lead's village has overdue calls on the 12th"
-    villages = set(page.locator("#calls-list tbody td:nth-child(3)").all_inner_texts())
+    villages = set(page.locator("#calls-list tbody td:nth-child(4)").all_inner_texts())
     assert villages == {LEAD_VILLAGE}
     shot(page, "calls-overdue")
 
@@ -128,7 +129,7 @@ def test_a_cadre_cannot_record_a_call_for_someone_elses_worker(
         ).all()
     assert manual == []
     page.goto(f"{dashboard.url}/calls")
-    cadres = set(page.locator("#calls-list tbody td:nth-child(4)").all_inner_texts())
+    cadres = set(page.locator("#calls-list tbody td:nth-child(5)").all_inner_texts())
     assert len(cadres) <= 1  # their own workers only
     assert_nothing_ran(page, dialogs)
 

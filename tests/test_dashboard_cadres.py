@@ -77,9 +77,10 @@ def rows(page: str) -> list[list[str]]:
     """Return the cadres table's cells, row by row, as text (none when it says none match)."""
     if 'id="cadres-none"' in page:
         return []
-    body = re.search(r'<table id="cadres-list">.*?<tbody>(.*?)</tbody>', page, re.S)
+    body = re.search(r'<table id="cadres-list"[^>]*>.*?<tbody>(.*?)</tbody>', page, re.S)
     assert body, page
-    cells = [re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S) for tr in body.group(1).split("</tr>")]
+    listed = re.sub(r'<a class="cadre-print".*?</a>', "", body.group(1), flags=re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S) for tr in listed.split("</tr>")]
     return [[re.sub(r"<[^>]+>", "", c).strip() for c in row] for row in cells if row]
 
 

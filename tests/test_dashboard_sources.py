@@ -18,8 +18,10 @@ from sqlalchemy import Engine
 from test_dashboard_auth import PASSWORD, log_in
 
 from config.settings import DashboardSettings, Settings
+from lianxin.clock import today_local
 from lianxin.dashboard import auth
 from lianxin.dashboard.app import create_app
+from lianxin.dashboard.dates import written_moment
 from lianxin.dashboard.links import flow_run_url, http_url
 from lianxin.dashboard.pages.runs import run_summary
 from lianxin.dashboard.pages.sources import PAGE, masked_raw
@@ -206,8 +208,11 @@ def test_the_admin_reads_each_sources_fetches_records_quarantine_and_findings(
     health = {re.sub(r"<.*?>", "", r.split("</td>")[0]).strip(): r for r in rows_of(page, "health")}
     assert set(health) == {"neighbour", "yunxi-checkins"}
     cells = [re.sub(r"<.*?>", "", c).strip() for c in health["yunxi-checkins"].split("</td>")]
-    # last fetched (Shanghai clock), 4 fetches, 1 error, 1 page since the latest ingest, 0 records
-    assert cells[1:6] == ["2026-11-08 11:00", "4", "1", "1", "0"]
+    # last fetched (Shanghai clock, in Chinese: 11月8日 11:00 this year), 4 fetches, 1 error,
+    # 1 page since the latest ingest, 0 records
+    fetched = written_moment(datetime(2026, 11, 8, 3, 0, tzinfo=UTC), "zh", today_local())
+    assert fetched.endswith("11月8日 11:00")
+    assert cells[1:6] == [fetched, "4", "1", "1", "0"]
     assert "HTTP 500 from the portal &lt;script&gt;" in cells[6]
     assert "<svg" in page  # records per source of the latest ingest
     by_run = rows_of(page, "by-run")

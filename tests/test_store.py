@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from lianxin.records import Quarantined
@@ -89,6 +90,10 @@ def test_it_drops_the_records_a_changed_page_no_longer_lists(engine: Engine) -> 
     assert sorted(names) == sorted(["张伟", "刘洋"])
 
 
+# SQLite cannot reflect the expression index of the phone tail, so it is left out of the
+# comparison there (PostgreSQL compares it); test_dashboard_search reads it in query plans.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
 def test_the_migrations_build_exactly_the_schema_the_code_declares(engine: Engine) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

@@ -28,12 +28,14 @@ from lianxin.dashboard.inputs import check_lengths
 from lianxin.dashboard.pacing import LoginPace
 from lianxin.dashboard.pages import (
     cadres,
+    call_list,
     calls,
     data,
     imports,
     overview,
     problems,
     runs,
+    search,
     sources,
     worker,
 )
@@ -61,9 +63,11 @@ def page_routers() -> list[APIRouter]:
     return [
         overview.router,
         calls.router,
+        call_list.router,  # before the cadres page: /cadres/<key>/print
         cadres.router,
         problems.router,
         worker.router,
+        search.router,
         sources.router,
         runs.router,
         data.router,

@@ -26,6 +26,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "nav.data": ("导入导出", "Import / export"),
     "nav.menu": ("菜单", "Menu"),
     "lang.switch": ("English", "中文"),
+    # The search box in every page's header (the page itself: pages/search.py).
+    "search.label": ("查找", "Find"),
+    "search.placeholder": ("姓名 / 尾号 / 户主", "Name / phone tail / household"),
+    "search.submit": ("查找", "Find"),
     "login.title": ("登录", "Log in"),
     "login.username": ("用户名", "User name"),
     "login.password": ("密码", "Password"),

@@ -8,6 +8,7 @@ and refuses a POST without it with 403.
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ from sqlalchemy import Engine
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from lianxin.dashboard.dates import day_filter, moment_filter
 from lianxin.dashboard.i18n import LANG_COOKIE, language_of, requested_language, translator
 from lianxin.dashboard.scope import Action, Viewer, may
 from lianxin.reasons import localize, severity
@@ -40,6 +42,8 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.filters["day"] = day_filter  # 11月10日 in Chinese, ISO in English (dashboard/dates.py)
+_env.filters["moment"] = moment_filter  # 11月10日 08:30
 templates = Jinja2Templates(env=_env)
 
 # (word, path, the action a viewer needs to open it, or None for every logged-in viewer).
@@ -53,6 +57,24 @@ NAV: list[tuple[str, str, Action | None]] = [
     ("nav.runs", "/runs", Action.see_operations),
     ("nav.data", "/data", Action.export_table),
 ]
+
+
+_DIALLED = re.compile(r"\+?[0-9]{3,20}")
+
+
+def tel_href(phone: str | None, *, masked: bool) -> str | None:
+    """Return the `tel:` link of a phone the viewer may see in full, None for any other.
+
+    A masked phone is never a link, nor one a published table printed masked (138****5678):
+    only a number with nothing but digits (and a leading +) once spaces and dashes go.
+    """
+    if masked or not phone:
+        return None
+    dialled = re.sub(r"[\s()-]", "", phone)
+    return f"tel:{dialled}" if _DIALLED.fullmatch(dialled) else None
+
+
+_env.globals["tel_href"] = tel_href  # {{ tel_href(r.phone, masked=r.phone_masked) }}
 
 
 def engine_of(request: Request) -> Engine:

@@ -7,7 +7,7 @@ Each route has a kind (`channel_kind`): a group chat, one person, one person's p
 or the outbox. The kind picks the template and how much personal data the words may show.
 Where the platform allows, a message also carries its idempotency key in a header and
 @-mentions the responsible cadre in a group (DingTalk by `atMobiles`, WeCom by
-`mentioned_mobile_list`).
+`mentioned_mobile_list`, Feishu/Lark by the cadre's Feishu id: notify/feishu.py).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from apprise.plugins.wecombot import NotifyWeComBot
 from config.settings import NotifySettings
 from lianxin.archive import content_hash
 from lianxin.errors import ChannelError, PermanentChannelError
+from lianxin.notify.feishu import BOTS, FEISHU_SCHEMES, Mention, answer_code
 
 OUTBOX_SCHEME = "outbox://"
 
@@ -108,6 +109,8 @@ class Message:
     created_at: datetime
     kind: ChannelKind = "personal"
     mentions: tuple[str, ...] = ()  # phones to @ in a group, where the platform can
+    # Whom to @ in a Feishu/Lark group, which @s by id, not phone: (Feishu id or "", name).
+    named_mentions: tuple[Mention, ...] = ()
 
 
 class Channel(Protocol):
@@ -196,6 +199,14 @@ class AppriseChannel:
                 return WeComBotWithMentions(**args)
             except Exception:  # noqa: BLE001 - Apprise signals a bad URL by any exception
                 return None
+        if self.scheme in FEISHU_SCHEMES:
+            named = message.named_mentions if message else ()
+            secret = (args.get("qsd") or {}).get("secret")  # ?secret=: the bot's 签名校验 key
+            args.update(asset=apprise.AppriseAsset(), tag=set(), mentions=named, secret=secret)
+            try:
+                return BOTS[self.scheme](**args)
+            except Exception:  # noqa: BLE001 - Apprise signals a bad URL by any exception
+                return None
         return apprise.Apprise.instantiate(args)
 
 
@@ -236,10 +247,7 @@ class WeComBotWithMentions(NotifyWeComBot):  # type: ignore[misc]
         if response.status_code != requests.codes.ok:
             self.logger.warning("WeCom Bot refused the message: HTTP %s", response.status_code)
             return False
-        try:
-            errcode = int(response.json().get("errcode", 0))
-        except (ValueError, AttributeError, TypeError):
-            errcode = 0  # no JSON answer: take the HTTP status at its word
+        errcode = answer_code(response, "errcode")
         if errcode:
             self.logger.warning("WeCom Bot refused the message: errcode %s", errcode)
             return False
@@ -301,6 +309,8 @@ def make_channel(route: str, outbox: Path) -> Channel:
 
 
 def _redact(url: str) -> str:
-    # user:password@ and long tokens must never reach a log line or the ledger.
+    # user:password@, a ?secret= (Feishu's signing key) and long tokens must never reach a log
+    # line or the ledger.
     url = re.sub(r"//[^/@]*@", "//***@", url)
+    url = re.sub(r"([?&](?:secret|sign|key|token)=)[^&#]*", r"\1***", url, flags=re.I)
     return re.sub(r"([A-Za-z0-9_\-]{16,})", lambda m: m.group(1)[:4] + "…", url)

@@ -11,9 +11,10 @@ import re
 from datetime import datetime
 
 from config.settings import NotifySettings
-from lianxin.notify.channels import ChannelKind, Message, channel_kind
+from lianxin.notify.channels import ChannelKind, Message, channel_kind, scheme_of
 from lianxin.notify.digests import Digest
 from lianxin.notify.escalation_digests import EscalationDigest
+from lianxin.notify.feishu import FEISHU_SCHEMES, Mention
 from lianxin.notify.problem_digests import ProblemDigest
 from lianxin.notify.render import PERSONAL_KINDS, Renderer
 
@@ -44,6 +45,7 @@ def compose(
         created_at=now,
         kind=kind,
         mentions=mentions_for(digest, kind, notify),
+        named_mentions=named_mentions_for(digest, route, kind, notify),
     )
 
 
@@ -60,3 +62,25 @@ def mentions_for(
         return ()
     match = _MOBILE.match(re.sub(r"[\s-]", "", phone))
     return (match.group(1),) if match else ()
+
+
+def named_mentions_for(
+    digest: Digest | ProblemDigest | EscalationDigest,
+    route: str,
+    kind: ChannelKind,
+    notify: NotifySettings,
+) -> tuple[Mention, ...]:
+    """Return whom to @ in a Feishu/Lark group: the responsible cadre of a check-in digest,
+    by their Feishu id (`notify.feishu_ids`, by cadre key, then name), or by name alone.
+
+    Empty for any other route, kind or digest, and when `notify.group_mentions` is off.
+    """
+    if (
+        kind != "group"
+        or not notify.group_mentions
+        or scheme_of(route) not in FEISHU_SCHEMES
+        or not isinstance(digest, Digest)
+    ):
+        return ()
+    ids = notify.feishu_ids
+    return ((ids.get(digest.cadre_key) or ids.get(digest.cadre_name) or "", digest.cadre_name),)

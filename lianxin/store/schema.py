@@ -22,6 +22,8 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    func,
+    literal_column,
     true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -144,7 +146,16 @@ workers = Table(
     # A village's or town's workers, for the dashboard's scoped lists and counts.
     Index("ix_workers_village", "village"),
     Index("ix_workers_town", "town"),
+    # The dashboard's search (查找): a name or a household as typed, and the phone tail below.
+    Index("ix_workers_name", "name"),
+    Index("ix_workers_household", "household"),
 )
+
+# A worker's phone tail (手机尾号) is the last four characters of their key (village|name|tail):
+# one expression, indexed, that SQLite and PostgreSQL both write the same way. The 3 is literal
+# SQL, not a bound parameter, so that a query's expression is the index's.
+WORKER_KEY_TAIL = func.substr(workers.c.key, func.length(workers.c.key) - literal_column("3"))
+Index("ix_workers_key_tail", WORKER_KEY_TAIL)
 
 checkins = Table(
     "checkins",

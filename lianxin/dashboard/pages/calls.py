@@ -25,6 +25,7 @@ from lianxin.dashboard.queries.calls import (
     status_counts,
 )
 from lianxin.dashboard.queries.common import period_or_latest, text_or_none
+from lianxin.dashboard.scope import Action, may
 from lianxin.dashboard.web import EngineDep, render
 
 router = APIRouter()
@@ -52,6 +53,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "calls.previous": ("上一页", "Previous"),
     "calls.next": ("下一页", "Next"),
     "calls.page": ("页", "Page"),
+    "calls.record": ("记录回访", "Record the call"),
 }
 add_words(WORDS)
 
@@ -103,5 +105,6 @@ def calls(
             "cadres": cadres,
             "cadre_name": chosen_cadre,
             "today": today_local(),
+            "may_record": may(viewer, Action.record_checkin),
         },
     )

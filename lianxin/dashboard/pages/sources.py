@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -26,7 +27,7 @@ from lianxin.dashboard.web import EngineDep, render
 from lianxin.privacy import mask_field, scrub
 from lianxin.reasons import localize, severity
 from lianxin.records import FindingKind
-from lianxin.services.watchdog import as_utc, shanghai_clock
+from lianxin.services.watchdog import as_utc
 
 router = APIRouter()
 
@@ -133,9 +134,9 @@ def records_history(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return history
 
 
-def clock(value: Any) -> str:
-    """Return a stored instant on the Shanghai clock, or "" for none."""
-    return shanghai_clock(as_utc(value)) if value is not None else ""
+def clock(value: Any) -> datetime | None:
+    """Return a stored instant as an aware UTC datetime (the page writes it: `| moment`)."""
+    return as_utc(value) if value is not None else None
 
 
 @router.get("/sources")

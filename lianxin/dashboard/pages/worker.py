@@ -161,7 +161,6 @@ def _show(
         "worker.html",
         {
             "worker": mask_worker(profile, full),
-            "phone": mask_worker(profile, full)["phone"] or "",
             "page": found,
             "chart": chart,
             "is_web_link": lambda url: http_url(url) is not None,

@@ -118,9 +118,12 @@ def _dicts(conn: Connection, query: Any) -> list[dict[str, Any]]:
 
 def mask_worker(data: dict[str, Any], can_see_phone: bool) -> dict[str, Any]:
     """Return a copy of a worker (or call) dict with its personal fields masked by the one rule
-    (`privacy.mask_fields`: every phone, a cadre's too, and the ID number) unless allowed."""
+    (`privacy.mask_fields`: every phone, a cadre's too, and the ID number) unless allowed.
+
+    The copy's `phone_masked` says which: a page links a phone (`tel:`) only when it is False.
+    """
     if can_see_phone:
-        return dict(data)
+        return {**data, "phone_masked": False}
     return {**mask_fields(data), "phone_masked": True}
 
 
