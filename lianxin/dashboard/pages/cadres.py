@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from lianxin.clock import local_clock_text
 from lianxin.dashboard import inputs
 from lianxin.dashboard.auth import CurrentViewer
 from lianxin.dashboard.charts import bar_chart
@@ -113,5 +114,6 @@ def cadres(
             "more": more,
             "first": (f.page - 1) * PER_PAGE + 1,
             "chart": chart if worst else None,
+            "local_time": local_clock_text,
         },
     )
