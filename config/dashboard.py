@@ -118,7 +118,8 @@ class DashboardSettings(Section):
         ge=0,
         le=24 * 60,
         description="A digest's phone-page link works until the end of its check-in window "
-        "(the due day, Asia/Shanghai) plus this many hours; then it answers 410.",
+        "(the due day, Asia/Shanghai), or its sending when later (an overdue digest), plus "
+        "this many hours; then it answers 410.",
     )
     link_rate: str = Field(
         default="30/minute",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import urlopen
@@ -26,10 +26,12 @@ from config.settings import NotifySettings
 from lianxin.dashboard.app import create_app
 from lianxin.errors import LinkRefused
 from lianxin.notify.escalation_digests import build_escalation_digests
+from lianxin.notify.links import expires_at
 from lianxin.notify.render import Renderer
+from lianxin.privacy import scrub
 from lianxin.rules.evaluate import evaluate
 from lianxin.services.links import check_link, list_links, revoke
-from lianxin.signing import link_id_of, link_token, secret_key_for
+from lianxin.signing import link_id_of, link_token, new_link_id, secret_key_for
 from lianxin.store import schema as t
 from sinks import webhook_sink
 
@@ -301,3 +303,21 @@ def test_no_token_reaches_a_log_line_even_with_uvicorns_access_log_on(
     assert sum("GET /m/… HTTP/1.1" in line for line in seen.lines) == 2, seen.lines
     link_id = token.partition(".")[0]
     assert not [line for line in lines if token in line or link_id in line]
+
+
+def test_a_link_lasts_until_its_windows_end_or_its_sending_if_later_plus_the_grace() -> None:
+    grace = timedelta(hours=72)
+    on_time = expires_at(date(2026, 11, 10), grace, datetime(2026, 11, 3, 1, 0, tzinfo=UTC))
+    assert on_time == datetime(2026, 11, 13, 16, 0, tzinfo=UTC)  # 11 Nov 00:00 Shanghai + 72 h
+    overdue = expires_at(date(2026, 11, 10), grace, datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
+    assert overdue == datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def test_tokens_are_letters_only_so_masking_never_touches_them() -> None:
+    for _ in range(200):
+        link_id = new_link_id()
+        token = link_token("the-key", link_id)
+        assert re.fullmatch(r"[A-Za-z]{16}\.[A-Za-z]{24}", token)
+        assert scrub(f"打开 {token} 登记") == f"打开 {token} 登记"
+        assert link_id_of("the-key", token) == link_id
+        assert link_id_of("another-key", token) is None

@@ -3,7 +3,8 @@
 Before delivery, every check-in digest with a personal route gets a link: one `digest_links`
 row per digest key (made once; a rerun finds it), its token the row's id signed with the
 dashboard's key (`lianxin.signing`). The link is scoped to that cadre and that digest's
-obligations and works until the window's due day ends (Asia/Shanghai) plus a grace.
+obligations and works until the window's due day ends (Asia/Shanghai; or until it was sent,
+when later: an overdue digest) plus `dashboard.link_grace_hours`.
 
 A digest whose link nobody opened `notify.reread_after_hours` after it was sent gets one
 repeat: same words, same link, same routes, its own idempotency key (digest key + `/repeat`),
@@ -49,11 +50,11 @@ def personal_routes(digest: AnyDigest, notify: NotifySettings) -> list[str]:
     return [r for r in routes_for(digest, notify) if channel_kind(r, notify) != "group"]
 
 
-def expires_at(due_local_day: date, grace: timedelta) -> datetime:
-    """Return when a link of a window due on `due_local_day` stops working: the end of that
-    day in Asia/Shanghai plus `grace`, as an aware UTC instant."""
+def expires_at(due_local_day: date, grace: timedelta, sent: datetime) -> datetime:
+    """Return when a link stops working: the end of its window's due day in Asia/Shanghai, or
+    the sending when later (an overdue digest, a replayed day), plus `grace`; aware, in UTC."""
     day_end = datetime.combine(due_local_day + timedelta(days=1), time(0), local_zone())
-    return (day_end + grace).astimezone(UTC)
+    return (max(day_end, sent) + grace).astimezone(UTC)
 
 
 def with_links(
@@ -81,7 +82,7 @@ def with_links(
                     "period": d.period,
                     "obligations": d.obligation_ids,
                     "created_at": now,
-                    "expires_at": expires_at(d.due, maker.grace),
+                    "expires_at": expires_at(d.due, maker.grace, now),
                     "revoked_at": None,
                     "first_read_at": None,
                     "last_read_at": None,
