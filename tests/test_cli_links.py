@@ -37,7 +37,7 @@ def test_list_shows_each_link_unread_without_its_token(site: LinkSite) -> None:
     token = site.token_of("李建国")
     link_id, _dot, signature = token.partition(".")
     assert link_id in result.output and signature not in result.output
-    assert result.output.count("未读") == 2 and "checkin/2026-11/overdue/" in result.output
+    assert result.output.count("未读") == 2
 
 
 def test_revoking_one_link_then_a_cadres_links_refuses_them_and_is_audited(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from config.settings import get_settings
 from lianxin.cli.errors import exit_with_error
@@ -32,7 +32,9 @@ def links_list(
     from lianxin.store.engine import engine_for
 
     rows = list_links(engine_for(get_settings().database_url), cadre, limit)
-    table = Table("id", "cadre", "digest", "workers", "expires", "revoked", "read", "last read")
+    # The id unwrapped: it is what `links revoke` is given.
+    headers = ("cadre", "digest", "workers", "expires", "revoked", "read", "last read")
+    table = Table(Column("id", no_wrap=True), *headers)
     for r in rows:
         table.add_row(
             r["id"],
