@@ -321,3 +321,20 @@ def test_tokens_are_letters_only_so_masking_never_touches_them() -> None:
         assert scrub(f"打开 {token} 登记") == f"打开 {token} 登记"
         assert link_id_of("the-key", token) == link_id
         assert link_id_of("another-key", token) is None
+
+
+def test_the_pace_counts_an_address_across_links(engine: Engine, tmp_path: Path) -> None:
+    with time_machine.travel(NOON, tick=True):
+        site = build_link_site(engine, tmp_path, link_rate="3/minute")
+        site.send(NOON)
+        client = web(site)
+        li, zhou = site.token_of("李建国"), site.token_of("周敏")
+        assert [client.get(f"/m/{li}").status_code for _ in range(2)] == [200, 200]
+        assert client.get(f"/m/{zhou}").status_code == 200  # the address's third request
+        assert client.get(f"/m/{zhou}").status_code == 429  # 周敏's link has had only one
+
+
+def test_the_phone_page_speaks_english_when_asked(site: LinkSite) -> None:
+    token, client = sent_site(site)
+    page = client.get(f"/m/{token}?lang=en").text
+    assert "This month&#39;s calls" in page and "Not reached" in page and "本月电话回访" not in page
