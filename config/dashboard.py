@@ -107,6 +107,41 @@ class DashboardSettings(Section):
         "without /api, when set; otherwise runs are listed without links.",
     )
 
+    public_url: str = Field(
+        default="",
+        description="The dashboard's address as cadres' phones reach it, e.g. "
+        "https://lianxin.example.gov.cn; personal digests link to its phone page (/m/…). "
+        "Empty: http://host:port.",
+    )
+    link_grace_hours: int = Field(
+        default=72,
+        ge=0,
+        le=24 * 60,
+        description="A digest's phone-page link works until the end of its check-in window "
+        "(the due day, Asia/Shanghai), or its sending when later (an overdue digest), plus "
+        "this many hours; then it answers 410.",
+    )
+    link_rate: str = Field(
+        default="30/minute",
+        description="Requests one phone-page link, and one address, may make on the phone "
+        'page, as "N/minute"; more answer 429 and record nothing.',
+    )
+    link_full_phone: bool = Field(
+        default=True,
+        description="The phone page (reached only through the cadre's own digest link) shows "
+        "workers' numbers in full with a tel: link; false: masked, and no tel: link.",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_http(cls, value: str) -> str:
+        if value and not is_http_url(value.strip()):
+            raise ValueError(
+                f"dashboard.public_url = {value!r}: write the dashboard's http(s) address as "
+                "phones reach it, like https://lianxin.example.gov.cn, or leave it empty"
+            )
+        return value.strip().rstrip("/")
+
     @field_validator("prefect_ui_url")
     @classmethod
     def _ui_url_is_http(cls, value: str) -> str:
@@ -134,3 +169,8 @@ class DashboardSettings(Section):
     @classmethod
     def _rate_parses(cls, value: str) -> str:
         return checked_rate(value, "dashboard.login_rate", "10/minute")
+
+    @field_validator("link_rate")
+    @classmethod
+    def _link_rate_parses(cls, value: str) -> str:
+        return checked_rate(value, "dashboard.link_rate", "30/minute")

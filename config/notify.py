@@ -105,6 +105,13 @@ class NotifySettings(Section):
         description="A personal message (mail, SMS) to the responsible cadre may show workers' "
         "phones in full; a group never does.",
     )
+    reread_after_hours: int = Field(
+        default=24,
+        ge=0,
+        le=24 * 30,
+        description="A personal check-in digest whose link is still unread (未读) this many "
+        "hours after it was sent gets one repeat on the same route; 0: never repeated.",
+    )
     group_mentions: bool = Field(
         default=True,
         description="@ the responsible cadre in a group: by phone in DingTalk and WeCom, by "

@@ -25,3 +25,12 @@ def utc_now() -> datetime:
 def today_local(now: datetime | None = None) -> date:
     """Return the calendar day in `local_zone()` at `now` (default: the current instant)."""
     return (now or utc_now()).astimezone(local_zone()).date()
+
+
+def local_clock_text(at: datetime | None) -> str:
+    """Return an instant as month-day hour:minute on the Asia/Shanghai clock ("" for None);
+    a naive value (SQLite hands those back) is read as UTC."""
+    if at is None:
+        return ""
+    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return aware.astimezone(local_zone()).strftime("%m-%d %H:%M")

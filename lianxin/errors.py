@@ -15,7 +15,9 @@ LianxinError
 │   ├── UnknownWorker    no roster worker, or more than one, matches what was typed
 │   ├── WaiverRefused    a waiver without a known category, a reason or who gives it
 │   ├── ExportRefused    an unknown table or format, a filter it does not take, no period
-│   └── AccountError     a dashboard account cannot be made or changed as asked
+│   ├── AccountError     a dashboard account cannot be made or changed as asked
+│   └── LinkRefused      a digest's phone-page link is altered, unknown, revoked, expired or
+│                        asked about a worker outside its digest (carries why, never the token)
 ├── SandboxFailed        a child process (an upload's parse) gave no answer: timeout, memory, died
 └── ChannelError         a message could not be delivered (carries the channel)
     └── PermanentChannelError   retrying will not help (bad URL, rejected credentials)
@@ -132,6 +134,28 @@ class ExportRefused(Refused):
 
 class AccountError(Refused):
     """An account cannot be made or changed as asked (unknown user, missing place, …)."""
+
+
+class LinkRefused(Refused):
+    """A phone-page link that may not be used as asked. `reason`: altered (bad signature or not
+    a token), unknown (no such link), revoked, expired, scope (a worker outside the digest),
+    closed (that call is recorded already) or usage (revoke asked neither or both). The
+    message never carries the token."""
+
+    STATUS = {"expired": 410, "closed": 409}  # the rest answer 403
+
+    def __init__(self, reason: str, link_id: str | None = None) -> None:
+        if reason == "usage":
+            super().__init__("give one link id, or --cadre with a cadre's key: one of the two")
+        else:
+            super().__init__(f"link {link_id or '?'} refused: {reason}")
+        self.reason = reason
+        self.link_id = link_id
+
+    @property
+    def status(self) -> int:
+        """Return the HTTP status the phone page answers this refusal with."""
+        return self.STATUS.get(self.reason, 403)
 
 
 class SandboxFailed(LianxinError):

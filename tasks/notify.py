@@ -12,6 +12,7 @@ from lianxin.clock import utc_now
 from lianxin.notify.deliver import AnyDigest, deliver
 from lianxin.notify.digests import build_checkin_digests
 from lianxin.notify.escalation_digests import build_escalation_digests
+from lianxin.notify.links import prepare as prepare_links
 from lianxin.notify.problem_digests import build_problem_digests
 from tasks.common import engine, settings
 
@@ -34,7 +35,11 @@ def build_digests(as_of: date) -> list[AnyDigest]:
 @task(name="send-digests", cache_policy=NO_CACHE)
 def send_digests(digests: list[AnyDigest], dry_run: bool = False) -> dict[str, Any]:
     """Deliver the digests that the ledger has not seen sent; return the delivery counts."""
-    stats = deliver(engine(), digests, settings().notify, utc_now(), dry_run=dry_run)
+    now = utc_now()
+    # Links (and repeats of unread digests) are added here, inside the task, so that no
+    # token is ever part of a task's result or an artifact.
+    planned = prepare_links(engine(), digests, settings(), now, dry_run=dry_run)
+    stats = deliver(engine(), planned, settings().notify, now, dry_run=dry_run)
     get_run_logger().info(
         "Reminders: %d intended, %d sent, %d already sent, %d failed%s",
         stats.intended,

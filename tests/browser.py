@@ -117,10 +117,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_app(app: Any, startup_timeout: float = 20.0) -> Iterator[str]:
-    """Run the ASGI `app` with uvicorn on 127.0.0.1 in a thread; yield its base URL."""
+def serve_app(app: Any, startup_timeout: float = 20.0, **options: Any) -> Iterator[str]:
+    """Run the ASGI `app` with uvicorn on 127.0.0.1 in a thread; yield its base URL.
+    `options` go to uvicorn's Config (e.g. log_level="info" turns its access log on)."""
     port = free_port()
-    config = uvicorn_config(app, "127.0.0.1", port, lifespan="on")  # as `lianxin dashboard`
+    config = uvicorn_config(
+        app, "127.0.0.1", port, lifespan="on", **options
+    )  # as `lianxin dashboard`
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

@@ -53,7 +53,7 @@ def test_the_admin_reads_each_cadres_calls_and_a_lead_only_their_village(
     page.context.clear_cookies()
     log_in(page, dashboard, LEAD, "cadres-lead")
     page.goto(f"{dashboard.url}/cadres")
-    villages = page.locator("#cadres-list tbody tr td:nth-child(2)").all_inner_texts()
+    villages = page.locator("#cadres-list tbody tr td:nth-child(3)").all_inner_texts()  # after 已读
     assert villages and set(villages) == {LEAD_VILLAGE}
     shot(page, "cadres-lead")
 

@@ -88,10 +88,11 @@ def test_the_county_sees_every_cadres_calls_most_late_first(web: TestClient) -> 
     log_in(web, "zhaoju")
     page = web.get("/cadres").text
     assert "包户干部 · 2026-11" in page
-    # name, village, town, workers, due, done, open, late, waived, rate, reminders
+    # name, digest read (none carried a link yet: "—"), village, town, workers, due, done,
+    # open, late, waived, rate, reminders
     assert rows(page) == [
-        ["李建国", VILLAGE, TOWN, "3", "2", "1", "0", "1", "0", "50.0", "0"],
-        ["周敏", "河湾村", TOWN, "1", "1", "1", "0", "0", "0", "100.0", "0"],
+        ["李建国", "—", VILLAGE, TOWN, "3", "2", "1", "0", "1", "0", "50.0", "0"],
+        ["周敏", "—", "河湾村", TOWN, "1", "1", "1", "0", "0", "0", "100.0", "0"],
     ]
     assert 'href="/calls?cadre=%E7%9F%B3%E6%A1%A5%E9%95%87%7C%E6%9D%8E%E5%BB%BA%E5%9B%BD' in page
     assert page.count("<svg") == 1  # the worst cadres' rate

@@ -153,6 +153,19 @@ def test_the_page_shows_profile_calls_income_chart_and_follow_ups(site: Site) ->
     assert "每月电话回访" in html and 'id="record-checkin"' in html and 'id="waive"' in html
 
 
+def test_the_call_form_stores_the_demands_told_on_the_call(site: Site) -> None:
+    lead = site.as_user("wangfang")
+    key = site.key("刘洋")
+    assert post_call(lead, key, demands="希望推荐县内工作").status_code == 303
+    with site.engine.connect() as conn:
+        demands = conn.execute(
+            select(t.checkins.c.demands).where(
+                t.checkins.c.worker_key == key, t.checkins.c.period == "2026-11"
+            )
+        ).scalar_one()
+    assert demands == "希望推荐县内工作" and site.status("刘洋") == "done"
+
+
 def test_a_village_lead_cannot_open_or_post_to_another_villages_worker(site: Site) -> None:
     hewan = site.as_user("hewan")
     key = site.key("刘洋")  # 青山村

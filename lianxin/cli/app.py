@@ -10,6 +10,7 @@ Examples:
     lianxin backfill --from 2026-11-01 --to 2026-11-10
     lianxin users add wangfang --role village_lead --village 青山村
     lianxin dashboard                  # the web dashboard, behind a log-in
+    lianxin links revoke --cadre KEY   # a cadre's phone-page links stop working
 """
 
 from __future__ import annotations
@@ -20,7 +21,18 @@ from typing import Any
 
 import typer
 
-from lianxin.cli import checkins, config, db, files, problems, reports, runs, serve, users
+from lianxin.cli import (
+    checkins,
+    config,
+    db,
+    files,
+    links,
+    problems,
+    reports,
+    runs,
+    serve,
+    users,
+)
 from lianxin.cli.errors import run_guarded
 from lianxin.cli.shared import console
 
@@ -57,6 +69,7 @@ app.add_typer(config.config_app, name="config")
 app.add_typer(db.db_app, name="db")
 app.command()(serve.dashboard)
 app.add_typer(users.users_app, name="users")
+app.add_typer(links.links_app, name="links")
 
 __all__ = ["app", "console", "main"]
 

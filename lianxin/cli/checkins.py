@@ -34,7 +34,8 @@ def checkin_record(
         WorkStatus | None,
         typer.Option("--status", help="employed, looking, returned or other."),
     ] = None,
-    note: Annotated[str | None, typer.Option(help="What was said: demands, policy, …")] = None,
+    note: Annotated[str | None, typer.Option(help="What was said: policy explained, …")] = None,
+    demands: Annotated[str | None, typer.Option(help="The worker's demands (诉求).")] = None,
     by: Annotated[str, typer.Option(help="Who made the call.")] = "cli",
 ) -> None:
     """Record a call; the worker's reminders stop and escalations are withdrawn at once.
@@ -59,6 +60,7 @@ def checkin_record(
             status=status_value,
             note=note,
             by=by,
+            demands=demands,
         )
     except (LianxinError, ValidationError) as exc:
         exit_with_error(exc)

@@ -16,9 +16,9 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
-from config.settings import reset_settings
+from config.settings import Settings, reset_settings
 from lianxin.cli.prefect_server import local_prefect_server
 from lianxin.portal import PORTAL_TODAY, portal_sources, serve_portal
 from lianxin.rules.checkin import period_of
@@ -93,6 +93,15 @@ def run_demo(console: Console, as_of: date | None = None, keep: bool = False) ->
     for username, password, what in logins:
         console.print(f"  {username} / {password}  ({what})", markup=False)
     console.print("  (demo passwords, printed once; change them with `lianxin users passwd`)")
+    link = demo_link(engine, settings)
+    if link:
+        name, url = link
+        console.print(
+            f"\nEach personal digest in {settings.notify.outbox_dir} links to its phone page "
+            f"(no log-in); {name}'s, with the dashboard running:\n  {url}",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def demo_logins(engine: Engine) -> list[tuple[str, str, str]]:
@@ -119,3 +128,20 @@ def demo_logins(engine: Engine) -> list[tuple[str, str, str]]:
                 set_password(conn, username, password)
             logins.append((username, password, what))
     return logins
+
+
+def demo_link(engine: Engine, settings: Settings) -> tuple[str, str] | None:
+    """Return (cadre, phone-page address) of the demo's first digest link, or None."""
+    from lianxin.notify.links import link_maker
+    from lianxin.store import schema as t
+
+    dl, c = t.digest_links, t.cadres
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(dl.c.id, func.coalesce(c.c.name, dl.c.cadre_key))
+            .join(c, c.c.key == dl.c.cadre_key, isouter=True)
+            .where(dl.c.revoked_at.is_(None))
+            .order_by(dl.c.created_at, dl.c.digest_key)
+            .limit(1)
+        ).first()
+    return (row[1], link_maker(settings).url(row[0])) if row else None

@@ -25,7 +25,7 @@ from lianxin import sandbox
 from lianxin.dashboard import auth
 from lianxin.dashboard.auth import LoginRequired
 from lianxin.dashboard.inputs import check_lengths
-from lianxin.dashboard.pacing import LoginPace
+from lianxin.dashboard.pacing import LinkPace, LoginPace
 from lianxin.dashboard.pages import (
     cadres,
     call_list,
@@ -33,6 +33,7 @@ from lianxin.dashboard.pages import (
     data,
     imports,
     overview,
+    phone,
     problems,
     runs,
     search,
@@ -72,6 +73,7 @@ def page_routers() -> list[APIRouter]:
         runs.router,
         data.router,
         imports.router,
+        phone.router,  # no nav entry: reached only through a digest's link
     ]
 
 
@@ -106,6 +108,7 @@ def create_app(
         backoff_base=settings.dashboard.login_backoff_seconds,
         backoff_max=settings.dashboard.login_backoff_max_seconds,
     )
+    app.state.link_pace = LinkPace(settings.dashboard.link_rate)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

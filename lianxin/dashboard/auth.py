@@ -11,10 +11,8 @@ indexed read per request that was made anyway, and nothing to clean up.)
 from __future__ import annotations
 
 import math
-import os
 import secrets
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
@@ -24,15 +22,15 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy import Connection, RowMapping, insert, select, update
 from starlette.responses import RedirectResponse, Response
 
-from config.settings import Settings
 from lianxin.dashboard import audit
 from lianxin.dashboard.pacing import LoginPace
 from lianxin.dashboard.scope import Role, Viewer
 from lianxin.dashboard.web import EngineDep, client_address, read_form, render
 from lianxin.errors import AccountError
+from lianxin.signing import SECRET_FILE as SECRET_FILE
+from lianxin.signing import secret_key_for as secret_key_for
 from lianxin.store import schema as t
 
-SECRET_FILE = "dashboard.secret"
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the user name is unknown, so that both answers take as long.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -46,27 +44,7 @@ class LoginRequired(Exception):  # noqa: N818 - an outcome, not a failure
         self.next_path = next_path
 
 
-# --- the signing key -----------------------------------------------------------------------
-
-
-def secret_key_for(settings: Settings) -> str:
-    """Return the key that signs session cookies: the configured one, else the one kept in
-    data_dir/dashboard.secret, made there (mode 0600) on first use."""
-    if settings.dashboard.secret_key:
-        return settings.dashboard.secret_key
-    path = Path(settings.data_dir) / SECRET_FILE
-    if path.is_file():
-        return path.read_text(encoding="ascii").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(key + "\n")
-    return key
-
+# --- the signing key: lianxin.signing.secret_key_for (links are signed with it too) ---------
 
 # --- accounts ------------------------------------------------------------------------------
 

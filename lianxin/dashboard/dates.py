@@ -7,7 +7,7 @@ Exports and CSV files never go through it: they keep ISO dates whatever the page
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from jinja2 import pass_context
@@ -34,16 +34,19 @@ def written_day(value: date | datetime | str | None, language: str, today: date)
 
 
 def written_moment(value: datetime | None, language: str, today: date) -> str:
-    """Return an instant as its local day (`written_day`) and time of day, HH:MM; "" for none."""
+    """Return an instant as its local day (`written_day`) and time of day, HH:MM; "" for none.
+
+    A naive value (SQLite hands those back for the store's UTC instants) is read as UTC."""
     if value is None:
         return ""
-    local = value.astimezone(local_zone()) if value.tzinfo else value
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(local_zone())
     return f"{written_day(local.date(), language, today)} {local:%H:%M}"
 
 
 def _as_day(value: date | datetime | str | None) -> date | None:
     if isinstance(value, datetime):
-        return value.astimezone(local_zone()).date() if value.tzinfo else value.date()
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(local_zone()).date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):

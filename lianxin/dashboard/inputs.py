@@ -33,6 +33,7 @@ MAX_PAGE = 1_000_000  # a page asked beyond this is past the end of every list
 # The longest value (in characters) of each named field, query parameter or form field alike.
 LIMITS: dict[str, int] = {
     "note": 2000,  # a call's or a mark's note (备注)
+    "demands": 2000,  # a worker's demands (诉求) told on a call
     "reason": 500,  # a waiver's reason (豁免理由)
     "url": 500,  # the quarantine's "URL contains" filter
     "unit": 500,  # a problem's responsible unit (责任单位), as fetched pages name it
@@ -43,13 +44,17 @@ LIMITS: dict[str, int] = {
 DEFAULT_LIMIT = 200  # any other field: a name, a place, a key, a choice, a date, a number
 # Fields whose form shows its own message when they are too long (the worker's call and waiver
 # forms, the problems board's marks); `check_lengths` leaves them to it.
-FORM_FIELDS = frozenset({"note", "reason"})
+FORM_FIELDS = frozenset({"note", "reason", "demands"})
 
 WORDS: dict[str, tuple[str, str]] = {
     "error.too_long": ("填写的内容太长。", "A value given is too long."),
     "input.too_long.note": (
         f"备注太长：最多 {LIMITS['note']} 字。",
         f"The note is too long: {LIMITS['note']:,} characters at most.",
+    ),
+    "input.too_long.demands": (
+        f"诉求太长：最多 {LIMITS['demands']} 字。",
+        f"The demands are too long: {LIMITS['demands']:,} characters at most.",
     ),
 }
 add_words(WORDS)

@@ -1,5 +1,7 @@
 """The log-in pace: a failed log-in slows down that user name from that address, and nobody else.
 
+(The phone page's pace, `LinkPace`, is at the end: every request counts there.)
+
 Only failures count, and a success clears them. What stops guessing:
 
 - **Per (user name, address)**, exponential back-off: after the n-th failure in a row that pair
@@ -23,6 +25,8 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 
 from limits import parse as parse_rate
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 NO_ADDRESS = "-"
 
@@ -103,3 +107,22 @@ class LoginPace:
         self._known.move_to_end(key)
         while len(self._known) > self.max_keys:
             self._known.popitem(last=False)
+
+
+class LinkPace:
+    """Requests on the phone page, counted per link and per address over a moving window.
+
+    Unlike the log-in pace, every request counts (a link is a bearer credential: a guesser or
+    a leaked link must not save at will); over `dashboard.link_rate`, for the link or for the
+    address, the page answers 429 and records nothing. Kept in memory, like the log-in pace.
+    """
+
+    def __init__(self, rate: str = "30/minute") -> None:
+        self.rate = parse_rate(rate)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def admit(self, link_id: str, address: str | None) -> bool:
+        """Count one request of `link_id` from `address`; return False when either is over."""
+        by_link = self._limiter.hit(self.rate, "link", link_id)
+        by_address = self._limiter.hit(self.rate, "address", address or NO_ADDRESS)
+        return by_link and by_address

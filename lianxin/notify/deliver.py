@@ -89,7 +89,11 @@ class _Result:
 
 
 def routes_for(digest: AnyDigest, notify: NotifySettings) -> list[str]:
-    """Return the routes of a digest's cadre: their own, then by name, village and town."""
+    """Return the routes of a digest's cadre: their own, then by name, village and town (a
+    repeat: the routes its first copy went to)."""
+    only = getattr(digest, "only_routes", ())
+    if only:
+        return list(only)
     routes = list(digest.routes)
     for name in (digest.cadre_name, digest.village, digest.town):
         if name:

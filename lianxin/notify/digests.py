@@ -46,6 +46,11 @@ class Digest:
     routes: list[str]
     items: list[DigestItem] = field(default_factory=list)
     cadre_phone: str | None = None  # for @-mentions in group bots; never shown in full
+    # The phone page of this digest (/m/<token>), on personal routes only: a group never
+    # gets it (render.py drops it). Set just before delivery, never in a log or artifact.
+    link: str | None = None
+    repeat: bool = False  # the one repeat of a digest still unread (notify.reread_after_hours)
+    only_routes: tuple[str, ...] = ()  # a repeat goes where its first copy went, nowhere else
 
     @property
     def obligation_ids(self) -> list[int]:

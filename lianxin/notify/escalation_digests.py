@@ -13,10 +13,12 @@ from itertools import groupby
 from sqlalchemy import Connection, func, select
 
 from config.settings import NotifySettings
+from lianxin.clock import local_clock_text
 from lianxin.records import ObligationStatus
 from lianxin.store import schema as t
 
 ROLE_OF_LEVEL = {1: "village", 2: "town", 3: "county"}
+_CHUNK = 500  # cadre keys per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class CadreLate:
     kind: str
     count: int
     worst_due: date
+    linked: bool = False  # the cadre's latest digest carried a phone-page link
+    read_at: str = ""  # when they last opened it (Asia/Shanghai), "" while unread (未读)
 
 
 @dataclass
@@ -65,15 +69,17 @@ def build_escalation_digests(
             o.c.village,
             o.c.town,
             func.coalesce(c.c.name, o.c.owner).label("cadre"),
+            o.c.owner,
             o.c.kind,
             func.count().label("n"),
             func.min(o.c.due).label("worst_due"),
         )
         .join(c, c.c.key == o.c.owner, isouter=True)
         .where(o.c.status == ObligationStatus.escalated.value, o.c.level >= 1)
-        .group_by(o.c.level, o.c.village, o.c.town, "cadre", o.c.kind)
+        .group_by(o.c.level, o.c.village, o.c.town, "cadre", o.c.owner, o.c.kind)
         .order_by(o.c.level, o.c.village, o.c.town, "cadre", o.c.kind)
     ).all()
+    receipts = _read_receipts(conn, sorted({r.owner for r in rows}))
 
     def recipient(r: object) -> tuple[int, str]:
         level = int(r.level)  # type: ignore[attr-defined]
@@ -95,7 +101,37 @@ def build_escalation_digests(
                 cadre_key=key,
                 cadre_name=names[level],
                 routes=list(notify.roles.get(key, [])),
-                rows=[CadreLate(r.cadre, r.kind, int(r.n), r.worst_due) for r in members],
+                rows=[
+                    CadreLate(r.cadre, r.kind, int(r.n), r.worst_due, *receipts.get(r.owner, ()))
+                    for r in members
+                ],
             )
         )
     return digests
+
+
+def _read_receipts(conn: Connection, owners: list[str]) -> dict[str, tuple[bool, str]]:
+    """Return (linked, read at) of each cadre's newest digest link: 已读 with the time of the
+    last opening, or "" when it was never opened (未读)."""
+    dl = t.digest_links
+    found: dict[str, tuple[bool, str]] = {}
+    for start in range(0, len(owners), _CHUNK):
+        newest = (
+            select(
+                dl.c.cadre_key,
+                dl.c.first_read_at,
+                dl.c.last_read_at,
+                func.row_number()
+                .over(partition_by=dl.c.cadre_key, order_by=(dl.c.created_at.desc(), dl.c.id))
+                .label("n"),
+            )
+            .where(dl.c.cadre_key.in_(owners[start : start + _CHUNK]))
+            .subquery()
+        )
+        for key, first, last in conn.execute(
+            select(newest.c.cadre_key, newest.c.first_read_at, newest.c.last_read_at).where(
+                newest.c.n == 1
+            )
+        ):
+            found[key] = (True, local_clock_text(last) if first else "")
+    return found

@@ -78,6 +78,8 @@ class Renderer:
             template = env.select_template(template_names(name, stage, kind, self.language))
             self._templates[key] = template
         shown_digest = _private(digest, mask_phones=not full, drop_income=kind == "group")
+        if kind == "group" and getattr(shown_digest, "link", None):
+            shown_digest = dataclasses.replace(shown_digest, link=None)  # a token is personal
         shown = shown_digest.items[: self.max_listed]
         more = len(digest.items) - len(shown)
         module = template.make_module(

@@ -1,4 +1,4 @@
-"""Record a call by hand (`lianxin checkin record`, and later the dashboard): the loop closes.
+"""Record a call by hand (`lianxin checkin record`, the dashboard, the phone page): the loop closes.
 
 The call is stored like a published check-in row, marked as entered by a person, and the rules
 are evaluated for that worker at once, so their reminders stop and escalations are withdrawn.
@@ -59,6 +59,7 @@ def record_call(
     status: WorkStatus | None = None,
     note: str | None = None,
     by: str = "cli",
+    demands: str | None = None,
 ) -> RecordedCall:
     """Store a call for `worker` on `call_date` and re-evaluate; return what the rules did.
 
@@ -80,6 +81,7 @@ def record_call(
         reached=reached,
         status=status,
         income_yuan=income_yuan,
+        demands=demands,
         notes=note,
     )  # validates income bounds and the rest like a published row
     with engine.begin() as conn:
@@ -100,7 +102,7 @@ def record_call(
                     "employer": None,
                     "place": None,
                     "income_yuan": income_yuan,
-                    "demands": None,
+                    "demands": call.demands,
                     "policy_explained": None,
                     "followup_needed": False,
                     "notes": note,

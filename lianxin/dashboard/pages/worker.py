@@ -196,6 +196,7 @@ class CallForm:
     status: WorkStatus | None
     income_yuan: int | None
     note: str | None
+    demands: str | None = None  # 诉求
 
 
 def read_call_form(form: dict[str, str]) -> tuple[CallForm | None, dict[str, str]]:
@@ -221,6 +222,9 @@ def read_call_form(form: dict[str, str]) -> tuple[CallForm | None, dict[str, str
     note = form.get("note", "").strip()
     if len(note) > inputs.limit_of("note"):
         errors["note"] = "input.too_long.note"
+    demands = form.get("demands", "").strip()
+    if len(demands) > inputs.limit_of("demands"):
+        errors["demands"] = "input.too_long.demands"
     if errors or call_date is None:
         return None, errors
     return CallForm(
@@ -229,6 +233,7 @@ def read_call_form(form: dict[str, str]) -> tuple[CallForm | None, dict[str, str
         status=WorkStatus(status_text) if status_text else None,
         income_yuan=income,
         note=note or None,
+        demands=demands or None,
     ), {}
 
 
@@ -257,7 +262,7 @@ async def record_checkin(
     if not may(viewer, Action.record_checkin) or not in_scope(engine, viewer, key):
         raise auth.forbid()
     # Shown again on an error, each cut to its limit (a note refused as too long included).
-    fields = ("call_date", "reached", "status", "income", "note")
+    fields = ("call_date", "reached", "status", "income", "demands", "note")
     typed = {k: form.get(k, "")[: inputs.limit_of(k)] for k in fields}
     call, errors = read_call_form(form)
     if call is not None:
@@ -275,6 +280,7 @@ async def record_checkin(
                 status=call.status,
                 note=call.note,
                 by=viewer.username,
+                demands=call.demands,
             )
         except ValidationError as exc:  # CheckIn's bounds: nothing was stored
             errors = _field_errors(exc)

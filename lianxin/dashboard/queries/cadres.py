@@ -23,9 +23,11 @@ def cadres(
 
     Each row: cadre_key, name, village, town (from `cadres`), workers (on the roster under
     them), due, done, open, overdue, escalated, waived, late, reminders (sent about these
-    calls) and rate. The counts come from `cadre_compliance`, kept by the flows (one row per
-    cadre and village, so a cadre's villages are added up); only the page's rows are joined to
-    `cadres` and have their workers and reminders counted.
+    calls), rate, and the read receipt of the month's digests: links (how many were sent),
+    newest_read_at (when the newest was first opened: None is 未读) and last_read_at. The
+    counts come from `cadre_compliance`, kept by the flows (one row per cadre and village, so
+    a cadre's villages are added up); only the page's rows are joined to `cadres` and have
+    their workers, reminders and links counted.
     """
     cc, c, w, o = t.cadre_compliance, t.cadres, t.workers, t.obligations
     scope = (where or place_filter(**kw))(cc)
@@ -41,6 +43,18 @@ def cadres(
         .subquery()
     )
     assigned = select(func.count()).where(w.c.cadre_key == owners.c.cadre_key).scalar_subquery()
+    dl = t.digest_links
+    their_links = (dl.c.cadre_key == owners.c.cadre_key) & (dl.c.period == period)
+    # 已读 / 未读: whether the newest digest link of the month was opened, and the last opening.
+    newest_read = (
+        select(dl.c.first_read_at)
+        .where(their_links)
+        .order_by(dl.c.created_at.desc(), dl.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    links = select(func.count()).where(their_links).scalar_subquery()
+    last_read = select(func.max(dl.c.last_read_at)).where(their_links).scalar_subquery()
     reminders = (
         select(func.coalesce(func.sum(o.c.reminders_sent), 0))
         .where(o.c.owner == owners.c.cadre_key, o.c.kind == CHECKIN, o.c.period == period)
@@ -54,6 +68,9 @@ def cadres(
             c.c.village,
             c.c.town,
             assigned.label("workers"),
+            links.label("links"),
+            newest_read.label("newest_read_at"),
+            last_read.label("last_read_at"),
         )
         .join(c, c.c.key == owners.c.cadre_key, isouter=True)
         .order_by(owners.c.late.desc(), owners.c.cadre_key)

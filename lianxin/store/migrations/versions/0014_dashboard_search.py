@@ -1,7 +1,7 @@
 """indexes for the dashboard's search: workers by name, household and phone tail
 
-Revision ID: 0014_dashboard_search
-Revises: 0011
+Revision ID: 0014
+Revises: 0012
 Create Date: 2026-12-03
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_dashboard_search"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
