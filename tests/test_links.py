@@ -208,7 +208,7 @@ def test_opening_the_link_marks_the_digest_read_on_the_cadres_page(site: LinkSit
     assert "未读" in cadre_row(lead, "李建国")
     assert web(site).get(f"/m/{site.token_of('李建国')}").status_code == 200
     row = cadre_row(lead, "李建国")
-    assert "已读" in row and "11-12 12:" in row
+    assert "已读" in row and "11月12日 12:" in row  # the one date filter: Chinese on a Chinese page
     [link] = [r for r in list_links(site.engine) if r["cadre_key"].endswith("李建国")]
     assert link["reads"] == 1 and link["first_read_at"] is not None
 
