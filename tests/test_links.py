@@ -82,7 +82,7 @@ def test_a_personal_digest_links_to_a_page_of_exactly_its_workers_with_full_tel_
     assert "王磊" not in html and "13800004444" not in html  # 周敏's worker
     assert "陈静" not in html  # returned home: owes no call
     assert html.count('class="phone-call"') == 2
-    assert "逾期 2 天" in html and "2026-09-04" in html  # days past due, 张伟's last call
+    assert "逾期 2 天" in html and "9月4日" in html  # days past due, 张伟's last call, in Chinese
     assert "本月电话回访" in html  # Chinese by default
 
 

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from lianxin.clock import local_zone, today_local, utc_now
+from lianxin.clock import today_local, utc_now
 from lianxin.dashboard import audit
 from lianxin.dashboard.pacing import LinkPace
 from lianxin.dashboard.pages.worker import read_call_form
@@ -93,7 +93,7 @@ def phone_page(token: str, request: Request) -> Response:
             "token": token,
             "today": today_local(now).isoformat(),
             "saved": request.query_params.get("saved", "")[:64],
-            "expires": link.expires_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M"),
+            "expires": link.expires_at,
         },
     )
 
