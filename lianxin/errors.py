@@ -15,7 +15,8 @@ LianxinError
 │   ├── UnknownWorker    no roster worker, or more than one, matches what was typed
 │   ├── WaiverRefused    a waiver without a known category, a reason or who gives it
 │   ├── ExportRefused    an unknown table or format, a filter it does not take, no period
-│   └── AccountError     a dashboard account cannot be made or changed as asked
+│   ├── AccountError     a dashboard account cannot be made or changed as asked
+│   └── HandoverRefused  a caseload handover to or from an unknown cadre, or to the same one
 ├── SandboxFailed        a child process (an upload's parse) gave no answer: timeout, memory, died
 └── ChannelError         a message could not be delivered (carries the channel)
     └── PermanentChannelError   retrying will not help (bad URL, rejected credentials)
@@ -132,6 +133,16 @@ class ExportRefused(Refused):
 
 class AccountError(Refused):
     """An account cannot be made or changed as asked (unknown user, missing place, …)."""
+
+
+class HandoverRefused(Refused):
+    """A handover that cannot be made: an unknown or ambiguous cadre, the same cadre on both
+    sides, a village the old cadre has no workers in; `reason` is a code a page translates
+    (unknown, ambiguous, same, empty)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class SandboxFailed(LianxinError):

@@ -20,7 +20,7 @@ from typing import Any
 
 import typer
 
-from lianxin.cli import checkins, config, db, files, problems, reports, runs, serve, users
+from lianxin.cli import cadres, checkins, config, db, files, problems, reports, runs, serve, users
 from lianxin.cli.errors import run_guarded
 from lianxin.cli.shared import console
 
@@ -57,6 +57,7 @@ app.add_typer(config.config_app, name="config")
 app.add_typer(db.db_app, name="db")
 app.command()(serve.dashboard)
 app.add_typer(users.users_app, name="users")
+app.add_typer(cadres.cadres_app, name="cadres")
 
 __all__ = ["app", "console", "main"]
 
