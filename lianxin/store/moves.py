@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 
 from lianxin.clock import today_local
+from lianxin.privacy import scrub
 from lianxin.records import ObligationStatus
 from lianxin.store import schema as t
 from lianxin.store.upsert import execute_counting, upsert
@@ -131,6 +132,7 @@ def detect_moves(conn: Connection, urls: Sequence[str], now: datetime) -> MoveSt
     for row in rows:  # the few moves of a batch, already found by one join
         row["matched_on"] = "id_number" if row["matched_on"] else "phone_name"
     stats.moved = upsert(conn, M, rows, keys=["from_key"], update=())
+    _audit(conn, rows, now)
     stats.ambiguous = _quarantine_ambiguous(conn, cand, per_to, per_from, now)
     if stats.moved:
         stats.obligations = reassign(
@@ -151,6 +153,28 @@ def detect_moves(conn: Connection, urls: Sequence[str], now: datetime) -> MoveSt
             now=now,
         )
     return stats
+
+
+def _audit(conn: Connection, moves: list[dict[str, Any]], now: datetime) -> None:
+    """Write one audit row per move, by the ingest, masked like every audit row."""
+    shown = ("to_key", "from_village", "to_village", "from_cadre", "to_cadre", "matched_on")
+    rows = [
+        {
+            "at": now,
+            "username": "ingest",
+            "role": "",
+            "action": "worker_moved",
+            "target": scrub(move["from_key"])[:400],
+            "detail": {
+                **{name: scrub(str(move[name] or "")) for name in shown},
+                "source_url": move["source_url"],
+            },
+            "address": None,
+        }
+        for move in moves
+    ]
+    if rows:
+        conn.execute(t.audit_log.insert(), rows)
 
 
 def _moved(column: str) -> Any:
