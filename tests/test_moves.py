@@ -10,14 +10,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
 
-from config.settings import NotifySettings, RulesSettings
+from config.settings import NotifySettings, RulesSettings, Settings
+from lianxin.cli.app import app
 from lianxin.notify.deliver import deliver
 from lianxin.notify.digests import build_checkin_digests
 from lianxin.records import ParseResult, Report, ReportKind, Worker, WorkStatus, worker_key
 from lianxin.rules.evaluate import evaluate
 from lianxin.services.explain import moves_of
 from lianxin.store import schema as t
+from lianxin.store.engine import engine_for
 from lianxin.store.writes import save_results
 from personas import FETCHED, TOWN, VILLAGE, checkins, page_hash, roster
 
@@ -174,3 +177,20 @@ def test_a_row_matching_two_people_on_file_is_quarantined_not_guessed(engine: En
         assert conn.execute(select(func.count()).select_from(t.worker_moves)).scalar_one() == 0
     assert "未自动合并" in reason
     assert live_for(engine, OLD_KEY) == [(OLD_KEY, "石桥镇|李建国", "2026-11")]
+
+
+def test_explain_tells_of_the_move_on_both_roster_entries(settings: Settings) -> None:
+    engine = engine_for(settings.database_url)
+    save_results(engine, [roster()], FETCHED)
+    evaluate(engine, date(2026, 11, 8), RULES, FETCHED)
+    save_results(engine, [river_roster(liu_yang())], MOVED_AT)
+    result = CliRunner().invoke(app, ["explain", "刘洋"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    told = (
+        "moved from 青山村 (石桥镇|李建国) to 河湾村 (石桥镇|周敏) on 2026-11-09, "
+        "same phone and name"
+    )
+    assert result.output.count(told) == 2  # under the old key and under the new one
+    assert (
+        "moved from 青山村 to 河湾村 (roster http://portal.test/hewan-roster.html)" in result.output
+    )

@@ -144,6 +144,9 @@ workers = Table(
     # A village's or town's workers, for the dashboard's scoped lists and counts.
     Index("ix_workers_village", "village"),
     Index("ix_workers_town", "town"),
+    # The same person in another roster (store/moves.py): by ID number, by phone and name.
+    Index("ix_workers_id_number", "id_number"),
+    Index("ix_workers_phone_name", "phone", "name"),
 )
 
 checkins = Table(

@@ -17,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_workers_id_number", "workers", ["id_number"], unique=False)
+    op.create_index("ix_workers_phone_name", "workers", ["phone", "name"], unique=False)
     op.create_table(
         "worker_moves",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -55,3 +57,5 @@ def downgrade() -> None:
     op.drop_table("cadre_handovers")
     op.drop_index(op.f("ix_worker_moves_to_key"), table_name="worker_moves")
     op.drop_table("worker_moves")
+    op.drop_index("ix_workers_phone_name", table_name="workers")
+    op.drop_index("ix_workers_id_number", table_name="workers")
