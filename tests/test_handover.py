@@ -162,7 +162,7 @@ def test_the_cli_previews_hands_over_and_refuses(settings: Settings) -> None:
 
     dry = runner.invoke(app, ["cadres", "handover", "李建国", "周敏", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "Would hand 3 workers and 2 open calls" in dry.output and "青山村: 3" in dry.output
+    assert "Would hand 3 workers and 2 open follow-ups" in dry.output and "青山村: 3" in dry.output
     assert owners(engine, "2026-11") == {OLD: 2, NEW: 1}
 
     real = runner.invoke(app, ["cadres", "handover", "李建国", "周敏", "--village", "青山村"])

@@ -55,7 +55,7 @@ def cadres_handover(
         exit_with_error(exc)
     verb = "Would hand" if dry_run else "Handed"
     console.print(
-        f"{verb} {done.workers} workers and {done.obligations} open calls from "
+        f"{verb} {done.workers} workers and {done.obligations} open follow-ups from "
         f"{done.old} to {done.new}" + (f" ({done.village})" if done.village else "") + ".",
         markup=False,
     )

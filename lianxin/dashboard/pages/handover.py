@@ -36,7 +36,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "handover.would": ("将交接", "Would hand over"),
     "handover.done": ("已交接", "Handed over"),
     "handover.workers": ("人", "workers"),
-    "handover.calls": ("条待回访", "open calls"),
+    "handover.calls": ("项待办（回访、走访等）", "open follow-ups"),
     "handover.next": (
         "下一次提醒起由接手干部收到。",
         "From the next reminder on, the new cadre gets them.",
