@@ -19,6 +19,7 @@ from lianxin.notify.digests import build_checkin_digests
 from lianxin.records import ParseResult, Report, ReportKind, Worker, WorkStatus, worker_key
 from lianxin.rules.evaluate import evaluate
 from lianxin.services.explain import moves_of
+from lianxin.services.transfer import apply_import, preview_import
 from lianxin.store import schema as t
 from lianxin.store.engine import engine_for
 from lianxin.store.writes import save_results
@@ -194,3 +195,23 @@ def test_explain_tells_of_the_move_on_both_roster_entries(settings: Settings) ->
     assert (
         "moved from 青山村 to 河湾村 (roster http://portal.test/hewan-roster.html)" in result.output
     )
+
+
+def test_an_uploaded_roster_moves_the_person_the_same_way(engine: Engine) -> None:
+    save_results(engine, [roster()], FETCHED)
+    evaluate(engine, date(2026, 11, 8), RULES, FETCHED)
+    lines = [
+        "石桥镇河湾村就业服务一览表,,,,,,,",
+        "序号,姓名,联系电话,身份证号,包户干部,务工单位,务工状态,就业意愿",
+        "1,刘洋,13800002222,,周敏,,待业,",
+    ]
+    content = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    name = "河湾村就业服务一览表.csv"
+    preview = preview_import(engine, content, name, "auto", "upload", MOVED_AT)
+    result = apply_import(engine, content, name, "auto", "upload", MOVED_AT, preview.token)
+    assert result.written
+    with engine.connect() as conn:
+        move = conn.execute(select(t.worker_moves)).one()
+    assert (move.from_key, move.to_key, move.to_cadre) == (OLD_KEY, NEW_KEY, "石桥镇|周敏")
+    assert move.source_url.startswith("upload://")
+    assert live_for(engine, OLD_KEY, NEW_KEY) == [(NEW_KEY, "石桥镇|周敏", "2026-11")]
