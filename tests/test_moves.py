@@ -18,6 +18,7 @@ from lianxin.notify.deliver import deliver
 from lianxin.notify.digests import build_checkin_digests
 from lianxin.records import ParseResult, Report, ReportKind, Worker, WorkStatus, worker_key
 from lianxin.rules.evaluate import evaluate
+from lianxin.rules.reconcile import reconcile_periods
 from lianxin.services.explain import moves_of
 from lianxin.services.transfer import apply_import, preview_import
 from lianxin.store import schema as t
@@ -215,3 +216,15 @@ def test_an_uploaded_roster_moves_the_person_the_same_way(engine: Engine) -> Non
     assert (move.from_key, move.to_key, move.to_cadre) == (OLD_KEY, NEW_KEY, "石桥镇|周敏")
     assert move.source_url.startswith("upload://")
     assert live_for(engine, OLD_KEY, NEW_KEY) == [(NEW_KEY, "石桥镇|周敏", "2026-11")]
+
+
+def test_the_old_village_is_not_told_the_moved_person_missed_its_call(engine: Engine) -> None:
+    save_results(engine, [roster()], FETCHED)
+    save_results(engine, [river_roster(liu_yang())], MOVED_AT)
+    save_results(engine, [checkins("2026-11", {"张伟": date(2026, 11, 3)})], MOVED_AT)
+    reconcile_periods(engine, ["2026-11"], RULES, MOVED_AT)
+    with engine.connect() as conn:
+        missing = conn.execute(
+            select(t.findings.c.subject).where(t.findings.c.kind == "missing_checkin")
+        ).scalars()
+        assert OLD_KEY not in set(missing)
