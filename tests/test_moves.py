@@ -228,3 +228,21 @@ def test_the_old_village_is_not_told_the_moved_person_missed_its_call(engine: En
             select(t.findings.c.subject).where(t.findings.c.kind == "missing_checkin")
         ).scalars()
         assert OLD_KEY not in set(missing)
+
+
+def test_masked_numbers_and_one_batch_listing_both_entries_move_nobody(engine: Engine) -> None:
+    first = roster()
+    first.workers[1] = first.workers[1].model_copy(
+        update={"phone": "138****2222", "id_number": "4301**********1234"}
+    )
+    save_results(engine, [first], FETCHED)
+    # 刘洋 as published, masked: the same masked numbers are no evidence of one person.
+    masked = liu_yang("138****2222", "4301**********1234")
+    assert save_results(engine, [river_roster(masked)], MOVED_AT).moved == 0
+    # Both rosters in one batch, full numbers: which is the newer cannot be told.
+    fresh = roster("v2")
+    assert (
+        save_results(engine, [fresh, river_roster(liu_yang(), version="v2")], MOVED_AT).moved == 0
+    )
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.worker_moves)).scalar_one() == 0

@@ -1,8 +1,9 @@
 """Follow the person: moved workers and handed-over caseloads, as SQL over whole tables.
 
 A worker who turns up in another village's or town's roster with the ID number, or the phone
-and name, of a worker already on file is one person who moved. `detect_moves` finds them with
-one join between the rows a batch of pages just wrote and the rest of the store, records each
+and name, of a worker already on file is one person who moved (masked numbers, as pages
+publish them, match nobody). `detect_moves` finds them with two index joins between the rows
+a batch of pages just wrote and those on file before it, records each
 move in `worker_moves`, and hands the old key's live obligations to the new key and cadre
 (`reassign`), each with a history row saying why. A row that matches two people on file, or
 two rows that match one, is not guessed: it goes to quarantine with the reason.
@@ -77,20 +78,29 @@ def _candidates(urls: Sequence[str]) -> Any:
             .join(old, and_(on, old.c.key != new.c.key))
             .where(
                 new.c.source_url.in_(list(urls)),
+                # On file before this batch: two rosters of one batch listing one person say
+                # nothing about which is the newer.
+                func.coalesce(old.c.source_url, "").not_in(list(urls)),
                 elsewhere,
                 not_moved_away(old.c.key),
                 not_(exists().where(M.c.to_key == old.c.key, M.c.from_key == new.c.key)),
             )
         )
 
-    same_id = and_(new.c.id_number != "", old.c.id_number == new.c.id_number)
-    same_phone = and_(new.c.phone != "", old.c.phone == new.c.phone, old.c.name == new.c.name)
+    same_id = and_(_full(new.c.id_number), old.c.id_number == new.c.id_number)
+    same_phone = and_(_full(new.c.phone), old.c.phone == new.c.phone, old.c.name == new.c.name)
     both = union_all(joined(same_id, 1), joined(same_phone, 0)).subquery("matches")
     return (
         select(both.c.to_key, both.c.from_key, func.max(both.c.by_id).label("by_id"))
         .group_by(both.c.to_key, both.c.from_key)
         .subquery("candidates")
     )
+
+
+def _full(value: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Return the condition that `value` is given and not masked (a published 138****2222 or
+    4301**********1234 is shared by many people)."""
+    return and_(value != "", not_(value.contains("*")))
 
 
 def detect_moves(conn: Connection, urls: Sequence[str], now: datetime) -> MoveStats:
