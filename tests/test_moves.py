@@ -246,3 +246,21 @@ def test_masked_numbers_and_one_batch_listing_both_entries_move_nobody(engine: E
     )
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.worker_moves)).scalar_one() == 0
+
+
+def test_one_person_in_two_new_rosters_at_once_is_quarantined_not_guessed(engine: Engine) -> None:
+    save_results(engine, [roster()], FETCHED)
+    elsewhere = river_roster(liu_yang().model_copy(update={"village": "松坪村"}), version="sp")
+    elsewhere.report = elsewhere.report.model_copy(
+        update={"url": "http://portal.test/songping-roster.html", "village": "松坪村"}
+    )
+    stats = save_results(engine, [river_roster(liu_yang()), elsewhere], MOVED_AT)
+    assert (stats.moved, stats.ambiguous_moves) == (0, 2)
+    with engine.connect() as conn:
+        urls = conn.execute(
+            select(t.quarantine.c.url).where(t.quarantine.c.reason.contains("未自动合并"))
+        ).scalars()
+        assert sorted(urls) == [
+            "http://portal.test/hewan-roster.html",
+            "http://portal.test/songping-roster.html",
+        ]

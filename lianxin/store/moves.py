@@ -32,7 +32,7 @@ from sqlalchemy import (
 
 from lianxin.clock import today_local
 from lianxin.privacy import scrub
-from lianxin.records import ObligationStatus
+from lianxin.records import ObligationStatus, Severity
 from lianxin.store import schema as t
 from lianxin.store.upsert import execute_counting, upsert
 
@@ -219,7 +219,7 @@ def _quarantine_ambiguous(
                 "content_hash": content_hash or "",
                 "row": id_,
                 "reason": AMBIGUOUS,
-                "severity": "warning",
+                "severity": Severity.warning.value,
                 "raw": {"village": village, "town": town},
                 "created_at": now,
             }
