@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from test_dashboard_auth import PASSWORD
 from test_dashboard_worker import Site, csrf, site, url
 from test_moves import MOVED_AT, NEW_KEY, OLD_KEY, liu_yang, river_roster
@@ -43,6 +43,17 @@ def owners(site: Site) -> Counter[str]:
         return Counter(rows.scalars())
 
 
+def counted(site: Site) -> dict[str, int]:
+    """Return the live calls of November per cadre as the cadres page's aggregate counts them."""
+    c = t.cadre_compliance
+    live = c.c.open + c.c.overdue + c.c.escalated
+    with site.engine.connect() as conn:
+        rows = conn.execute(
+            select(c.c.owner, func.sum(live)).where(c.c.period == "2026-11").group_by(c.c.owner)
+        )
+        return {owner: int(n) for owner, n in rows if n}
+
+
 def test_a_county_lead_previews_then_hands_over_and_it_is_audited(site: Site) -> None:
     county = site.as_user("zhaoju")
     page = county.get("/cadres")
@@ -58,6 +69,7 @@ def test_a_county_lead_previews_then_hands_over_and_it_is_audited(site: Site) ->
     done = post(county, old="李建国", new="周敏", apply="1")
     assert done.status_code == 200 and "已交接" in done.text  # type: ignore[attr-defined]
     assert owners(site) == {NEW: 2}
+    assert counted(site) == {NEW: 2}  # the cadres page counts them under 周敏 at once
     assert site.audit("cadre_handover") == [("zhaoju", OLD)]
 
 
@@ -107,3 +119,4 @@ def test_a_moved_worker_shows_the_move_on_both_entries_and_in_the_audit_log(site
     assert "从 青山村 迁到 河湾村" in old_page.text
     assert site.audit("worker_moved") == [("ingest", OLD_KEY)]
     assert owners(site) == {NEW: 2}  # 刘洋's late call moved to 周敏
+    assert counted(site) == {NEW: 2}  # and 李建国 is no longer counted late for her

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, and_, func, literal, or_, select, upd
 
 from lianxin.errors import HandoverRefused
 from lianxin.store import schema as t
+from lianxin.store.aggregates import refresh_changed_since
 from lianxin.store.moves import LIVE, reassign
 
 C, W, OBL = t.cadres, t.workers, t.obligations
@@ -129,6 +130,7 @@ def handover(
             now=now,
         )
         conn.execute(update(W).where(_workers(h)).values(cadre_key=h.new, changed_at=now))
+        refresh_changed_since(conn, now, now)  # the cadres page counts them under NEW at once
         h.applied = True
         if audit:
             audit(conn, h)

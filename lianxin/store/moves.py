@@ -34,6 +34,7 @@ from lianxin.clock import today_local
 from lianxin.privacy import scrub
 from lianxin.records import ObligationStatus, Severity
 from lianxin.store import schema as t
+from lianxin.store.aggregates import Place, refresh_changed_since
 from lianxin.store.upsert import execute_counting, upsert
 
 W, M, OBL, E = t.workers, t.worker_moves, t.obligations, t.obligation_events
@@ -151,6 +152,7 @@ def detect_moves(conn: Connection, urls: Sequence[str], now: datetime) -> MoveSt
     _audit(conn, rows, now)
     stats.ambiguous = _quarantine_ambiguous(conn, cand, per_to, per_from, now)
     if stats.moved:
+        left = _places_left(conn, now)
         stats.obligations = reassign(
             conn,
             OBL.c.subject.in_(select(M.c.from_key).where(M.c.moved_at == now)),
@@ -168,7 +170,23 @@ def detect_moves(conn: Connection, urls: Sequence[str], now: datetime) -> MoveSt
             actor="ingest:moved",
             now=now,
         )
+        # The villages they left count one call fewer; those they joined are counted as changed.
+        refresh_changed_since(conn, now, now, also=left)
     return stats
+
+
+def _places_left(conn: Connection, now: datetime) -> list[tuple[str, Place]]:
+    """Return the (period, place) of every live obligation the moves recorded at `now` take."""
+    rows = conn.execute(
+        select(OBL.c.period, OBL.c.town, OBL.c.village)
+        .where(
+            OBL.c.subject.in_(select(M.c.from_key).where(M.c.moved_at == now)),
+            OBL.c.status.in_(LIVE),
+            OBL.c.village.is_not(None),
+        )
+        .distinct()
+    )
+    return [(period, (town, village)) for period, town, village in rows]
 
 
 def _audit(conn: Connection, moves: list[dict[str, Any]], now: datetime) -> None:
