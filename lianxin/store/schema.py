@@ -8,7 +8,6 @@ upsert and reruns never duplicate rows.
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     Date,
@@ -16,7 +15,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -24,19 +22,9 @@ from sqlalchemy import (
     UniqueConstraint,
     true,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 
-# JSONB on PostgreSQL: plain JSON has no equality operator there, and upserts compare values.
-Json = JSON().with_variant(JSONB(), "postgresql")
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+from lianxin.store.metadata import Json as Json
+from lianxin.store.metadata import metadata as metadata
 
 regions = Table(
     "regions",
@@ -237,38 +225,6 @@ obligations = Table(
     Index("ix_obligations_kind_period_village", "kind", "period", "village"),
     Index("ix_obligations_kind_period_town", "kind", "period", "town"),
     Index("ix_obligations_kind_status_window", "kind", "status", "window_start"),
-)
-
-# A person who turned up in another village's or town's roster (same ID number, or same phone
-# and name): one row per move, from the old worker key to the new, with where it was seen.
-worker_moves = Table(
-    "worker_moves",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("from_key", String(160), nullable=False, unique=True),
-    Column("to_key", String(160), nullable=False, index=True),
-    Column("from_village", String(64)),
-    Column("from_town", String(64)),
-    Column("from_cadre", String(160)),
-    Column("to_village", String(64)),
-    Column("to_town", String(64)),
-    Column("to_cadre", String(160)),
-    Column("matched_on", String(16), nullable=False),  # id_number | phone_name
-    Column("source_url", Text),
-    Column("moved_at", DateTime(timezone=True), nullable=False),
-)
-
-# A caseload handed from one cadre to another (all of it, or one village's): applied again to
-# every roster ingest, so that a re-published page naming the old cadre does not undo it.
-cadre_handovers = Table(
-    "cadre_handovers",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("old_cadre", String(160), nullable=False, index=True),
-    Column("new_cadre", String(160), nullable=False),
-    Column("village", String(64)),  # None: the whole caseload
-    Column("actor", String(64), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
 )
 
 # Each state change of an obligation is a row: what changed, when, by which rule or person, why.
@@ -475,3 +431,8 @@ cadre_compliance = Table(
     Index("ix_cadre_compliance_period_town", "period", "town"),
     Index("ix_cadre_compliance_period_county", "period", "county"),
 )
+
+
+# Moves and handovers (follow the person) live in their own module, on the same metadata.
+from lianxin.store.schema_moves import cadre_handovers as cadre_handovers  # noqa: E402
+from lianxin.store.schema_moves import worker_moves as worker_moves  # noqa: E402
