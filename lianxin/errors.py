@@ -16,8 +16,9 @@ LianxinError
 │   ├── WaiverRefused    a waiver without a known category, a reason or who gives it
 │   ├── ExportRefused    an unknown table or format, a filter it does not take, no period
 │   ├── AccountError     a dashboard account cannot be made or changed as asked
-│   └── LinkRefused      a digest's phone-page link is altered, unknown, revoked, expired or
-│                        asked about a worker outside its digest (carries why, never the token)
+│   ├── LinkRefused      a digest's phone-page link is altered, unknown, revoked, expired or
+│   │                    asked about a worker outside its digest (carries why, never the token)
+│   └── HandoverRefused  a caseload handover to or from an unknown cadre, or to the same one
 ├── SandboxFailed        a child process (an upload's parse) gave no answer: timeout, memory, died
 └── ChannelError         a message could not be delivered (carries the channel)
     └── PermanentChannelError   retrying will not help (bad URL, rejected credentials)
@@ -156,6 +157,16 @@ class LinkRefused(Refused):
     def status(self) -> int:
         """Return the HTTP status the phone page answers this refusal with."""
         return self.STATUS.get(self.reason, 403)
+
+
+class HandoverRefused(Refused):
+    """A handover that cannot be made: an unknown or ambiguous cadre, the same cadre on both
+    sides, a village the old cadre has no workers in; `reason` is a code a page translates
+    (unknown, ambiguous, same, empty)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class SandboxFailed(LianxinError):

@@ -22,6 +22,7 @@ from typing import Any
 import typer
 
 from lianxin.cli import (
+    cadres,
     checkins,
     config,
     db,
@@ -70,6 +71,7 @@ app.add_typer(db.db_app, name="db")
 app.command()(serve.dashboard)
 app.add_typer(users.users_app, name="users")
 app.add_typer(links.links_app, name="links")
+app.add_typer(cadres.cadres_app, name="cadres")
 
 __all__ = ["app", "console", "main"]
 

@@ -227,7 +227,7 @@ def print_reparse(console: Console, report: ReparseReport, applied: bool) -> Non
 def print_stories(console: Console, engine: Engine, text: str, language: str = "en") -> None:
     """Print every obligation of the subjects `text` names, with their history, each why and
     each move's reason in `language`."""
-    from lianxin.services.explain import find_subjects, stories
+    from lianxin.services.explain import find_subjects, move_line, moves_of, stories
 
     with engine.connect() as conn:
         subjects = find_subjects(conn, text)
@@ -236,6 +236,8 @@ def print_stories(console: Console, engine: Engine, text: str, language: str = "
             return
         for subject in subjects[:10]:
             console.rule(subject)
+            for move in moves_of(conn, subject):
+                console.print(move_line(move), markup=False)
             told = stories(conn, subject)
             if not told:
                 console.print("no obligations")

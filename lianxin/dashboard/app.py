@@ -31,6 +31,7 @@ from lianxin.dashboard.pages import (
     call_list,
     calls,
     data,
+    handover,
     imports,
     overview,
     phone,
@@ -66,6 +67,7 @@ def page_routers() -> list[APIRouter]:
         calls.router,
         call_list.router,  # before the cadres page: /cadres/<key>/print
         cadres.router,
+        handover.router,
         problems.router,
         worker.router,
         search.router,

@@ -196,6 +196,7 @@ class Action(StrEnum):
     import_table = "import_table"  # 导入花名册 / 回访台账
     export_table = "export_table"  # 导出
     see_operations = "see_operations"  # sources, quarantine, runs
+    handover = "handover"  # 工作交接: a cadre's caseload to another cadre
 
 
 # Who may do what; each action is still limited to the viewer's place by the clauses above.
@@ -211,6 +212,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.import_table: frozenset({Role.village_lead, Role.town_lead, Role.county, Role.admin}),
     Action.export_table: frozenset(Role),
     Action.see_operations: frozenset({Role.county, Role.supervision, Role.admin}),
+    Action.handover: frozenset({Role.village_lead, Role.town_lead, Role.county, Role.admin}),
 }
 
 

@@ -29,6 +29,7 @@ from config.settings import RulesSettings
 from lianxin.records import FindingKind
 from lianxin.rules.checkin import CheckinWindow, checkin_window
 from lianxin.store import schema as t
+from lianxin.store.moves import not_moved_away
 from lianxin.store.upsert import execute_counting
 
 _FINDING_COLUMNS = ["kind", "period", "subject", "village", "detail", "source_url", "created_at"]
@@ -72,6 +73,7 @@ def _finding_queries(
         w.c.status.in_(statuses),
         w.c.village.in_(published_villages),
         not_(exists().where(in_period, c.c.matched_key == w.c.key)),
+        not_moved_away(w.c.key),  # the old village no longer owes the moved person's call
     )
 
     unknown = select(

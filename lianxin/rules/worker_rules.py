@@ -26,6 +26,7 @@ from lianxin.records import ObligationKind, WorkStatus, period_index
 from lianxin.rules.checkin import CheckinWindow
 from lianxin.rules.transitions import LIVE, OBL, Step, create, due_status, move
 from lianxin.store import schema as t
+from lianxin.store.moves import not_moved_away
 from lianxin.store.sqlfuncs import add_days, month_count
 from lianxin.store.upsert import execute_counting
 
@@ -69,7 +70,11 @@ def monthly_checkins(step: Step, rules: RulesSettings, window: CheckinWindow) ->
                 f"{window.period} monthly check-in (每月上旬电话回访): the worker is employed "
                 f"or looking for work; call due by {window.due.isoformat()}"
             ).label("detail"),
-        ).where(W.c.status.in_(rules.checkin_statuses), not_waived(W.c.key, CHECKIN, step.as_of))
+        ).where(
+            W.c.status.in_(rules.checkin_statuses),
+            not_waived(W.c.key, CHECKIN, step.as_of),
+            not_moved_away(W.c.key),
+        )
         if step.incremental and _period_started(step, window.period):
             source = source.where(W.c.changed_at > step.changed_since)
         create(step, CHECKIN, source, actor)

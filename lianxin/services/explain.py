@@ -60,6 +60,23 @@ def stories(conn: Connection, subject: str) -> list[Story]:
     return result
 
 
+def moves_of(conn: Connection, worker: str) -> list[dict[str, Any]]:
+    """Return the moves that led to or away from the worker key `worker`, oldest first."""
+    m = t.worker_moves
+    query = select(m).where(or_(m.c.from_key == worker, m.c.to_key == worker)).order_by(m.c.id)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def move_line(move: dict[str, Any]) -> str:
+    """Return one move in a line: from where and whose, to where and whose, when, seen where."""
+    return (
+        f"moved from {move['from_village']} ({move['from_cadre'] or '-'}) to "
+        f"{move['to_village']} ({move['to_cadre'] or '-'}) on {move['moved_at']:%Y-%m-%d}, "
+        f"same {'ID number' if move['matched_on'] == 'id_number' else 'phone and name'}, "
+        f"roster {move['source_url'] or '-'}"
+    )
+
+
 @dataclass
 class PreviewDay:
     day: date

@@ -8,7 +8,6 @@ upsert and reruns never duplicate rows.
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     Date,
@@ -16,7 +15,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -26,19 +24,9 @@ from sqlalchemy import (
     literal_column,
     true,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 
-# JSONB on PostgreSQL: plain JSON has no equality operator there, and upserts compare values.
-Json = JSON().with_variant(JSONB(), "postgresql")
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+from lianxin.store.metadata import Json as Json
+from lianxin.store.metadata import metadata as metadata
 
 regions = Table(
     "regions",
@@ -149,6 +137,9 @@ workers = Table(
     # The dashboard's search (查找): a name or a household as typed, and the phone tail below.
     Index("ix_workers_name", "name"),
     Index("ix_workers_household", "household"),
+    # The same person in another roster (store/moves.py): by ID number, by phone and name.
+    Index("ix_workers_id_number", "id_number"),
+    Index("ix_workers_phone_name", "phone", "name"),
 )
 
 # A worker's phone tail (手机尾号) is the last four characters of their key (village|name|tail):
@@ -452,21 +443,8 @@ cadre_compliance = Table(
     Index("ix_cadre_compliance_period_county", "period", "county"),
 )
 
-# One row per personal check-in digest that carries a link to the phone page (/m/<token>):
-# the token is this id signed with the dashboard's key (lianxin.signing), never stored itself.
-digest_links = Table(
-    "digest_links",
-    metadata,
-    Column("id", String(32), primary_key=True),  # random, letters only
-    Column("digest_key", String(400), nullable=False, unique=True),
-    Column("cadre_key", String(160), nullable=False, index=True),
-    Column("period", String(7), nullable=False),
-    Column("obligations", Json, nullable=False),  # the digest's obligation ids: the link's scope
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),  # window's end + grace
-    Column("revoked_at", DateTime(timezone=True)),
-    Column("first_read_at", DateTime(timezone=True)),  # 已读: the first opening of the link
-    Column("last_read_at", DateTime(timezone=True)),
-    Column("reads", Integer, nullable=False, server_default="0"),
-    Index("ix_digest_links_cadre_period", "cadre_key", "period"),
-)
+
+# Digest links, moves and handovers live in modules of their own, on the same metadata.
+from lianxin.store.schema_links import digest_links as digest_links  # noqa: E402
+from lianxin.store.schema_moves import cadre_handovers as cadre_handovers  # noqa: E402
+from lianxin.store.schema_moves import worker_moves as worker_moves  # noqa: E402

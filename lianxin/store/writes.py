@@ -20,6 +20,7 @@ from lianxin.records import (
 from lianxin.store import schema as t
 from lianxin.store.marks import hand_marks, restore_marks
 from lianxin.store.matching import match_checkins
+from lianxin.store.moves import apply_handovers, detect_moves
 from lianxin.store.upsert import upsert
 
 
@@ -34,6 +35,9 @@ class SaveStats:
     problems: int = 0
     quarantined: int = 0
     matched: int = 0  # check-ins newly matched to a roster worker
+    moved: int = 0  # workers found in another village's or town's roster: one person who moved
+    moved_obligations: int = 0  # their live obligations handed to the new cadre
+    ambiguous_moves: int = 0  # rows matching two people on file: quarantined, not guessed
     periods: list[str] = field(default_factory=list)  # check-in periods this batch touched
     by_kind: dict[str, int] = field(default_factory=dict)
 
@@ -112,6 +116,10 @@ def write_results(
     stats.workers = upsert(
         conn, t.workers, _dedupe(worker_rows(fresh, now), ("key",)), keys=["key"]
     )
+    apply_handovers(conn, urls)
+    moves = detect_moves(conn, urls, now)
+    stats.moved, stats.moved_obligations = moves.moved, moves.obligations
+    stats.ambiguous_moves = moves.ambiguous
     stats.checkins = upsert(
         conn,
         t.checkins,

@@ -18,7 +18,7 @@ from lianxin.dashboard.charts import bar_chart
 from lianxin.dashboard.i18n import add_words, language_of, translate
 from lianxin.dashboard.queries import cadres as workload
 from lianxin.dashboard.queries.common import period_or_latest, text_or_none
-from lianxin.dashboard.scope import within
+from lianxin.dashboard.scope import Action, may, within
 from lianxin.dashboard.web import EngineDep, render
 
 router = APIRouter()
@@ -113,5 +113,7 @@ def cadres(
             "more": more,
             "first": (f.page - 1) * PER_PAGE + 1,
             "chart": chart if worst else None,
+            "may_handover": may(viewer, Action.handover),
+            "typed": {},
         },
     )

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from lianxin.dashboard.queries.common import CHECKIN, STATUSES, with_rate
-from lianxin.dashboard.scope import Where, place_filter
+from lianxin.dashboard.scope import Role, Viewer, Where, place_filter
 from lianxin.store import schema as t
 
 
@@ -84,3 +84,23 @@ def cadre_count(conn: Connection, period: str, where: Where | None = None) -> in
     owners = select(cc.c.owner).where(cc.c.period == period, (where or place_filter())(cc))
     counted = select(func.count()).select_from(owners.group_by(cc.c.owner).subquery())
     return int(conn.execute(counted).scalar_one())
+
+
+def cadre_place(conn: Connection, key: str) -> tuple[str | None, str | None]:
+    """Return the (village, town) a cadre serves in, as the roster names them."""
+    c = t.cadres
+    row = conn.execute(select(c.c.village, c.c.town).where(c.c.key == key)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def handover_in_place(
+    conn: Connection, viewer: Viewer, keys: list[str], village: str | None
+) -> bool:
+    """Return whether a handover between the cadres `keys` lies within `viewer`'s place: a
+    village lead's within their village, a town lead's between cadres of their town."""
+    if viewer.role in (Role.county, Role.admin):
+        return True
+    places = [cadre_place(conn, key) for key in keys]
+    if viewer.role == Role.town_lead:
+        return all(town == viewer.town for _, town in places)
+    return village == viewer.village and all(v == viewer.village for v, _ in places)

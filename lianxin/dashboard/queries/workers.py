@@ -30,6 +30,8 @@ class WorkerPage:
     # None where no call gave an income, so the line shows the gap.
     income: list[tuple[str, int | None]] = field(default_factory=list)
     waivers: list[dict[str, Any]] = field(default_factory=list)  # 豁免, newest first
+    # Moves to or from this roster entry (the same person in another village's roster).
+    moves: list[dict[str, Any]] = field(default_factory=list)
 
 
 def worker_page(conn: Connection, key: str) -> WorkerPage | None:
@@ -92,7 +94,13 @@ def worker_page(conn: Connection, key: str) -> WorkerPage | None:
         .where(v.c.subject == key)
         .order_by(v.c.given_on.desc(), v.c.id.desc()),
     )
+    m = t.worker_moves
+    moves = _dicts(
+        conn,
+        select(m).where((m.c.from_key == key) | (m.c.to_key == key)).order_by(m.c.moved_at, m.c.id),
+    )
     return WorkerPage(
+        moves=moves,
         profile=profile,
         checkins=calls,
         obligations=owed,
