@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from config.settings import NotifySettings, RulesSettings, Settings
 from lianxin.cli.app import app
+from lianxin.dashboard.queries.cadres import cadres
 from lianxin.notify.deliver import deliver
 from lianxin.notify.digests import build_checkin_digests
 from lianxin.records import ParseResult, Report, ReportKind, Worker, WorkStatus, worker_key
@@ -99,6 +100,10 @@ def test_a_worker_moving_village_ends_with_one_owner_and_no_duplicate_reminder(
     evaluate(engine, date(2026, 11, 9), RULES, MOVED_AT)
     # Exactly one live November call for the person, owned by the new cadre, on the new key.
     assert live_for(engine, OLD_KEY, NEW_KEY) == [(NEW_KEY, "石桥镇|周敏", "2026-11")]
+    with engine.connect() as conn:
+        workers = {r["cadre_key"]: r["workers"] for r in cadres(conn, "2026-11")}
+    # The cadres page counts her once, under 周敏: her old entry is history, not 李建国's caseload.
+    assert workers == {"石桥镇|李建国": 2, "石桥镇|周敏": 2}
     names = digest_names(engine, date(2026, 11, 10))
     assert names["李建国"] == ["张伟"]  # 刘洋's call moved away
     assert sorted(names["周敏"]) == ["刘洋", "王磊"]

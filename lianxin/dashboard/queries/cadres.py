@@ -42,7 +42,14 @@ def cadres(
         .offset(offset)
         .subquery()
     )
-    assigned = select(func.count()).where(w.c.cadre_key == owners.c.cadre_key).scalar_subquery()
+    # A person who moved to another roster stays on file under the old entry (its history), but
+    # is no longer this cadre's to call: the old entry does not count.
+    moved_away = select(t.worker_moves.c.id).where(t.worker_moves.c.from_key == w.c.key)
+    assigned = (
+        select(func.count())
+        .where(w.c.cadre_key == owners.c.cadre_key, ~moved_away.exists())
+        .scalar_subquery()
+    )
     dl = t.digest_links
     their_links = (dl.c.cadre_key == owners.c.cadre_key) & (dl.c.period == period)
     # 已读 / 未读: whether the newest digest link of the month was opened, and the last opening.
