@@ -133,7 +133,17 @@ class NotifySettings(Section):
     )
     quiet_end: time = Field(default=time(7, 0), description="Quiet hours end (rules.timezone).")
     daily_cap: int = Field(
-        default=20, ge=1, description="Messages per recipient per day; the rest wait."
+        default=20,
+        ge=1,
+        description="Messages per recipient per day, across every worker sharing the store; "
+        "the rest wait.",
+    )
+    claim_lease_s: float = Field(
+        default=120.0,
+        ge=1.0,
+        description="Seconds a delivery's claim on a message holds without a sign of life; "
+        "another worker then sends it (with the same key). A live delivery renews its claims "
+        "four times a lease.",
     )
     retries: int = Field(
         default=2, ge=0, le=10, description="More tries of a failed send within a run."

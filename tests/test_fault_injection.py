@@ -22,19 +22,15 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as dt_time
 from email import message_from_bytes, policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -51,65 +47,11 @@ from lianxin.rules.evaluate import evaluate
 from lianxin.store import schema as t
 from lianxin.store.db import make_engine, migrate
 from lianxin.synth import generate
+from sinks import Received, faulty_webhook
 
 PHASES = [date(2026, 11, 2), date(2026, 11, 8), date(2026, 11, 14)]
 FAULTY_RUNS_PER_DAY = int(os.environ.get("LIANXIN_FAULT_RUNS_PER_DAY", "5"))
 SEED = int(os.environ.get("LIANXIN_FAULT_SEED", "20261108"))
-KEY_AT_END = re.compile(r"\[([^\[\]\s]+)\]\s*$")
-
-
-@dataclass
-class Received:
-    """What the receivers got, by idempotency key, as (channel, title, body) copies."""
-
-    copies: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    fail_rate: float = 0.0
-    hang_rate: float = 0.0
-    rng: random.Random = field(default_factory=lambda: random.Random(SEED))
-
-    def add(self, channel: str, title: str, body: str) -> None:
-        match = KEY_AT_END.search(body)
-        assert match, f"a message without its key: {body[-80:]!r}"
-        with self.lock:
-            self.copies.setdefault(match.group(1), []).append((channel, title.strip(), body))
-
-    def total(self) -> int:
-        with self.lock:
-            return sum(len(c) for c in self.copies.values())
-
-    def draw(self) -> str:
-        with self.lock:
-            roll = self.rng.random()
-        if roll < self.fail_rate:
-            return "fail"
-        if roll < self.fail_rate + self.hang_rate:
-            return "hang"
-        return "ok"
-
-
-def _webhook(received: Received) -> tuple[ThreadingHTTPServer, str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-            fate = received.draw()
-            if fate == "fail":
-                self.send_response(500)
-                self.end_headers()
-                return
-            received.add("json", body.get("title", ""), body.get("message", ""))
-            if fate == "hang":
-                time.sleep(1.6)  # past the client's 1 s read timeout: it arrived, but who knows
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"json://127.0.0.1:{server.server_address[1]}/hook?rto=1&cto=1"
 
 
 def _smtp(received: Received) -> tuple[Any, str]:
@@ -170,8 +112,8 @@ def test_killed_and_refused_runs_lose_nothing_and_copies_carry_their_key(
     migrate(engine)
     generate(engine, "village", progress=False)
 
-    received = Received()
-    http, json_route = _webhook(received)
+    received = Received(rng=random.Random(SEED))
+    http, json_route = faulty_webhook(received)
     smtp, mail_route = _smtp(received)
     # Two webhook routes and one mailbox per digest: more messages in flight per run.
     routes = [json_route, json_route.replace("/hook?", "/group?"), mail_route]
@@ -184,6 +126,7 @@ def test_killed_and_refused_runs_lose_nothing_and_copies_carry_their_key(
         f'outbox_dir = "{tmp_path}/outbox"\n'
         f"default_routes = {json.dumps(routes)}\n"
         "retries = 1\nretry_backoff_s = 0.2\nconcurrency = 4\ndaily_cap = 1000\n"
+        "claim_lease_s = 1\n"  # a killed run's claims are free by the time the next one runs
         'quiet_start = "00:00:00"\nquiet_end = "00:00:00"\n',  # whatever hour CI runs at
         encoding="utf-8",
     )

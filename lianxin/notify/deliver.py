@@ -7,12 +7,20 @@ the ledger row `sent` (or `failed`) and counts the reminder on its obligations t
 
 What a kill at any point leaves behind, and what the next run does with it:
 - before the claim: nothing; everything is sent.
-- claimed, not sent: `sending`; sent on the next run. Nothing lost, nothing twice.
+- claimed, not sent: `sending`; sent by the first run after its lease. Nothing lost, nothing
+  twice.
 - sent, not settled: `sending`; sent again with the same key. This is the one window where a
   receiver can see a copy, and the same holds for a send that timed out but had arrived. The
   key travels with the message (in the body, and as a header where the channel has them) so
   that a receiver can drop the copy; the outbox overwrites its own file.
 - settled: `sent`; never sent again.
+
+Several workers may deliver at once (two Prefect workers, a rerun beside a late run): the claim
+is exclusive. It runs under one lock in the store, takes only what no live delivery holds
+(each renews its claims while it sends; a claim silent for `notify.claim_lease_s` is taken
+over, as an interrupted run's), and admits each recipient up to `notify.daily_cap` counting
+what was sent today and what other deliveries hold. Pacing is shared the same way
+(`lianxin.notify.pacing`).
 
 Sends run on `notify.concurrency` threads. A paced route (group bots) sends one message at a
 time, in order, at its pace; messages on an unpaced route go side by side.
@@ -24,19 +32,20 @@ import heapq
 import logging
 import queue
 import time
+import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
 
 from config.settings import NotifySettings
-from lianxin.clock import local_zone, today_local
+from lianxin.clock import local_zone, today_local, utc_now
 from lianxin.errors import ChannelError
 from lianxin.notify.channels import OUTBOX_SCHEME, Channel, Message, make_channel
 from lianxin.notify.compose import compose
@@ -46,6 +55,7 @@ from lianxin.notify.pacing import Pacer
 from lianxin.notify.problem_digests import ProblemDigest
 from lianxin.notify.render import Renderer
 from lianxin.store import schema as t
+from lianxin.store.pacing import lock
 from lianxin.store.upsert import upsert
 
 log = logging.getLogger(__name__)
@@ -53,6 +63,7 @@ log = logging.getLogger(__name__)
 AnyDigest = Digest | ProblemDigest | EscalationDigest
 
 PROGRESS_EVERY_S = 10.0  # a long delivery says how far it got this often
+CLAIMS_LOCK = "ledger-claims"  # the pace_locks row that serialises claims (and the daily cap)
 _CHUNK = 500  # ids per IN (...) list
 
 
@@ -65,6 +76,7 @@ class DeliveryStats:
     dry_run: int = 0
     deferred: int = 0  # quiet hours or a recipient's daily cap: sent on a later run
     resumed: int = 0  # claimed by an interrupted run: sent again, with the same key
+    claimed_elsewhere: int = 0  # held by another live delivery, which sends them
     paced_wait_s: float = 0.0  # time senders waited for their route's pace
     by_stage: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
@@ -121,7 +133,6 @@ def deliver(
     outcomes = _ledger_outcomes(engine, [p.key for p in planned])
     todo = [p for p in planned if outcomes.get(p.key) != "sent"]
     stats.already_sent = len(planned) - len(todo)
-    stats.resumed = sum(1 for p in todo if outcomes.get(p.key) == "sending")
     if dry_run:
         stats.dry_run = len(todo)
         return stats
@@ -131,8 +142,11 @@ def deliver(
         waiting = [p for p in todo if not p.route.startswith(OUTBOX_SCHEME)]
         todo = [p for p in todo if p.route.startswith(OUTBOX_SCHEME)]
         stats.deferred = len(waiting)
-    todo, capped = _within_daily_cap(engine, todo, notify, now)
-    stats.deferred += capped
+    if not todo:
+        return stats
+    owner = str(uuid.uuid4())
+    with engine.begin() as conn:
+        todo = _claim(conn, todo, notify, now, owner, stats)
     if not todo:
         return stats
     if stats.resumed:
@@ -140,12 +154,11 @@ def deliver(
             "%d messages were claimed by an interrupted run; sending them again with their keys",
             stats.resumed,
         )
-    with engine.begin() as conn:
-        _claim(conn, todo, now)
     channels = _open_channels({p.route for p in todo}, notify, channel_factory)
-    pacer = Pacer(notify.pacing, sleep)
+    pacer = Pacer(engine, notify.pacing, sleep)
     sender = _Sender(Renderer(notify.language, notify.max_listed), notify, now, pacer, sleep)
-    _Dispatcher(engine, todo, channels, sender, pacer, notify.concurrency, now, stats).run()
+    lease = _Lease(owner, notify.claim_lease_s, [p.key for p in todo])
+    _Dispatcher(engine, todo, channels, sender, pacer, lease, notify.concurrency, now, stats).run()
     stats.paced_wait_s = round(stats.paced_wait_s + pacer.waited_s, 3)
     return stats
 
@@ -208,11 +221,13 @@ class _Dispatcher:
         channels: dict[str, Channel | ChannelError],
         sender: _Sender,
         pacer: Pacer,
+        lease: _Lease,
         concurrency: int,
         now: datetime,
         stats: DeliveryStats,
     ) -> None:
         self.engine, self.channels, self.sender, self.pacer = engine, channels, sender, pacer
+        self.lease = lease
         self.concurrency, self.now, self.stats = concurrency, now, stats
         self.total = len(todo)
         self.queues: dict[str, deque[Planned]] = defaultdict(deque)
@@ -229,10 +244,12 @@ class _Dispatcher:
             while settled < self.total:
                 self._dispatch(pool)
                 batch = self._drain(self._next_wake())
+                self.lease.renew_if_due(self.engine)
                 if not batch:
                     continue
                 with self.engine.begin() as conn:
                     _settle(conn, batch, self.now)
+                self.lease.settled(res.item.key for res in batch)
                 for result in batch:
                     self._done(result)
                     _count(self.stats, result)
@@ -350,36 +367,50 @@ def in_quiet_hours(now: datetime, notify: NotifySettings) -> bool:
     return start <= clock or clock < end if start > end else start <= clock < end
 
 
-def _within_daily_cap(
-    engine: Engine, todo: list[Planned], notify: NotifySettings, now: datetime
-) -> tuple[list[Planned], int]:
-    # Count what each recipient got since Shanghai midnight, then admit up to the cap.
-    midnight = datetime.combine(today_local(now), dtime(0), local_zone()).astimezone(UTC)
+def _claim(
+    conn: Connection,
+    todo: list[Planned],
+    notify: NotifySettings,
+    now: datetime,
+    owner: str,
+    stats: DeliveryStats,
+) -> list[Planned]:
+    """Claim for `owner` what no live delivery holds, within each recipient's daily cap; return it.
+
+    One transaction under the claims lock: every message is `sending` before the first goes
+    out, and a delivery claiming at the same moment sees these claims when its turn comes.
+    """
+    lock(conn, CLAIMS_LOCK)
     r = t.reminders
-    with engine.connect() as conn:
-        sent_today: dict[str, int] = dict(
-            conn.execute(
-                select(r.c.recipient, func.count())
-                .where(r.c.outcome == "sent", r.c.sent_at >= midnight)
-                .group_by(r.c.recipient)
-            ).all()
+    clock = utc_now()
+    live_since = clock - timedelta(seconds=notify.claim_lease_s)
+    held: dict[str, tuple[str, datetime | None]] = {}
+    keys = [p.key for p in todo]
+    for start in range(0, len(keys), _CHUNK):
+        held.update(
+            (row.idempotency_key, (row.outcome, row.claimed_at))
+            for row in conn.execute(
+                select(r.c.idempotency_key, r.c.outcome, r.c.claimed_at).where(
+                    r.c.idempotency_key.in_(keys[start : start + _CHUNK])
+                )
+            )
         )
-    admitted, deferred = [], 0
+    free: list[Planned] = []
     for item in todo:
-        recipient = item.digest.cadre_key
-        if sent_today.get(recipient, 0) >= notify.daily_cap:
-            deferred += 1
-            continue
-        sent_today[recipient] = sent_today.get(recipient, 0) + 1
-        admitted.append(item)
-    return admitted, deferred
-
-
-def _claim(conn: Connection, todo: list[Planned], now: datetime) -> None:
-    # One transaction for the whole run: every message is `sending` before the first goes out.
+        outcome, claimed_at = held.get(item.key, (None, None))
+        if outcome == "sent":  # by a delivery that settled after this one read the ledger
+            stats.already_sent += 1
+        elif outcome == "sending" and claimed_at is not None and _utc(claimed_at) > live_since:
+            stats.claimed_elsewhere += 1
+        else:
+            stats.resumed += outcome == "sending"
+            free.append(item)
+    admitted = _within_daily_cap(conn, free, notify, now, live_since, stats)
+    if not admitted:
+        return admitted
     upsert(
         conn,
-        t.reminders,
+        r,
         [
             {
                 "idempotency_key": p.key,
@@ -392,20 +423,90 @@ def _claim(conn: Connection, todo: list[Planned], now: datetime) -> None:
                 "sent_at": None,
                 "outcome": "sending",
                 "detail": None,
+                "claimed_by": owner,
+                "claimed_at": clock,
             }
-            for p in todo
+            for p in admitted
         ],
         keys=["idempotency_key"],
-        update=("outcome", "as_of"),
+        update=("outcome", "as_of", "claimed_by", "claimed_at"),
     )
-    r = t.reminders
-    keys = [p.key for p in todo]
-    for start in range(0, len(keys), _CHUNK):
+    claimed = [p.key for p in admitted]
+    for start in range(0, len(claimed), _CHUNK):
         conn.execute(
             update(r)
-            .where(r.c.idempotency_key.in_(keys[start : start + _CHUNK]))
+            .where(r.c.idempotency_key.in_(claimed[start : start + _CHUNK]))
             .values(attempts=r.c.attempts + 1)
         )
+    return admitted
+
+
+def _within_daily_cap(
+    conn: Connection,
+    todo: list[Planned],
+    notify: NotifySettings,
+    now: datetime,
+    live_since: datetime,
+    stats: DeliveryStats,
+) -> list[Planned]:
+    # What each recipient got since Shanghai midnight, and what other live deliveries hold for
+    # them, counts against the cap; then admit up to it.
+    midnight = datetime.combine(today_local(now), dtime(0), local_zone()).astimezone(UTC)
+    r = t.reminders
+    counted: dict[str, int] = dict(
+        conn.execute(
+            select(r.c.recipient, func.count())
+            .where(
+                or_(
+                    and_(r.c.outcome == "sent", r.c.sent_at >= midnight),
+                    and_(r.c.outcome == "sending", r.c.claimed_at > live_since),
+                )
+            )
+            .group_by(r.c.recipient)
+        ).all()
+    )
+    admitted = []
+    for item in todo:
+        recipient = item.digest.cadre_key
+        if counted.get(recipient, 0) >= notify.daily_cap:
+            stats.deferred += 1
+            continue
+        counted[recipient] = counted.get(recipient, 0) + 1
+        admitted.append(item)
+    return admitted
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+
+
+class _Lease:
+    """Renews a delivery's claims on its unsettled messages while it sends."""
+
+    def __init__(self, owner: str, lease_s: float, keys: list[str]) -> None:
+        self.owner, self.every_s = owner, lease_s / 4
+        self.unsettled = set(keys)
+        self.renewed = time.monotonic()
+
+    def settled(self, keys: Iterable[str]) -> None:
+        self.unsettled.difference_update(keys)
+
+    def renew_if_due(self, engine: Engine) -> None:
+        if time.monotonic() - self.renewed < self.every_s or not self.unsettled:
+            return
+        r, keys, clock = t.reminders, sorted(self.unsettled), utc_now()
+        with engine.begin() as conn:
+            for start in range(0, len(keys), _CHUNK):
+                conn.execute(
+                    update(r)
+                    .where(
+                        r.c.idempotency_key.in_(keys[start : start + _CHUNK]),
+                        r.c.claimed_by == self.owner,
+                        r.c.outcome == "sending",
+                    )
+                    .values(claimed_at=clock)
+                )
+        self.renewed = time.monotonic()
 
 
 def _settle(conn: Connection, batch: list[_Result], now: datetime) -> None:

@@ -312,6 +312,10 @@ reminders = Table(
     Column("outcome", String(16), nullable=False),
     Column("detail", Text),
     Column("attempts", Integer, nullable=False, server_default="0"),  # runs that tried it
+    # The run that holds a `sending` row, and when it last said it is alive: another worker
+    # leaves the row alone until notify.claim_lease_s has passed without a word.
+    Column("claimed_by", String(36)),
+    Column("claimed_at", DateTime(timezone=True)),
 )
 
 quarantine = Table(
@@ -444,7 +448,9 @@ cadre_compliance = Table(
 )
 
 
-# Digest links, moves and handovers live in modules of their own, on the same metadata.
+# Digest links, moves, handovers and pacing live in modules of their own, on the same metadata.
 from lianxin.store.schema_links import digest_links as digest_links  # noqa: E402
 from lianxin.store.schema_moves import cadre_handovers as cadre_handovers  # noqa: E402
 from lianxin.store.schema_moves import worker_moves as worker_moves  # noqa: E402
+from lianxin.store.schema_pacing import pace_admissions as pace_admissions  # noqa: E402
+from lianxin.store.schema_pacing import pace_locks as pace_locks  # noqa: E402
