@@ -24,7 +24,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from runs import start_remind
 from sqlalchemy import func, select
 
 from config.settings import NotifySettings, RulesSettings
@@ -78,18 +78,6 @@ def _smtp(received: Received) -> tuple[Any, str]:
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with local_prefect_server(tmp_path_factory.mktemp("prefect")) as api:
         yield api
-
-
-def _remind(env: dict[str, str], day: date) -> subprocess.Popen[bytes]:
-    lianxin = str(Path(sys.executable).with_name("lianxin"))
-    return subprocess.Popen(
-        [lianxin, "run", "remind", "--as-of", day.isoformat()],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
@@ -164,7 +152,7 @@ def test_killed_and_refused_runs_lose_nothing_and_copies_carry_their_key(
                 plans[plan] += 1
                 runs += 1
                 before, claims = received.total(), claimed()
-                process = _remind(env, day)
+                process = start_remind(env, day)
                 if plan == "early":  # anywhere from start-up to the first sends
                     time.sleep(rng.uniform(0.5, 4.0))
                 elif plan == "after_claim":  # claimed in the ledger, nothing sent yet
@@ -184,7 +172,7 @@ def test_killed_and_refused_runs_lose_nothing_and_copies_carry_their_key(
             received.fail_rate = received.hang_rate = 0.0
             for _ in range(3):  # faults off: what is left goes out, then nothing more
                 runs += 1
-                out, err = _remind(env, day).communicate(timeout=120)
+                out, err = start_remind(env, day).communicate(timeout=120)
                 stats = json.loads(out)
                 assert stats["failed"] == 0, stats["errors"]
                 assert "Traceback" not in err.decode(), err.decode()[-2000:]

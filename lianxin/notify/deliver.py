@@ -402,8 +402,9 @@ def _claim(
             stats.already_sent += 1
         elif outcome == "sending" and claimed_at is not None and _utc(claimed_at) > live_since:
             stats.claimed_elsewhere += 1
-        else:
-            stats.resumed += outcome == "sending"
+        else:  # new, failed before, or held by a delivery that stopped renewing its claim
+            if outcome == "sending":
+                stats.resumed += 1
             free.append(item)
     admitted = _within_daily_cap(conn, free, notify, now, live_since, stats)
     if not admitted:

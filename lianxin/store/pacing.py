@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from lianxin.store import schema as t
 from lianxin.store.upsert import upsert
 
-PRUNE_EVERY = 50  # admissions between prunes of a route's rows older than its window
+PRUNE_EVERY = 50  # admissions (of any route) between prunes of a route's rows past its window
 
 
 def route_name(route: str) -> str:
@@ -47,7 +47,6 @@ class StoreWindow:
 
     def __init__(self, engine: Engine, amount: int, window_s: float) -> None:
         self.engine, self.amount, self.window_s = engine, amount, window_s
-        self._admitted = 0
 
     def take(self, name: str) -> float:
         """Admit one send on route `name` and return 0.0, or return the seconds until one fits."""
@@ -69,9 +68,11 @@ class StoreWindow:
             clock, blocking = float(row[0]), row[1]
             if blocking is not None:
                 return max(0.01, float(blocking) + self.window_s - clock)
-            conn.execute(insert(a).values(route=name, admitted_at=literal(clock)))
-            self._admitted += 1
-            if self._admitted % PRUNE_EVERY == 0:
+            added = conn.execute(insert(a).values(route=name, admitted_at=literal(clock)))
+            # Every PRUNE_EVERY-th row of the table, whichever worker writes it, clears its
+            # route's past: a route that sends a few a day is pruned now and then too.
+            key = added.inserted_primary_key
+            if key is not None and int(key[0]) % PRUNE_EVERY == 0:
                 conn.execute(
                     delete(a).where(a.c.route == name, a.c.admitted_at <= clock - self.window_s)
                 )
