@@ -8,10 +8,10 @@ from typing import Any
 from prefect import flow
 
 from lianxin.clock import utc_now
-from tasks.watchdog import alert_operator, check_health, notify_failure
+from tasks.watchdog import alert_operator, check_health, record_failure
 
 
-@flow(name="watchdog", on_failure=[notify_failure], on_crashed=[notify_failure])
+@flow(name="watchdog", on_failure=[record_failure], on_crashed=[record_failure])
 def watchdog(now: datetime | None = None) -> dict[str, Any]:
     """Alert the operator of missed runs, sources that stopped yielding and failed runs."""
     at = now or utc_now()

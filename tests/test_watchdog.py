@@ -1,5 +1,6 @@
-"""The watchdog on Lianxin itself: missed runs, sources that stop yielding, failed runs, each
-sent to the operator once a day; the flows' failure hook; `lianxin watchdog`."""
+"""The watchdog on Lianxin itself: sources that stop yielding and, for flows run from cron, missed
+runs, each sent to the operator once a day; the flows' failure hook, which records the run and
+leaves the alert to Prefect's automation (tests/test_automations.py); `lianxin watchdog`."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from lianxin.store.engine import engine_for
 from personas import roster
 from sinks import webhook_sink
 from tasks.store import records_by_source
-from tasks.watchdog import notify_failure
+from tasks.watchdog import record_failure
 
 # 2026-12-08 10:00 in Asia/Shanghai: past the 09:30 the daily run is due by.
 NOW = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
@@ -32,7 +33,16 @@ NOTICES = "县督查组通报"
 BAISHI = "白石村村务公开"
 
 
+# The cadences an operator running the flows from cron would write (the default watches none).
+CRON_CADENCE = {
+    "ingest": FlowCadence(every_minutes=60, grace_minutes=30),
+    "remind": FlowCadence(daily_by=time(9, 30)),
+}
+CRON_TOML = "[watchdog.cadence.ingest]\nevery_minutes = 60\ngrace_minutes = 30\n"
+
+
 def _settings(tmp_path: Path, **watchdog: Any) -> Settings:
+    watchdog.setdefault("cadence", CRON_CADENCE)
     return Settings(
         database_url=f"sqlite:///{tmp_path}/unused.db",
         notify={"outbox_dir": tmp_path / "outbox"},
@@ -101,6 +111,15 @@ def test_the_daily_run_is_missed_only_after_its_time(engine: Engine, tmp_path: P
 
     assert before == []
     assert [(a.kind, a.subject) for a in after] == [(AlertKind.missed_run, "remind")]
+
+
+def test_by_default_no_cadence_is_watched_prefect_reports_late_runs(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _run(engine, "ingest", NOW - timedelta(days=3))
+
+    assert check(engine, NOW, _settings(tmp_path, cadence={})) == []
+    assert WatchdogSettings().cadence == {}
 
 
 def test_a_flow_that_never_ran_is_not_expected_yet(engine: Engine, tmp_path: Path) -> None:
@@ -197,18 +216,18 @@ def test_each_ingest_keeps_the_records_of_every_source_it_fetched() -> None:
 # failed runs
 
 
-def test_a_failed_run_is_reported_and_an_old_one_is_not(engine: Engine, tmp_path: Path) -> None:
+def test_a_failed_run_is_left_to_the_prefect_automation(engine: Engine, tmp_path: Path) -> None:
     _run(engine, "ingest", NOW - timedelta(minutes=20))
     _run(engine, "remind", NOW - timedelta(minutes=30))
     error = {"error": "Flow run encountered an exception: OperationalError: disk I/O error"}
     _run(engine, "followups", NOW - timedelta(hours=3), "failed", error, "4f1c")
-    _run(engine, "followups", NOW - timedelta(days=3), "failed", error, "0a2b")
 
-    alerts = check(engine, NOW, _settings(tmp_path))
+    assert check(engine, NOW, _settings(tmp_path)) == []
 
-    assert [(a.kind, a.subject) for a in alerts] == [(AlertKind.failed_run, "followups:4f1c")]
-    assert "disk I/O error" in alerts[0].detail
-    assert alerts[0].key == "watchdog/2026-12-08/failed_run/followups:4f1c"
+
+def test_the_retired_failed_within_hours_names_its_replacement() -> None:
+    with pytest.raises(ValueError, match="automation 'lianxin: failed run'"):
+        WatchdogSettings.model_validate({"failed_within_hours": 24})
 
 
 # the ledger
@@ -247,12 +266,12 @@ def test_operator_alerts_ignore_quiet_hours_unless_asked(engine: Engine, tmp_pat
 # the failure hook, on a real Prefect server
 
 
-@flow(name="ingest", on_failure=[notify_failure], on_crashed=[notify_failure])
+@flow(name="ingest", on_failure=[record_failure], on_crashed=[record_failure])
 def _broken_ingest(as_of: str | None = None) -> None:
     raise RuntimeError("portal answered 502 Bad Gateway\nfor every page")
 
 
-def test_a_failing_flow_alerts_the_operator_at_once_and_keeps_its_error(
+def test_a_failing_flow_records_its_error_and_sends_nothing_itself(
     prefect_server: None, settings: Settings
 ) -> None:
     with webhook_sink() as sink:
@@ -264,21 +283,17 @@ def test_a_failing_flow_alerts_the_operator_at_once_and_keeps_its_error(
         with pytest.raises(RuntimeError, match="502 Bad Gateway"):
             _broken_ingest(as_of="2026-12-08")
 
-        assert len(sink.received) == 1
-        message = sink.received[0]
-        assert "运行失败" in message["title"] and "ingest:" in message["title"]
-        assert "502 Bad Gateway for every page" in message["message"]
-
         engine = engine_for(settings.database_url)
         with engine.connect() as conn:
             row = conn.execute(select(t.runs)).one()
         assert (row.flow, row.status, str(row.as_of)) == ("ingest", "failed", "2026-12-08")
-        assert row.prefect_flow_run_id in message["title"]
+        assert "502 Bad Gateway for every page" in row.stats["error"]
+        assert row.prefect_flow_run_id
 
-        # The watchdog sees the same failure later and knows the operator heard of it.
+        # The operator hears of it from Prefect's automation; the watchdog does not repeat it.
         later = datetime.now(UTC)
-        again = send_alerts(engine, check(engine, later, settings), settings, later)
-        assert (again.sent, again.already_sent, len(sink.received)) == (0, 1, 1)
+        assert check(engine, later, settings) == []
+        assert sink.received == []
 
 
 def test_the_hook_never_raises_even_when_it_cannot_alert(
@@ -298,6 +313,10 @@ def test_the_hook_never_raises_even_when_it_cannot_alert(
 
 def _watchdog_at_ten(settings: Settings, last_ingest: timedelta) -> Any:
     """Run `lianxin watchdog` at 10:00 in Shanghai, the last ingest `last_ingest` before."""
+    config = Path(str(settings.data_dir)) / "lianxin.toml"
+    with config.open("a", encoding="utf-8") as f:
+        f.write(CRON_TOML)
+    reset_settings()
     _run(engine_for(settings.database_url), "ingest", NOW - last_ingest)
     return CliRunner().invoke(app, ["watchdog", "--now", "2026-12-08T10:00"])
 

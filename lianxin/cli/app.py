@@ -22,6 +22,7 @@ from typing import Any
 import typer
 
 from lianxin.cli import (
+    automations,
     cadres,
     checkins,
     config,
@@ -72,6 +73,7 @@ app.command()(serve.dashboard)
 app.add_typer(users.users_app, name="users")
 app.add_typer(links.links_app, name="links")
 app.add_typer(cadres.cadres_app, name="cadres")
+app.add_typer(automations.automations_app, name="automations")
 
 __all__ = ["app", "console", "main"]
 
