@@ -60,6 +60,15 @@ class WatchdogSettings(Section):
     drift_window_runs: int = Field(
         default=48, ge=2, description="Recent ingest runs the drift check looks at."
     )
+    channel_failures: int = Field(
+        default=3,
+        ge=1,
+        description="A route with this many failed sends in the last channel_window_days and "
+        "none delivered keeps failing: the watchdog alerts the operator.",
+    )
+    channel_window_days: int = Field(
+        default=2, ge=1, description="Days (rules.timezone) of the ledger the check looks at."
+    )
     prefect_automations: bool = Field(
         default=True,
         description="`lianxin serve` and `lianxin automations apply` create or update the "

@@ -13,7 +13,7 @@ from tasks.watchdog import alert_operator, check_health, record_failure
 
 @flow(name="watchdog", on_failure=[record_failure], on_crashed=[record_failure])
 def watchdog(now: datetime | None = None) -> dict[str, Any]:
-    """Alert the operator of sources that stopped yielding and of missed cron-run flows."""
+    """Alert the operator of sources that stopped yielding, failing channels, missed cron runs."""
     at = now or utc_now()
     alerts = check_health(at)
     sent = alert_operator(alerts, at)

@@ -16,6 +16,9 @@ from typer.testing import CliRunner
 from config.settings import FlowCadence, Settings, WatchdogSettings, reset_settings
 from lianxin.cli.app import app
 from lianxin.ingest.fetching import CrawlResult
+from lianxin.notify.deliver import deliver
+from lianxin.notify.digests import Digest
+from lianxin.rules.checkin import Stage
 from lianxin.services.watchdog import AlertKind, check, send_alerts
 from lianxin.store import reads
 from lianxin.store import schema as t
@@ -228,6 +231,79 @@ def test_a_failed_run_is_left_to_the_prefect_automation(engine: Engine, tmp_path
 def test_the_retired_failed_within_hours_names_its_replacement() -> None:
     with pytest.raises(ValueError, match="automation 'lianxin: failed run'"):
         WatchdogSettings.model_validate({"failed_within_hours": 24})
+
+
+# channels that keep failing
+
+
+def _digests_for(cadres: list[str], route: str, day: int = 8) -> list[Digest]:
+    """One check-in digest per cadre of 石桥镇, all on `route`."""
+    return [
+        Digest(
+            key=f"checkin/2026-12/days_left/石桥镇|{name}/{day}",
+            stage=Stage.days_left,
+            period="2026-12",
+            due=datetime(2026, 12, 10).date(),
+            as_of=datetime(2026, 12, day).date(),
+            cadre_key=f"石桥镇|{name}",
+            cadre_name=name,
+            village="青山村",
+            town="石桥镇",
+            routes=[route],
+        )
+        for name in cadres
+    ]
+
+
+CADRES = ["李建国", "王芳", "周敏"]
+
+
+def test_a_bot_whose_every_send_fails_is_reported_with_its_key_hidden(
+    engine: Engine, tmp_path: Path
+) -> None:
+    settings = _settings(tmp_path)
+    notify = settings.notify.model_copy(update={"retries": 0})
+    with webhook_sink() as sink:
+        sink.fail_with = 403  # the bot's key was revoked
+        route = sink.url + "?key=b0tk3y0f7hev1llag3gr0up"
+        stats = deliver(engine, _digests_for(CADRES, route), notify, NOW)
+
+    alerts = check(engine, NOW, settings)
+
+    assert stats.failed == 3
+    assert [a.kind for a in alerts] == [AlertKind.channel_failing]
+    assert "b0tk3y" not in alerts[0].subject and "key=***" in alerts[0].subject
+    assert alerts[0].detail.startswith("3 sends failed since 2026-12-08, none delivered")
+    assert "b0tk3y" not in alerts[0].detail
+
+
+def test_a_channel_that_delivered_once_or_failed_too_few_times_is_not_reported(
+    engine: Engine, tmp_path: Path
+) -> None:
+    settings = _settings(tmp_path)
+    notify = settings.notify.model_copy(update={"retries": 0})
+    with webhook_sink() as flaky, webhook_sink() as new:
+        flaky.fail_with = 502
+        deliver(engine, _digests_for(CADRES, flaky.url), notify, NOW)
+        flaky.fail_with = None
+        deliver(engine, _digests_for(["赵强"], flaky.url), notify, NOW)  # it works again
+        new.fail_with = 502
+        deliver(engine, _digests_for(CADRES[:2], new.url), notify, NOW)  # 2 < 3 failures
+
+    assert check(engine, NOW, settings) == []
+
+
+def test_failures_older_than_the_window_are_not_counted(engine: Engine, tmp_path: Path) -> None:
+    settings = _settings(tmp_path)  # channel_window_days = 2: today and yesterday
+    notify = settings.notify.model_copy(update={"retries": 0})
+    with webhook_sink() as sink:
+        sink.fail_with = 502
+        deliver(engine, _digests_for(CADRES, sink.url, day=6), notify, NOW - timedelta(days=2))
+
+    assert [a.kind for a in check(engine, NOW - timedelta(days=1), settings)] == [
+        AlertKind.channel_failing
+    ]
+    assert check(engine, NOW, settings) == []
 
 
 # the ledger

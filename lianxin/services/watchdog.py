@@ -4,6 +4,9 @@ alert goes to the operator's routes once a day.
 - `source_drift`: a source yielded records on its last N runs and yields none now, the mark of
   a portal whose pages changed under the parser's selectors (改版). Read from the records per
   source that every ingest keeps in its run's stats. Prefect sees a completed run.
+- `channel_failing`: a cadre's or lead's route (企业微信/钉钉 bot, mail …) whose sends in the
+  last days all failed, at least `channel_failures` of them: a revoked bot key, a full
+  mailbox. Each failed send stays in the ledger and is retried; Prefect sees a completed run.
 - `missed_run`: only for flows run from cron, without Prefect deployments: a flow with a
   cadence (`watchdog.cadence`, empty by default) has no run row in its window. A flow that has
   never run is not expected yet.
@@ -27,6 +30,7 @@ from sqlalchemy import true as sql_true
 
 from config.settings import FlowCadence, NotifySettings, Settings, WatchdogSettings
 from lianxin.clock import local_zone, today_local
+from lianxin.notify.channels import redact_route
 from lianxin.notify.deliver import AnyDigest, DeliveryStats, deliver
 from lianxin.store import schema as t
 
@@ -37,12 +41,13 @@ FAILED_STATUSES = ("failed", "crashed")
 class AlertKind(StrEnum):
     missed_run = "missed_run"
     source_drift = "source_drift"
+    channel_failing = "channel_failing"
 
 
 @dataclass(frozen=True)
 class Alert:
     kind: AlertKind
-    subject: str  # a flow name or a source name
+    subject: str  # a flow name, a source name or a route (redacted)
     day: date  # the Shanghai day the alert belongs to: once per day per subject
     detail: str  # one line: the cadence missed, the records before
     at: datetime | None = None  # the last run or the zero-yield run (UTC)
@@ -83,13 +88,15 @@ class WatchdogDigest:
 
 
 def check(engine: Engine, now: datetime, settings: Settings) -> list[Alert]:
-    """Return every alert that holds at `now` (UTC): missed runs (cron only), drifting sources."""
+    """Return every alert that holds at `now` (UTC): missed runs (cron only), drifting sources,
+    failing channels."""
     watch = settings.watchdog
     now = as_utc(now)  # SQLite compares instants as text: always in UTC
     with engine.connect() as conn:
         return [
             *missed_runs(conn, now, watch.cadence),
             *drifting_sources(conn, now, watch),
+            *failing_channels(conn, now, watch),
         ]
 
 
@@ -235,6 +242,41 @@ def _source_counts(conn: Connection, stats: Any) -> Any:
     if conn.dialect.name == "sqlite":
         return func.json_each(stats, "$.records_by_source").table_valued("key", "value")
     return func.jsonb_each_text(stats["records_by_source"]).table_valued("key", "value")
+
+
+def failing_channels(conn: Connection, now: datetime, watch: WatchdogSettings) -> list[Alert]:
+    """Return a `channel_failing` alert per route whose ledger rows of the last
+    `channel_window_days` (Shanghai days, today included) hold `channel_failures` failed sends
+    or more and not one sent. The operator's own routes are left out: their alert could not
+    arrive on them."""
+    r = t.reminders
+    failed = r.c.outcome == "failed"
+    since = today_local(now) - timedelta(days=watch.channel_window_days - 1)
+    rows = conn.execute(
+        select(
+            r.c.channel,
+            func.count().label("failures"),
+            func.min(r.c.as_of).label("first"),
+            func.max(r.c.detail).label("error"),
+        )
+        .where(r.c.as_of >= since, r.c.recipient != OPERATOR, r.c.outcome.in_(("failed", "sent")))
+        .group_by(r.c.channel)
+        .having(
+            func.sum(case((failed, 1), else_=0)) >= watch.channel_failures,
+            func.sum(case((failed, 0), else_=1)) == 0,
+        )
+        .order_by(r.c.channel)
+    ).all()
+    return [
+        Alert(
+            AlertKind.channel_failing,
+            redact_route(row.channel),
+            today_local(now),
+            f"{row.failures} sends failed since {row.first}, none delivered; e.g. "
+            + one_line(redact_route(row.error or "no error recorded"), 200),
+        )
+        for row in rows
+    ]
 
 
 def digests_for(alerts: Sequence[Alert], watch: WatchdogSettings) -> list[WatchdogDigest]:
