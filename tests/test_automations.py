@@ -156,10 +156,14 @@ def test_without_a_destination_serve_says_late_runs_alert_no_one(
     assert "alert no one" in automation_lines([], watch)[0]
 
 
-def test_the_automations_are_deleted_by_hand_with_prefect_automation_delete(
+def test_the_automations_are_paused_resumed_and_deleted_by_hand_with_prefect_automation(
     alerts: WebhookSink,
 ) -> None:
     [inspected] = _inspect(FAILED)
+    _prefect("automation", "pause", "--id", inspected["id"])
+    assert _inspect(FAILED)[0]["enabled"] is False
+    _prefect("automation", "resume", "--id", inspected["id"])
+    assert _inspect(FAILED)[0]["enabled"] is True
     _prefect("automation", "delete", "--id", inspected["id"])
     assert FAILED not in _prefect("automation", "ls")
     assert remove_automations() == [LATE]
