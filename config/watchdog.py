@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from config.checks import Section
+from config.checks import Section, is_http_url
 from config.notify import Route
+
+BLOCK_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 class FlowCadence(Section):
@@ -35,19 +38,18 @@ class FlowCadence(Section):
 
 
 class WatchdogSettings(Section):
-    """The watchdog on Lianxin itself: missed schedules, drifting sources, failed runs."""
+    """The watchdog on Lianxin itself (sources that stopped yielding), and where the Prefect
+    automations on late and failed runs send their alerts."""
 
     operator_routes: list[Route] = Field(
         default_factory=lambda: ["outbox://"],
         description="The operator's own routes (Apprise URLs or outbox://), never a cadre's.",
     )
     cadence: dict[str, FlowCadence] = Field(
-        default_factory=lambda: {
-            "ingest": FlowCadence(every_minutes=60, grace_minutes=30),
-            "remind": FlowCadence(daily_by=time(9, 30)),
-        },
-        description="When each flow must have run, by its name in the runs table (ingest, "
-        "followups, remind); the daily flow is watched through its last step, remind.",
+        default_factory=dict,
+        description="Only for flows run from cron without Prefect deployments (whose late runs "
+        "the Prefect automation reports): when each must have run, by its name in the runs "
+        "table (ingest, followups, remind); the daily flow is watched through remind.",
     )
     drift_after_runs: int = Field(
         default=2,
@@ -58,13 +60,74 @@ class WatchdogSettings(Section):
     drift_window_runs: int = Field(
         default=48, ge=2, description="Recent ingest runs the drift check looks at."
     )
-    failed_within_hours: int = Field(
-        default=24, ge=1, description="Failed runs are reported this far back, each once."
+    channel_failures: int = Field(
+        default=3,
+        ge=1,
+        description="A route with this many failed sends in the last channel_window_days and "
+        "none delivered keeps failing: the watchdog alerts the operator.",
+    )
+    channel_window_days: int = Field(
+        default=2, ge=1, description="Days (rules.timezone) of the ledger the check looks at."
+    )
+    prefect_automations: bool = Field(
+        default=True,
+        description="`lianxin serve` and `lianxin automations apply` create or update the "
+        "Prefect automations that alert on late and failed runs (a destination below needed).",
+    )
+    prefect_block: str | None = Field(
+        default=None,
+        description="Where the Prefect automations send alerts: a notification block on the "
+        'Prefect server, as "block-type-slug/name" (e.g. "slack-webhook/lianxin-operator").',
+    )
+    prefect_webhook: str | None = Field(
+        default=None,
+        description="Or an http(s) URL the alerts are posted to as JSON {subject, body}; "
+        "${NAME} parts are read from the environment and kept as the block's secrets.",
     )
     respect_quiet_hours: bool = Field(
         default=False,
         description="Operator alerts wake people: by default they ignore notify's quiet hours.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "failed_within_hours" in data:
+            raise ValueError(
+                "watchdog.failed_within_hours is retired: failed runs are alerted by the Prefect "
+                "automation 'lianxin: failed run' (watchdog.prefect_block or prefect_webhook); "
+                "delete the line"
+            )
+        return data
+
+    @field_validator("prefect_block")
+    @classmethod
+    def _slug_and_name(cls, value: str | None) -> str | None:
+        if value is not None and not BLOCK_SLUG.fullmatch(value):
+            raise ValueError(
+                f"watchdog.prefect_block = {value!r}: write the block's type slug and name, "
+                'e.g. "custom-webhook/lianxin-operator" (see: prefect block ls)'
+            )
+        return value
+
+    @field_validator("prefect_webhook")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not is_http_url(value):
+            raise ValueError(
+                f"watchdog.prefect_webhook = {value!r} is not an http(s) URL: write e.g. "
+                '"https://hooks.example.org/lianxin?key=${OPERATOR_HOOK_KEY}"'
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> WatchdogSettings:
+        if self.prefect_block and self.prefect_webhook:
+            raise ValueError(
+                "set watchdog.prefect_block or watchdog.prefect_webhook, not both: the Prefect "
+                "automations send to one notification block"
+            )
+        return self
 
     @model_validator(mode="after")
     def _window_holds_the_streak(self) -> WatchdogSettings:

@@ -11,10 +11,10 @@ from flows.followups import followups
 from flows.ingest import ingest
 from flows.remind import remind
 from lianxin.clock import today_local
-from tasks.watchdog import notify_failure
+from tasks.watchdog import record_failure
 
 
-@flow(name="daily", on_failure=[notify_failure], on_crashed=[notify_failure])
+@flow(name="daily", on_failure=[record_failure], on_crashed=[record_failure])
 def daily(
     as_of: date | None = None, sources: list[str] | None = None, dry_run: bool = False
 ) -> dict[str, Any]:

@@ -90,8 +90,8 @@ def build_deployments(schedules: SchedulesSettings | None = None) -> list[Runner
                 schedules=_on(plan.watchdog_quarter_hour),
                 parameters={"now": None},
                 tags=["lianxin", "watchdog", "operator"],
-                description="Check Lianxin itself: missed scheduled runs, sources that stopped "
-                "yielding records, failed runs; alert the operator's routes once a day each.",
+                description="Check what Prefect cannot see: sources that stopped yielding records, "
+                "channels that keep failing, missed cron-run flows; alert the operator once a day.",
                 entrypoint_type=by_module,
             )
         ),

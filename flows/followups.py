@@ -14,10 +14,10 @@ from tasks.aggregates import refresh_aggregates
 from tasks.artifacts import publish_followups_summary
 from tasks.rules import evaluate_rules
 from tasks.store import record_run
-from tasks.watchdog import notify_failure
+from tasks.watchdog import record_failure
 
 
-@flow(name="followups", on_failure=[notify_failure], on_crashed=[notify_failure])
+@flow(name="followups", on_failure=[record_failure], on_crashed=[record_failure])
 def followups(
     as_of: date | None = None, dry_run: bool = False, mode: Mode = "incremental"
 ) -> dict[str, Any]:

@@ -18,10 +18,10 @@ from tasks.common import engine, settings
 from tasks.fetch import fetch_task, limit_hosts, select_sources
 from tasks.parse import parse_task
 from tasks.store import reconcile_tables, record_run, store_results
-from tasks.watchdog import notify_failure
+from tasks.watchdog import record_failure
 
 
-@flow(name="ingest", log_prints=True, on_failure=[notify_failure], on_crashed=[notify_failure])
+@flow(name="ingest", log_prints=True, on_failure=[record_failure], on_crashed=[record_failure])
 def ingest(
     as_of: date | None = None, sources: list[str] | None = None, dry_run: bool = False
 ) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from lianxin.records import ParseResult
 from tasks.common import engine, settings
 from tasks.parse_volume import chunked, dask_runner, fetched_pages, parse_chunk, reparse_chunk
 from tasks.store import record_run
-from tasks.watchdog import notify_failure
+from tasks.watchdog import record_failure
 
 
 def parse_at_volume(
@@ -54,7 +54,7 @@ def parse_at_volume(
     return results
 
 
-@flow(name="reparse-archive", on_failure=[notify_failure], on_crashed=[notify_failure])
+@flow(name="reparse-archive", on_failure=[record_failure], on_crashed=[record_failure])
 def reparse_archive(since: date | None = None, dry_run: bool = False) -> dict[str, Any]:
     """Parse every archived report (fetched on or after `since`) again and store what changed.
 

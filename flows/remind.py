@@ -11,10 +11,10 @@ from lianxin.clock import today_local, utc_now
 from tasks.artifacts import publish_remind_summary
 from tasks.notify import build_digests, send_digests
 from tasks.store import record_run
-from tasks.watchdog import notify_failure
+from tasks.watchdog import record_failure
 
 
-@flow(name="remind", on_failure=[notify_failure], on_crashed=[notify_failure])
+@flow(name="remind", on_failure=[record_failure], on_crashed=[record_failure])
 def remind(as_of: date | None = None, dry_run: bool = False) -> dict[str, Any]:
     """Send each cadre the digest of their open check-ins for the stage `as_of` falls in."""
     started = utc_now()

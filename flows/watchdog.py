@@ -8,12 +8,12 @@ from typing import Any
 from prefect import flow
 
 from lianxin.clock import utc_now
-from tasks.watchdog import alert_operator, check_health, notify_failure
+from tasks.watchdog import alert_operator, check_health, record_failure
 
 
-@flow(name="watchdog", on_failure=[notify_failure], on_crashed=[notify_failure])
+@flow(name="watchdog", on_failure=[record_failure], on_crashed=[record_failure])
 def watchdog(now: datetime | None = None) -> dict[str, Any]:
-    """Alert the operator of missed runs, sources that stopped yielding and failed runs."""
+    """Alert the operator of sources that stopped yielding, failing channels, missed cron runs."""
     at = now or utc_now()
     alerts = check_health(at)
     sent = alert_operator(alerts, at)

@@ -1,4 +1,7 @@
-"""The watchdog's tasks, and the hook that tells the operator at once when a flow fails."""
+"""The watchdog's tasks, and the hook that records a failed flow run for the runs page.
+
+The operator hears of a failed run from the Prefect automation `lianxin: failed run`
+(flows/automations.py), not from here."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun, State
 
 from lianxin.clock import utc_now
-from lianxin.services.watchdog import Alert, as_utc, check, failed_run_alert, one_line, send_alerts
+from lianxin.services.watchdog import Alert, as_utc, check, one_line, send_alerts
 from lianxin.store import reads
 from tasks.common import engine, settings
 
@@ -36,8 +39,8 @@ def alert_operator(alerts: list[Alert], now: datetime) -> dict[str, Any]:
     return send_alerts(engine(), alerts, settings(), now).as_dict()
 
 
-def notify_failure(flow: Any, flow_run: FlowRun, state: State) -> None:
-    """Record the failed run and tell the operator at once; never raise.
+def record_failure(flow: Any, flow_run: FlowRun, state: State) -> None:
+    """Record the failed run with its error (the dashboard's runs page); never raise.
 
     A Prefect `on_failure` / `on_crashed` hook: an exception here would hide the flow's own,
     so every error is logged and swallowed.
@@ -48,9 +51,8 @@ def notify_failure(flow: Any, flow_run: FlowRun, state: State) -> None:
         error = one_line(state.message or state.name or "failed without a message")
         run_id = str(flow_run.id)
         status = "crashed" if state.is_crashed() else "failed"
-        eng = engine()
         reads.record_run(
-            eng,
+            engine(),
             flow.name,
             _as_of(flow_run.parameters.get("as_of")),
             started,
@@ -59,10 +61,8 @@ def notify_failure(flow: Any, flow_run: FlowRun, state: State) -> None:
             {"error": error, "state": state.name},
             run_id,
         )
-        alert = failed_run_alert(flow.name, run_id, started, error)
-        send_alerts(eng, [alert], settings(), now)
-    except Exception:  # the boundary: a failing alert must not mask the failure itself
-        log.exception("Could not alert the operator that flow run %s failed", flow_run.name)
+    except Exception:  # the boundary: a failing record must not mask the failure itself
+        log.exception("Could not record that flow run %s failed", flow_run.name)
 
 
 def _as_of(value: Any) -> date | None:

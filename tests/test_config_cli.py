@@ -210,7 +210,7 @@ def test_config_show_masks_secrets_keeps_placeholders_and_names_the_layers(
     # The text form is TOML an operator can copy from: it reads back as the same settings.
     shown = tomllib.loads(text.output)
     assert shown["notify"]["routes"] == data["settings"]["notify"]["routes"]
-    assert shown["watchdog"]["cadence"]["ingest"]["every_minutes"] == 60
+    assert shown["schedules"]["daily_morning"]["cron"] == "30 8 * * *"  # a nested table
 
 
 def test_masking_keeps_what_an_operator_needs_to_recognise_a_route() -> None:

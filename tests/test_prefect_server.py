@@ -27,6 +27,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from config.settings import Settings, reset_settings
+from flows.automations import FAILED, LATE, remove_automations
 from lianxin.cli.app import app
 from lianxin.cli.demo import write_demo_config
 from lianxin.cli.prefect_server import local_prefect_server
@@ -91,6 +92,8 @@ def test_serve_registers_the_deployments_and_runs_a_triggered_day(
             )
         env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")}
         env.update(LIANXIN_CONFIG=str(config), PREFECT_API_URL=api, COLUMNS="200", **FAULT_DUMPS)
+        # Where the automations on late and failed runs send (nothing here is late or fails).
+        env["LIANXIN_WATCHDOG__PREFECT_WEBHOOK"] = "http://127.0.0.1:9/lianxin-operator"
         stdout, stderr = tmp_path / "serve.out", tmp_path / "serve.err"
         with stdout.open("wb") as out, stderr.open("wb") as err:
             serve = subprocess.Popen(
@@ -165,6 +168,10 @@ def test_serve_registers_the_deployments_and_runs_a_triggered_day(
             assert word not in text, f"{word!r} in {log.name}:\n{text[-3000:]}"
     assert "Prefect UI" not in stdout.read_text(encoding="utf-8")  # the operator's server
     assert "PREFECT_API_URL=" + api in stdout.read_text(encoding="utf-8")
+    # serve applied the automations (tests/test_automations.py shows them fire); later tests of
+    # this module fail runs on purpose, so they are removed here.
+    assert f"created {LATE!r}" in stdout.read_text(encoding="utf-8")
+    assert remove_automations() == [LATE, FAILED]
 
     with get_client(sync_client=True) as client:  # paused while nobody serves them
         assert client.read_deployment_by_name("daily/morning").paused is True

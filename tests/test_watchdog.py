@@ -1,5 +1,6 @@
-"""The watchdog on Lianxin itself: missed runs, sources that stop yielding, failed runs, each
-sent to the operator once a day; the flows' failure hook; `lianxin watchdog`."""
+"""The watchdog on Lianxin itself: sources that stop yielding and, for flows run from cron, missed
+runs, each sent to the operator once a day; the flows' failure hook, which records the run and
+leaves the alert to Prefect's automation (tests/test_automations.py); `lianxin watchdog`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from typer.testing import CliRunner
 from config.settings import FlowCadence, Settings, WatchdogSettings, reset_settings
 from lianxin.cli.app import app
 from lianxin.ingest.fetching import CrawlResult
+from lianxin.notify.deliver import deliver
+from lianxin.notify.digests import Digest
+from lianxin.rules.checkin import Stage
 from lianxin.services.watchdog import AlertKind, check, send_alerts
 from lianxin.store import reads
 from lianxin.store import schema as t
@@ -22,7 +26,7 @@ from lianxin.store.engine import engine_for
 from personas import roster
 from sinks import webhook_sink
 from tasks.store import records_by_source
-from tasks.watchdog import notify_failure
+from tasks.watchdog import record_failure
 
 # 2026-12-08 10:00 in Asia/Shanghai: past the 09:30 the daily run is due by.
 NOW = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
@@ -32,7 +36,16 @@ NOTICES = "县督查组通报"
 BAISHI = "白石村村务公开"
 
 
+# The cadences an operator running the flows from cron would write (the default watches none).
+CRON_CADENCE = {
+    "ingest": FlowCadence(every_minutes=60, grace_minutes=30),
+    "remind": FlowCadence(daily_by=time(9, 30)),
+}
+CRON_TOML = "[watchdog.cadence.ingest]\nevery_minutes = 60\ngrace_minutes = 30\n"
+
+
 def _settings(tmp_path: Path, **watchdog: Any) -> Settings:
+    watchdog.setdefault("cadence", CRON_CADENCE)
     return Settings(
         database_url=f"sqlite:///{tmp_path}/unused.db",
         notify={"outbox_dir": tmp_path / "outbox"},
@@ -101,6 +114,15 @@ def test_the_daily_run_is_missed_only_after_its_time(engine: Engine, tmp_path: P
 
     assert before == []
     assert [(a.kind, a.subject) for a in after] == [(AlertKind.missed_run, "remind")]
+
+
+def test_by_default_no_cadence_is_watched_prefect_reports_late_runs(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _run(engine, "ingest", NOW - timedelta(days=3))
+
+    assert check(engine, NOW, _settings(tmp_path, cadence={})) == []
+    assert WatchdogSettings().cadence == {}
 
 
 def test_a_flow_that_never_ran_is_not_expected_yet(engine: Engine, tmp_path: Path) -> None:
@@ -197,18 +219,91 @@ def test_each_ingest_keeps_the_records_of_every_source_it_fetched() -> None:
 # failed runs
 
 
-def test_a_failed_run_is_reported_and_an_old_one_is_not(engine: Engine, tmp_path: Path) -> None:
+def test_a_failed_run_is_left_to_the_prefect_automation(engine: Engine, tmp_path: Path) -> None:
     _run(engine, "ingest", NOW - timedelta(minutes=20))
     _run(engine, "remind", NOW - timedelta(minutes=30))
     error = {"error": "Flow run encountered an exception: OperationalError: disk I/O error"}
     _run(engine, "followups", NOW - timedelta(hours=3), "failed", error, "4f1c")
-    _run(engine, "followups", NOW - timedelta(days=3), "failed", error, "0a2b")
 
-    alerts = check(engine, NOW, _settings(tmp_path))
+    assert check(engine, NOW, _settings(tmp_path)) == []
 
-    assert [(a.kind, a.subject) for a in alerts] == [(AlertKind.failed_run, "followups:4f1c")]
-    assert "disk I/O error" in alerts[0].detail
-    assert alerts[0].key == "watchdog/2026-12-08/failed_run/followups:4f1c"
+
+def test_the_retired_failed_within_hours_names_its_replacement() -> None:
+    with pytest.raises(ValueError, match="automation 'lianxin: failed run'"):
+        WatchdogSettings.model_validate({"failed_within_hours": 24})
+
+
+# channels that keep failing
+
+
+def _digests_for(cadres: list[str], route: str, day: int = 8) -> list[Digest]:
+    """One check-in digest per cadre of 石桥镇, all on `route`."""
+    return [
+        Digest(
+            key=f"checkin/2026-12/days_left/石桥镇|{name}/{day}",
+            stage=Stage.days_left,
+            period="2026-12",
+            due=datetime(2026, 12, 10).date(),
+            as_of=datetime(2026, 12, day).date(),
+            cadre_key=f"石桥镇|{name}",
+            cadre_name=name,
+            village="青山村",
+            town="石桥镇",
+            routes=[route],
+        )
+        for name in cadres
+    ]
+
+
+CADRES = ["李建国", "王芳", "周敏"]
+
+
+def test_a_bot_whose_every_send_fails_is_reported_with_its_key_hidden(
+    engine: Engine, tmp_path: Path
+) -> None:
+    settings = _settings(tmp_path)
+    notify = settings.notify.model_copy(update={"retries": 0})
+    with webhook_sink() as sink:
+        sink.fail_with = 403  # the bot's key was revoked
+        route = sink.url + "?key=b0tk3y0f7hev1llag3gr0up"
+        stats = deliver(engine, _digests_for(CADRES, route), notify, NOW)
+
+    alerts = check(engine, NOW, settings)
+
+    assert stats.failed == 3
+    assert [a.kind for a in alerts] == [AlertKind.channel_failing]
+    assert "b0tk3y" not in alerts[0].subject and "key=***" in alerts[0].subject
+    assert alerts[0].detail.startswith("3 sends failed since 2026-12-08, none delivered")
+    assert "b0tk3y" not in alerts[0].detail
+
+
+def test_a_channel_that_delivered_once_or_failed_too_few_times_is_not_reported(
+    engine: Engine, tmp_path: Path
+) -> None:
+    settings = _settings(tmp_path)
+    notify = settings.notify.model_copy(update={"retries": 0})
+    with webhook_sink() as flaky, webhook_sink() as new:
+        flaky.fail_with = 502
+        deliver(engine, _digests_for(CADRES, flaky.url), notify, NOW)
+        flaky.fail_with = None
+        deliver(engine, _digests_for(["赵强"], flaky.url), notify, NOW)  # it works again
+        new.fail_with = 502
+        deliver(engine, _digests_for(CADRES[:2], new.url), notify, NOW)  # 2 < 3 failures
+
+    assert check(engine, NOW, settings) == []
+
+
+def test_failures_older_than_the_window_are_not_counted(engine: Engine, tmp_path: Path) -> None:
+    settings = _settings(tmp_path)  # channel_window_days = 2: today and yesterday
+    notify = settings.notify.model_copy(update={"retries": 0})
+    with webhook_sink() as sink:
+        sink.fail_with = 502
+        deliver(engine, _digests_for(CADRES, sink.url, day=6), notify, NOW - timedelta(days=2))
+
+    assert [a.kind for a in check(engine, NOW - timedelta(days=1), settings)] == [
+        AlertKind.channel_failing
+    ]
+    assert check(engine, NOW, settings) == []
 
 
 # the ledger
@@ -247,12 +342,12 @@ def test_operator_alerts_ignore_quiet_hours_unless_asked(engine: Engine, tmp_pat
 # the failure hook, on a real Prefect server
 
 
-@flow(name="ingest", on_failure=[notify_failure], on_crashed=[notify_failure])
+@flow(name="ingest", on_failure=[record_failure], on_crashed=[record_failure])
 def _broken_ingest(as_of: str | None = None) -> None:
     raise RuntimeError("portal answered 502 Bad Gateway\nfor every page")
 
 
-def test_a_failing_flow_alerts_the_operator_at_once_and_keeps_its_error(
+def test_a_failing_flow_records_its_error_and_sends_nothing_itself(
     prefect_server: None, settings: Settings
 ) -> None:
     with webhook_sink() as sink:
@@ -264,21 +359,17 @@ def test_a_failing_flow_alerts_the_operator_at_once_and_keeps_its_error(
         with pytest.raises(RuntimeError, match="502 Bad Gateway"):
             _broken_ingest(as_of="2026-12-08")
 
-        assert len(sink.received) == 1
-        message = sink.received[0]
-        assert "运行失败" in message["title"] and "ingest:" in message["title"]
-        assert "502 Bad Gateway for every page" in message["message"]
-
         engine = engine_for(settings.database_url)
         with engine.connect() as conn:
             row = conn.execute(select(t.runs)).one()
         assert (row.flow, row.status, str(row.as_of)) == ("ingest", "failed", "2026-12-08")
-        assert row.prefect_flow_run_id in message["title"]
+        assert "502 Bad Gateway for every page" in row.stats["error"]
+        assert row.prefect_flow_run_id
 
-        # The watchdog sees the same failure later and knows the operator heard of it.
+        # The operator hears of it from Prefect's automation; the watchdog does not repeat it.
         later = datetime.now(UTC)
-        again = send_alerts(engine, check(engine, later, settings), settings, later)
-        assert (again.sent, again.already_sent, len(sink.received)) == (0, 1, 1)
+        assert check(engine, later, settings) == []
+        assert sink.received == []
 
 
 def test_the_hook_never_raises_even_when_it_cannot_alert(
@@ -298,6 +389,10 @@ def test_the_hook_never_raises_even_when_it_cannot_alert(
 
 def _watchdog_at_ten(settings: Settings, last_ingest: timedelta) -> Any:
     """Run `lianxin watchdog` at 10:00 in Shanghai, the last ingest `last_ingest` before."""
+    config = Path(str(settings.data_dir)) / "lianxin.toml"
+    with config.open("a", encoding="utf-8") as f:
+        f.write(CRON_TOML)
+    reset_settings()
     _run(engine_for(settings.database_url), "ingest", NOW - last_ingest)
     return CliRunner().invoke(app, ["watchdog", "--now", "2026-12-08T10:00"])
 

@@ -5,7 +5,8 @@ Examples:
     lianxin run daily --as-of 2026-12-08
     lianxin parse page.html --json
     lianxin status
-    lianxin watchdog                   # exit 1 and alert the operator if a run failed or was missed
+    lianxin watchdog                   # exit 1 and alert the operator: drift, a failing channel
+    lianxin automations apply          # Prefect automations alert on late and failed runs
     lianxin serve                      # run the deployments on their schedules, with the UI
     lianxin backfill --from 2026-11-01 --to 2026-11-10
     lianxin users add wangfang --role village_lead --village 青山村
@@ -22,6 +23,7 @@ from typing import Any
 import typer
 
 from lianxin.cli import (
+    automations,
     cadres,
     checkins,
     config,
@@ -72,6 +74,7 @@ app.command()(serve.dashboard)
 app.add_typer(users.users_app, name="users")
 app.add_typer(links.links_app, name="links")
 app.add_typer(cadres.cadres_app, name="cadres")
+app.add_typer(automations.automations_app, name="automations")
 
 __all__ = ["app", "console", "main"]
 

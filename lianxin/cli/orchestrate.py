@@ -173,6 +173,7 @@ def serve(port: int | None, say: Callable[[str], None]) -> None:
     """
     from prefect import serve as prefect_serve
 
+    from flows.automations import apply_automations
     from flows.deployments import build_deployments
     from lianxin.clock import local_zone
 
@@ -193,6 +194,8 @@ def serve(port: int | None, say: Callable[[str], None]) -> None:
                 for s in d.schedules or []
             )
             say(f"  {f'{d.flow_name}/{d.name}':<22} {crons:<20} {local_zone().key}")
+        for line in automation_lines(apply_automations(settings.watchdog), settings.watchdog):
+            say(line)
         say(
             "e.g.  prefect deployment run 'daily/morning' -p as_of=2026-12-08\n"
             "Serving; Ctrl-C stops."
@@ -202,3 +205,17 @@ def serve(port: int | None, say: Callable[[str], None]) -> None:
             limit=settings.schedules.concurrent_runs,
             print_starting_message=False,
         )
+
+
+def automation_lines(applied: list[Any], watch: Any) -> list[str]:
+    """Return what became of the Prefect automations on late and failed runs, line by line."""
+    if applied:
+        return ["Prefect automations (late and failed runs alert the operator):"] + [
+            f"  {a.line()}" for a in applied
+        ]
+    if not watch.prefect_automations:
+        return ["Prefect automations: off (watchdog.prefect_automations = false)"]
+    return [
+        "Prefect automations: none, late and failed runs alert no one: set "
+        "watchdog.prefect_block or watchdog.prefect_webhook"
+    ]

@@ -135,9 +135,12 @@ def watchdog(
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check, send nothing.")] = False,
 ) -> None:
-    """Check Lianxin's own runs and sources, alert the operator; exit 1 if anything is wrong.
+    """Check what Prefect cannot see, alert the operator; exit 1 if anything is wrong.
 
-    Prints one line per alert: kind, subject, detail. Example: lianxin watchdog
+    Sources that stopped yielding, channels that keep failing, and cron-run flows in
+    [watchdog.cadence] that did not run; late and failed runs of the deployments alert through
+    Prefect automations (lianxin automations apply). Prints one line per alert: kind, subject,
+    detail. Example: lianxin watchdog
     """
     from lianxin.clock import local_zone, utc_now
     from lianxin.services.watchdog import check, send_alerts

@@ -160,7 +160,7 @@ class AppriseChannel:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.label = _redact(url)
+        self.label = redact_route(url)
         self.scheme = scheme_of(url)
         parsed = url_to_dict(url)
         if not parsed or self._service(parsed, None) is None:
@@ -277,13 +277,13 @@ def expand_secrets(
                 return quote(load(block), safe="")
             except Exception as exc:  # noqa: BLE001 - any failure to read it means the same
                 raise PermanentChannelError(
-                    _redact(route),
+                    redact_route(route),
                     f"the Prefect Secret block {block!r} cannot be read "
                     f"({type(exc).__name__}); create it with: prefect block create secret",
                 ) from None
         if name not in env:
             raise PermanentChannelError(
-                _redact(route), f"the environment variable {name} is not set (export it)"
+                redact_route(route), f"the environment variable {name} is not set (export it)"
             )
         return quote(env[name], safe="")
 
@@ -304,13 +304,15 @@ def make_channel(route: str, outbox: Path) -> Channel:
         rest = route[len(OUTBOX_SCHEME) :]
         return OutboxChannel(Path(rest) if rest else outbox)
     channel = AppriseChannel(expand_secrets(route))
-    channel.label = _redact(route)  # the template, never the secret
+    channel.label = redact_route(route)  # the template, never the secret
     return channel
 
 
-def _redact(url: str) -> str:
-    # user:password@, a ?secret= (Feishu's signing key) and long tokens must never reach a log
-    # line or the ledger.
+def redact_route(url: str) -> str:
+    """Return `url` without user:password@, a ?secret= (Feishu's signing key) or long tokens.
+
+    What a log line, the ledger or an operator's alert may show of a route.
+    """
     url = re.sub(r"//[^/@]*@", "//***@", url)
     url = re.sub(r"([?&](?:secret|sign|key|token)=)[^&#]*", r"\1***", url, flags=re.I)
     return re.sub(r"([A-Za-z0-9_\-]{16,})", lambda m: m.group(1)[:4] + "…", url)

@@ -1,15 +1,18 @@
-"""The watchdog on Lianxin itself: did the scheduled runs happen, do sources still yield, did a
-run fail? Each finding is an `Alert`; each alert goes to the operator's routes once a day.
+"""The watchdog on Lianxin itself: what Prefect cannot see. Each finding is an `Alert`; each
+alert goes to the operator's routes once a day.
 
-Three kinds:
-
-- `missed_run`: a flow with a cadence (`watchdog.cadence`) has no run row in its window. A
-  flow that has never run is not expected yet: the watchdog cannot tell it was scheduled.
 - `source_drift`: a source yielded records on its last N runs and yields none now, the mark of
   a portal whose pages changed under the parser's selectors (改版). Read from the records per
-  source that every ingest keeps in its run's stats.
-- `failed_run`: a run row with status failed or crashed in the last hours. The flows' failure
-  hook writes that row and alerts at once, with the same key, so the operator hears once.
+  source that every ingest keeps in its run's stats. Prefect sees a completed run.
+- `channel_failing`: a cadre's or lead's route (企业微信/钉钉 bot, mail …) whose sends in the
+  last days all failed, at least `channel_failures` of them: a revoked bot key, a full
+  mailbox. Each failed send stays in the ledger and is retried; Prefect sees a completed run.
+- `missed_run`: only for flows run from cron, without Prefect deployments: a flow with a
+  cadence (`watchdog.cadence`, empty by default) has no run row in its window. A flow that has
+  never run is not expected yet.
+
+Late and failed runs of the deployments are Prefect's to see: the automations of
+flows/automations.py alert on them (docs/operations.md, "Alerts: which comes from where").
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sqlalchemy import true as sql_true
 
 from config.settings import FlowCadence, NotifySettings, Settings, WatchdogSettings
 from lianxin.clock import local_zone, today_local
+from lianxin.notify.channels import redact_route
 from lianxin.notify.deliver import AnyDigest, DeliveryStats, deliver
 from lianxin.store import schema as t
 
@@ -37,16 +41,16 @@ FAILED_STATUSES = ("failed", "crashed")
 class AlertKind(StrEnum):
     missed_run = "missed_run"
     source_drift = "source_drift"
-    failed_run = "failed_run"
+    channel_failing = "channel_failing"
 
 
 @dataclass(frozen=True)
 class Alert:
     kind: AlertKind
-    subject: str  # a flow name, a source name, or flow:run-id for a failed run
+    subject: str  # a flow name, a source name or a route (redacted)
     day: date  # the Shanghai day the alert belongs to: once per day per subject
-    detail: str  # one line: the cadence missed, the records before, the error
-    at: datetime | None = None  # the last run, the zero-yield run, or the failed run (UTC)
+    detail: str  # one line: the cadence missed, the records before
+    at: datetime | None = None  # the last run or the zero-yield run (UTC)
 
     @property
     def key(self) -> str:
@@ -84,14 +88,15 @@ class WatchdogDigest:
 
 
 def check(engine: Engine, now: datetime, settings: Settings) -> list[Alert]:
-    """Return every alert that holds at `now` (UTC): missed runs, drifting sources, failures."""
+    """Return every alert that holds at `now` (UTC): missed runs (cron only), drifting sources,
+    failing channels."""
     watch = settings.watchdog
     now = as_utc(now)  # SQLite compares instants as text: always in UTC
     with engine.connect() as conn:
         return [
             *missed_runs(conn, now, watch.cadence),
             *drifting_sources(conn, now, watch),
-            *failed_runs(conn, now, watch.failed_within_hours),
+            *failing_channels(conn, now, watch),
         ]
 
 
@@ -239,37 +244,39 @@ def _source_counts(conn: Connection, stats: Any) -> Any:
     return func.jsonb_each_text(stats["records_by_source"]).table_valued("key", "value")
 
 
-def failed_runs(conn: Connection, now: datetime, within_hours: int) -> list[Alert]:
-    """Return a `failed_run` alert per run that failed or crashed in the last `within_hours`."""
-    r = t.runs
+def failing_channels(conn: Connection, now: datetime, watch: WatchdogSettings) -> list[Alert]:
+    """Return a `channel_failing` alert per route whose ledger rows of the last
+    `channel_window_days` (Shanghai days, today included) hold `channel_failures` failed sends
+    or more and not one sent. The operator's own routes are left out: their alert could not
+    arrive on them."""
+    r = t.reminders
+    failed = r.c.outcome == "failed"
+    since = today_local(now) - timedelta(days=watch.channel_window_days - 1)
     rows = conn.execute(
-        select(r.c.id, r.c.flow, r.c.started_at, r.c.stats, r.c.prefect_flow_run_id)
-        .where(
-            r.c.status.in_(FAILED_STATUSES),
-            r.c.started_at >= now - timedelta(hours=within_hours),
+        select(
+            r.c.channel,
+            func.count().label("failures"),
+            func.min(r.c.as_of).label("first"),
+            func.max(r.c.detail).label("error"),
         )
-        .order_by(r.c.started_at, r.c.id)
+        .where(r.c.as_of >= since, r.c.recipient != OPERATOR, r.c.outcome.in_(("failed", "sent")))
+        .group_by(r.c.channel)
+        .having(
+            func.sum(case((failed, 1), else_=0)) >= watch.channel_failures,
+            func.sum(case((failed, 0), else_=1)) == 0,
+        )
+        .order_by(r.c.channel)
     ).all()
     return [
-        failed_run_alert(
-            row.flow,
-            row.prefect_flow_run_id or f"run-{row.id}",
-            as_utc(row.started_at),
-            str((row.stats or {}).get("error", "no error recorded")),
+        Alert(
+            AlertKind.channel_failing,
+            redact_route(row.channel),
+            today_local(now),
+            f"{row.failures} sends failed since {row.first}, none delivered; e.g. "
+            + one_line(redact_route(row.error or "no error recorded"), 200),
         )
         for row in rows
     ]
-
-
-def failed_run_alert(flow: str, run_id: str, started_at: datetime, error: str) -> Alert:
-    """Return the alert for one failed run, keyed by the day it started (once, ever)."""
-    return Alert(
-        AlertKind.failed_run,
-        f"{flow}:{run_id}",
-        today_local(started_at),
-        one_line(error),
-        started_at,
-    )
 
 
 def digests_for(alerts: Sequence[Alert], watch: WatchdogSettings) -> list[WatchdogDigest]:
