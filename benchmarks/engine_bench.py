@@ -25,6 +25,7 @@ import importlib.util
 import inspect
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -121,11 +122,49 @@ def step_floor(url: str, args: argparse.Namespace) -> dict[str, Any]:
     return {"wall": wall, "rows": len(rows), "as_of": as_of.isoformat()}
 
 
-def _evaluate(url: str, as_of: date, now: datetime, mode: str) -> dict[str, Any]:
+def _profile(engine: Any, label: str) -> None:
+    """Time every SQL statement `engine` runs; one JSON line per statement on stderr.
+
+    Each line names the rule function that issued it (the nearest frame in lianxin.rules other
+    than transitions.py), the statement's first 120 characters, its row count and seconds.
+    """
+    from sqlalchemy import event
+
+    started: list[float] = []
+
+    def rule_frame() -> str:
+        frame = sys._getframe(2)
+        names: list[str] = []
+        while frame is not None:
+            path = frame.f_code.co_filename
+            if "/lianxin/" in path and "/sqlalchemy/" not in path:
+                names.append(f"{Path(path).stem}.{frame.f_code.co_name}")
+            frame = frame.f_back  # type: ignore[assignment]
+        rules = [n for n in names if not n.startswith(("transitions.", "upsert."))]
+        return rules[0] if rules else (names[0] if names else "?")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before(*_: Any) -> None:
+        started.append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def after(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        seconds = time.perf_counter() - started.pop()
+        print(json.dumps({
+            "profile": label, "rule": rule_frame(), "s": round(seconds, 4),
+            "rows": cursor.rowcount, "sql": " ".join(statement.split())[:120],
+        }, ensure_ascii=False), file=sys.stderr, flush=True)  # fmt: skip
+
+
+def _evaluate(
+    url: str, as_of: date, now: datetime, mode: str, profile: bool = False
+) -> dict[str, Any]:
     from config.settings import RulesSettings
     from lianxin.rules.evaluate import evaluate
 
     engine = _engine(url)
+    if profile:
+        _profile(engine, mode)
     kwargs: dict[str, Any] = {}
     if "mode" in inspect.signature(evaluate).parameters:
         kwargs["mode"] = mode
@@ -140,7 +179,7 @@ def _evaluate(url: str, as_of: date, now: datetime, mode: str) -> dict[str, Any]
 
 
 def step_full(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    return _evaluate(url, AS_OF, NOW, "full")
+    return _evaluate(url, AS_OF, NOW, "full", args.profile)
 
 
 def step_daily(url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -155,7 +194,7 @@ def step_daily(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def step_incremental(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    return _evaluate(url, NEXT_DAY, NOW_NEXT_DAY, "incremental")
+    return _evaluate(url, NEXT_DAY, NOW_NEXT_DAY, "incremental", args.profile)
 
 
 def step_full_next_day(url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -285,6 +324,7 @@ def child(step: str, url: str, args: argparse.Namespace) -> tuple[dict[str, Any]
         sys.executable, __file__, "--step", step, "--url", url, "--scale", args.scale,
         "--months", str(args.months), "--seed", str(args.seed),
         "--naive-sample", str(args.naive_sample), *(["--no-analyze"] if args.no_analyze else []),
+        *(["--profile"] if args.profile else []),
     ]  # fmt: skip
     note(f"[{args.scale}] {step} …")
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -314,9 +354,21 @@ def _safe(url: str) -> str:
 def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
     name = f"{args.scale}.{backend}"
 
-    generated, peak = child("generate", url, args)
-    if generated is None:
-        return
+    cached = _cached_store(backend, args)
+    if cached is not None and cached.exists():
+        # Reuse a store generated earlier (SQLite only): copy it back, then time the rest.
+        shutil.copyfile(cached, _sqlite_path(url))
+        generated = json.loads(cached.with_suffix(".json").read_text())
+        peak = generated.pop("peak_rss")
+        note(f"[{args.scale}] generate: reused {cached}")
+    else:
+        generated, peak = child("generate", url, args)
+        if generated is None:
+            return
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(_sqlite_path(url), cached)
+            cached.with_suffix(".json").write_text(json.dumps({**generated, "peak_rss": peak}))
     stats = generated["stats"]
     emit(f"{name}.generate.wall", generated["wall"], "s")
     emit(f"{name}.generate.peak_rss", peak, "MB")
@@ -372,6 +424,16 @@ def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
             emit(f"{name}.naive_vs_full", naive["extrapolated"] / full["wall"], "ratio")
 
 
+def _cached_store(backend: str, args: argparse.Namespace) -> Path | None:
+    if args.reuse is None or backend != "sqlite":
+        return None
+    return Path(args.reuse) / f"{args.scale}-m{args.months}-s{args.seed}.db"
+
+
+def _sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
 def _rows(stats: dict[str, Any]) -> int:
     return sum(stats[k] for k in ("regions", "cadres", "workers", "checkins", "problems"))
 
@@ -411,6 +473,16 @@ def main(argv: list[str] | None = None) -> int:
         "--no-analyze",
         action="store_true",
         help="leave the generated store without planner statistics (as an installed one is)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="time every SQL statement of the evaluations: JSON lines on stderr",
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        help="SQLite: keep the generated store in DIR and reuse it on later runs",
     )
     parser.add_argument("--step-timeout", type=float, default=1800, help="seconds per step")
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
