@@ -351,8 +351,10 @@ def _safe(url: str) -> str:
     return url.split("@")[-1]
 
 
-def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
+def run_backend(backend: str, url: str, args: argparse.Namespace) -> dict[str, float | None]:
+    """Run every step on one backend and emit its figures; return those the summary quotes."""
     name = f"{args.scale}.{backend}"
+    summary: dict[str, float | None] = dict.fromkeys(SUMMARY)
 
     cached = _cached_store(backend, args)
     if cached is not None and cached.exists():
@@ -364,7 +366,7 @@ def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
     else:
         generated, peak = child("generate", url, args)
         if generated is None:
-            return
+            return summary
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(_sqlite_path(url), cached)
@@ -375,19 +377,23 @@ def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
     emit(f"{name}.generate.checkins", stats["checkins"], "rows")
     emit(f"{name}.generate.rows_per_s", _rows(stats) / generated["wall"], "rows/s")
     emit(f"{name}.database_size", (generated["size_bytes"] or 0) / 2**20, "MB")
+    summary["generate_s"] = generated["wall"]
     note(json.dumps(stats, ensure_ascii=False))
 
     floor, _ = child("floor", url, args)
     if floor is not None:
         emit(f"{name}.floor.wall", floor["wall"], "s")
+        summary["floor_s"] = floor["wall"]
         emit(f"{name}.floor.overdue", floor["rows"], "workers", as_of=floor["as_of"])
 
     full, peak = child("full", url, args)
     if full is not None:
         emit(f"{name}.full.wall", full["wall"], "s")
         emit(f"{name}.full.peak_rss", peak, "MB")
+        summary["full_s"], summary["full_peak_rss_mb"] = full["wall"], peak
         if floor is not None and floor["wall"] > 0:
             emit(f"{name}.full_vs_floor", full["wall"] / floor["wall"], "ratio")
+            summary["full_vs_floor"] = full["wall"] / floor["wall"]
         note(json.dumps(full["stats"]))
 
     daily, _ = child("daily", url, args)
@@ -402,6 +408,7 @@ def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
     elif incremental is not None:
         emit(f"{name}.incremental.wall", incremental["wall"], "s")
         emit(f"{name}.incremental.peak_rss", peak, "MB")
+        summary["incremental_s"], summary["incremental_peak_rss_mb"] = incremental["wall"], peak
         if incremental["stats"].get("mode") not in (None, "incremental"):
             note(f"[{args.scale}] evaluate() ran the incremental request as a full run")
         if full is not None and incremental["wall"] > 0:
@@ -422,6 +429,34 @@ def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
              workers=naive["owed_total"])  # fmt: skip
         if full is not None and full["wall"] > 0:
             emit(f"{name}.naive_vs_full", naive["extrapolated"] / full["wall"], "ratio")
+    return summary
+
+
+# What the closing summary line quotes per backend.
+SUMMARY = (
+    "generate_s", "floor_s", "full_s", "full_vs_floor", "full_peak_rss_mb", "incremental_s",
+    "incremental_peak_rss_mb",
+)  # fmt: skip
+
+
+def emit_summary(scale: str, backends: dict[str, dict[str, float | None]]) -> None:
+    """Emit PostgreSQL against SQLite, then one line quoting every backend's figures together."""
+    ratios: dict[str, float] = {}
+    sqlite_, pg = backends.get("sqlite"), backends.get("postgresql")
+    for step in ("full", "incremental"):
+        on_sqlite = sqlite_.get(f"{step}_s") if sqlite_ else None
+        on_pg = pg.get(f"{step}_s") if pg else None
+        if on_sqlite and on_pg is not None:
+            ratios[step] = on_pg / on_sqlite
+            emit(f"{scale}.postgresql_vs_sqlite.{step}", ratios[step], "ratio")
+    rounded = {
+        backend: {key: None if v is None else round(v, 2) for key, v in figures.items()}
+        for backend, figures in backends.items()
+    }
+    emit(
+        f"{scale}.summary", None, "", **rounded,
+        postgresql_vs_sqlite={step: round(r, 2) for step, r in ratios.items()},
+    )  # fmt: skip
 
 
 def _cached_store(backend: str, args: argparse.Namespace) -> Path | None:
@@ -491,16 +526,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.step:
         run_step(args)
         return 0
+    backends: dict[str, dict[str, float | None]] = {}
     if args.backend in ("sqlite", "both"):
         path = ROOT / "var" / "bench" / f"{args.scale}.db"
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob(path.name + "*"):
             old.unlink()
-        run_backend("sqlite", f"sqlite:///{path}", args)
+        backends["sqlite"] = run_backend("sqlite", f"sqlite:///{path}", args)
     if args.backend in ("postgresql", "both"):
         with postgres_url(args.scale) as url:
             if url is not None:
-                run_backend("postgresql", url, args)
+                backends["postgresql"] = run_backend("postgresql", url, args)
+    emit_summary(args.scale, backends)
     return 0
 
 
