@@ -71,11 +71,14 @@ chromium:
 	$(HAVE_BROWSER)
 
 # Benchmarks: JSON lines on stdout ({"name", "value", "unit"}); `make bench SCALE=province`.
+# BENCH_ARGS passes options on, e.g. "--profile" (per-statement timings on stderr) or
+# "--reuse DIR" (SQLite: keep the generated store and reuse it next time).
 SCALE ?= county
+BENCH_ARGS ?=
 .PHONY: bench
 bench: $(VENV)/.installed-dev
 	@if [ -f benchmarks/parse_bench.py ]; then $(BIN)/python benchmarks/parse_bench.py; fi
-	$(BIN)/python benchmarks/engine_bench.py --scale $(SCALE)
+	$(BIN)/python benchmarks/engine_bench.py --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

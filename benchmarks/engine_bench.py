@@ -25,6 +25,7 @@ import importlib.util
 import inspect
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -121,11 +122,49 @@ def step_floor(url: str, args: argparse.Namespace) -> dict[str, Any]:
     return {"wall": wall, "rows": len(rows), "as_of": as_of.isoformat()}
 
 
-def _evaluate(url: str, as_of: date, now: datetime, mode: str) -> dict[str, Any]:
+def _profile(engine: Any, label: str) -> None:
+    """Time every SQL statement `engine` runs; one JSON line per statement on stderr.
+
+    Each line names the rule function that issued it (the nearest frame in lianxin.rules other
+    than transitions.py), the statement's first 120 characters, its row count and seconds.
+    """
+    from sqlalchemy import event
+
+    started: list[float] = []
+
+    def rule_frame() -> str:
+        frame = sys._getframe(2)
+        names: list[str] = []
+        while frame is not None:
+            path = frame.f_code.co_filename
+            if "/lianxin/" in path and "/sqlalchemy/" not in path:
+                names.append(f"{Path(path).stem}.{frame.f_code.co_name}")
+            frame = frame.f_back  # type: ignore[assignment]
+        rules = [n for n in names if not n.startswith(("transitions.", "upsert."))]
+        return rules[0] if rules else (names[0] if names else "?")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before(*_: Any) -> None:
+        started.append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def after(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        seconds = time.perf_counter() - started.pop()
+        print(json.dumps({
+            "profile": label, "rule": rule_frame(), "s": round(seconds, 4),
+            "rows": cursor.rowcount, "sql": " ".join(statement.split())[:120],
+        }, ensure_ascii=False), file=sys.stderr, flush=True)  # fmt: skip
+
+
+def _evaluate(
+    url: str, as_of: date, now: datetime, mode: str, profile: bool = False
+) -> dict[str, Any]:
     from config.settings import RulesSettings
     from lianxin.rules.evaluate import evaluate
 
     engine = _engine(url)
+    if profile:
+        _profile(engine, mode)
     kwargs: dict[str, Any] = {}
     if "mode" in inspect.signature(evaluate).parameters:
         kwargs["mode"] = mode
@@ -140,7 +179,7 @@ def _evaluate(url: str, as_of: date, now: datetime, mode: str) -> dict[str, Any]
 
 
 def step_full(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    return _evaluate(url, AS_OF, NOW, "full")
+    return _evaluate(url, AS_OF, NOW, "full", args.profile)
 
 
 def step_daily(url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -155,7 +194,7 @@ def step_daily(url: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def step_incremental(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    return _evaluate(url, NEXT_DAY, NOW_NEXT_DAY, "incremental")
+    return _evaluate(url, NEXT_DAY, NOW_NEXT_DAY, "incremental", args.profile)
 
 
 def step_full_next_day(url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -285,6 +324,7 @@ def child(step: str, url: str, args: argparse.Namespace) -> tuple[dict[str, Any]
         sys.executable, __file__, "--step", step, "--url", url, "--scale", args.scale,
         "--months", str(args.months), "--seed", str(args.seed),
         "--naive-sample", str(args.naive_sample), *(["--no-analyze"] if args.no_analyze else []),
+        *(["--profile"] if args.profile else []),
     ]  # fmt: skip
     note(f"[{args.scale}] {step} …")
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -311,31 +351,49 @@ def _safe(url: str) -> str:
     return url.split("@")[-1]
 
 
-def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
+def run_backend(backend: str, url: str, args: argparse.Namespace) -> dict[str, float | None]:
+    """Run every step on one backend and emit its figures; return those the summary quotes."""
     name = f"{args.scale}.{backend}"
+    summary: dict[str, float | None] = dict.fromkeys(SUMMARY)
 
-    generated, peak = child("generate", url, args)
-    if generated is None:
-        return
+    cached = _cached_store(backend, args)
+    if cached is not None and cached.exists():
+        # Reuse a store generated earlier (SQLite only): copy it back, then time the rest.
+        shutil.copyfile(cached, _sqlite_path(url))
+        generated = json.loads(cached.with_suffix(".json").read_text())
+        peak = generated.pop("peak_rss")
+        note(f"[{args.scale}] generate: reused {cached}")
+    else:
+        generated, peak = child("generate", url, args)
+        if generated is None:
+            return summary
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(_sqlite_path(url), cached)
+            cached.with_suffix(".json").write_text(json.dumps({**generated, "peak_rss": peak}))
     stats = generated["stats"]
     emit(f"{name}.generate.wall", generated["wall"], "s")
     emit(f"{name}.generate.peak_rss", peak, "MB")
     emit(f"{name}.generate.checkins", stats["checkins"], "rows")
     emit(f"{name}.generate.rows_per_s", _rows(stats) / generated["wall"], "rows/s")
     emit(f"{name}.database_size", (generated["size_bytes"] or 0) / 2**20, "MB")
+    summary["generate_s"] = generated["wall"]
     note(json.dumps(stats, ensure_ascii=False))
 
     floor, _ = child("floor", url, args)
     if floor is not None:
         emit(f"{name}.floor.wall", floor["wall"], "s")
+        summary["floor_s"] = floor["wall"]
         emit(f"{name}.floor.overdue", floor["rows"], "workers", as_of=floor["as_of"])
 
     full, peak = child("full", url, args)
     if full is not None:
         emit(f"{name}.full.wall", full["wall"], "s")
         emit(f"{name}.full.peak_rss", peak, "MB")
+        summary["full_s"], summary["full_peak_rss_mb"] = full["wall"], peak
         if floor is not None and floor["wall"] > 0:
             emit(f"{name}.full_vs_floor", full["wall"] / floor["wall"], "ratio")
+            summary["full_vs_floor"] = full["wall"] / floor["wall"]
         note(json.dumps(full["stats"]))
 
     daily, _ = child("daily", url, args)
@@ -350,6 +408,7 @@ def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
     elif incremental is not None:
         emit(f"{name}.incremental.wall", incremental["wall"], "s")
         emit(f"{name}.incremental.peak_rss", peak, "MB")
+        summary["incremental_s"], summary["incremental_peak_rss_mb"] = incremental["wall"], peak
         if incremental["stats"].get("mode") not in (None, "incremental"):
             note(f"[{args.scale}] evaluate() ran the incremental request as a full run")
         if full is not None and incremental["wall"] > 0:
@@ -370,6 +429,44 @@ def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
              workers=naive["owed_total"])  # fmt: skip
         if full is not None and full["wall"] > 0:
             emit(f"{name}.naive_vs_full", naive["extrapolated"] / full["wall"], "ratio")
+    return summary
+
+
+# What the closing summary line quotes per backend.
+SUMMARY = (
+    "generate_s", "floor_s", "full_s", "full_vs_floor", "full_peak_rss_mb", "incremental_s",
+    "incremental_peak_rss_mb",
+)  # fmt: skip
+
+
+def emit_summary(scale: str, backends: dict[str, dict[str, float | None]]) -> None:
+    """Emit PostgreSQL against SQLite, then one line quoting every backend's figures together."""
+    ratios: dict[str, float] = {}
+    sqlite_, pg = backends.get("sqlite"), backends.get("postgresql")
+    for step in ("full", "incremental"):
+        on_sqlite = sqlite_.get(f"{step}_s") if sqlite_ else None
+        on_pg = pg.get(f"{step}_s") if pg else None
+        if on_sqlite and on_pg is not None:
+            ratios[step] = on_pg / on_sqlite
+            emit(f"{scale}.postgresql_vs_sqlite.{step}", ratios[step], "ratio")
+    rounded = {
+        backend: {key: None if v is None else round(v, 2) for key, v in figures.items()}
+        for backend, figures in backends.items()
+    }
+    emit(
+        f"{scale}.summary", None, "", **rounded,
+        postgresql_vs_sqlite={step: round(r, 2) for step, r in ratios.items()},
+    )  # fmt: skip
+
+
+def _cached_store(backend: str, args: argparse.Namespace) -> Path | None:
+    if args.reuse is None or backend != "sqlite":
+        return None
+    return Path(args.reuse) / f"{args.scale}-m{args.months}-s{args.seed}.db"
+
+
+def _sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
 
 
 def _rows(stats: dict[str, Any]) -> int:
@@ -412,6 +509,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leave the generated store without planner statistics (as an installed one is)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="time every SQL statement of the evaluations: JSON lines on stderr",
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        help="SQLite: keep the generated store in DIR and reuse it on later runs",
+    )
     parser.add_argument("--step-timeout", type=float, default=1800, help="seconds per step")
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -419,16 +526,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.step:
         run_step(args)
         return 0
+    backends: dict[str, dict[str, float | None]] = {}
     if args.backend in ("sqlite", "both"):
         path = ROOT / "var" / "bench" / f"{args.scale}.db"
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob(path.name + "*"):
             old.unlink()
-        run_backend("sqlite", f"sqlite:///{path}", args)
+        backends["sqlite"] = run_backend("sqlite", f"sqlite:///{path}", args)
     if args.backend in ("postgresql", "both"):
         with postgres_url(args.scale) as url:
             if url is not None:
-                run_backend("postgresql", url, args)
+                backends["postgresql"] = run_backend("postgresql", url, args)
+    emit_summary(args.scale, backends)
     return 0
 
 

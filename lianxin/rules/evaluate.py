@@ -30,6 +30,7 @@ Mode = Literal["full", "incremental"]
 # Re-reading a few minutes twice is harmless (every step is idempotent); missing a row written
 # by a transaction that committed late is not.
 WATERMARK_OVERLAP = timedelta(minutes=10)
+CHECKIN_KIND = ObligationKind.monthly_checkin.value
 
 
 @dataclass
@@ -109,6 +110,10 @@ def evaluate_in(
     # existed, still need their check-ins matched before any rule reads them.
     match_checkins(conn)
     monthly_checkins(step, rules, window)
+    if conn.dialect.name == "postgresql" and step.created.get(CHECKIN_KIND, 0) > 10_000:
+        # A month's obligations were just created (millions at province scale): statistics
+        # taken before them would tell the planner the table is nearly empty.
+        conn.exec_driver_sql("ANALYZE obligations")
     home_visits(step, rules)
     assistance(step, rules)
     problem_deadlines(step, rules)

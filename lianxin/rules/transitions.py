@@ -67,45 +67,61 @@ def create(step: Step, kind: str, source: Select[Any], actor: str) -> int:
     The birth of each new obligation is its first history row, with the rule's detail as reason.
     """
     columns = ["kind", *SOURCE_COLUMNS, "status", "level", "created_at", "changed_at"]
-    insert = _dialect_insert(step.conn).from_select(columns, _with_defaults(kind, source, step))
-    step.conn.execute(insert.on_conflict_do_nothing(index_elements=["kind", "subject", "period"]))
-    born = execute_counting(
-        step.conn,
-        t.obligation_events.insert().from_select(
-            EVENT_COLUMNS,
-            select(
-                OBL.c.id,
-                literal(step.now),
-                literal(step.as_of),
-                literal(None),
-                literal(ObligationStatus.open.value),
-                literal(actor),
-                func.coalesce(OBL.c.detail, literal(kind)),
-            ).where(OBL.c.kind == kind, OBL.c.level == NEWBORN),
-        ),
-    )
-    step.conn.execute(
-        OBL.update().where(OBL.c.kind == kind, OBL.c.level == NEWBORN).values(level=0)
-    )
+    conflict = ["kind", "subject", "period"]
+    if step.conn.dialect.name == "postgresql":
+        # The insert hands its new rows straight to the history insert: one statement, and
+        # no second version of every new row (an UPDATE rewrites each one in PostgreSQL).
+        inserted = (
+            postgresql.insert(OBL)
+            .from_select(columns, _with_defaults(kind, source, step, level=0))
+            .on_conflict_do_nothing(index_elements=conflict)
+            .returning(OBL.c.id, OBL.c.detail)
+            .cte("born")
+        )
+        born = execute_counting(step.conn, _births(step, kind, actor, inserted))
+    else:
+        # The new rows lie above the highest id before the insert: a primary-key range finds
+        # them where `kind` would walk every obligation of the kind (millions at province
+        # scale). SQLite has one writer, and the NEWBORN level makes the range exact anyway.
+        before = step.conn.execute(select(func.coalesce(func.max(OBL.c.id), 0))).scalar_one()
+        newborn = select(OBL.c.id, OBL.c.detail).where(OBL.c.id > before, OBL.c.level == NEWBORN)
+        insert = sqlite.insert(OBL).from_select(columns, _with_defaults(kind, source, step))
+        step.conn.execute(insert.on_conflict_do_nothing(index_elements=conflict))
+        born = execute_counting(step.conn, _births(step, kind, actor, newborn.subquery()))
+        step.conn.execute(
+            OBL.update().where(OBL.c.id > before, OBL.c.level == NEWBORN).values(level=0)
+        )
     if born:
         step.created[kind] = step.created.get(kind, 0) + born
     return born
 
 
-def _with_defaults(kind: str, source: Select[Any], step: Step) -> Select[Any]:
+def _births(step: Step, kind: str, actor: str, born: Any) -> Any:
+    """Return the INSERT of one birth history row per row of `born` (id, detail)."""
+    return t.obligation_events.insert().from_select(
+        EVENT_COLUMNS,
+        select(
+            born.c.id,
+            literal(step.now),
+            literal(step.as_of),
+            literal(None),
+            literal(ObligationStatus.open.value),
+            literal(actor),
+            func.coalesce(born.c.detail, literal(kind)),
+        ),
+    )
+
+
+def _with_defaults(kind: str, source: Select[Any], step: Step, level: int = NEWBORN) -> Select[Any]:
     sub = source.subquery()
     return select(
         literal(kind),
         *(sub.c[name] for name in SOURCE_COLUMNS),
         literal(ObligationStatus.open.value),
-        literal(NEWBORN),
+        literal(level),
         literal(step.now),
         literal(step.now),
     ).where(true())  # SQLite needs a WHERE before ON CONFLICT to parse INSERT … SELECT
-
-
-def _dialect_insert(conn: Connection) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(OBL)
 
 
 # Moves are computed once into a per-connection scratch table, then recorded and applied from
@@ -114,6 +130,7 @@ MOVES = Table(
     "lianxin_moves",
     MetaData(),
     Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
     Column("old", String(16)),
     Column("new", String(16), nullable=False),
     Column("level", Integer, nullable=False),
@@ -125,7 +142,8 @@ MOVES = Table(
 def _scratch(conn: Connection) -> None:
     conn.exec_driver_sql(
         "CREATE TEMPORARY TABLE IF NOT EXISTS lianxin_moves (id INTEGER PRIMARY KEY, "
-        "old VARCHAR(16), new VARCHAR(16) NOT NULL, level INTEGER NOT NULL, reason TEXT NOT NULL)"
+        "kind VARCHAR(32) NOT NULL, old VARCHAR(16), new VARCHAR(16) NOT NULL, "
+        "level INTEGER NOT NULL, reason TEXT NOT NULL)"
     )
     conn.execute(MOVES.delete())
 
@@ -149,18 +167,22 @@ def move(
     _scratch(conn)
     conn.execute(
         MOVES.insert().from_select(
-            ["id", "old", "new", "level", "reason"],
-            select(OBL.c.id, OBL.c.status, new_status, level, reason).where(changing),
+            ["id", "kind", "old", "new", "level", "reason"],
+            select(OBL.c.id, OBL.c.kind, OBL.c.status, new_status, level, reason).where(changing),
         )
     )
+    if conn.dialect.name == "postgresql":
+        # A temporary table has no statistics until analyzed: without them the planner guesses
+        # its size and may apply a million moves by nested loop.
+        conn.exec_driver_sql("ANALYZE lianxin_moves")
     counts: dict[str, int] = {
         str(label): int(n)
         for label, n in conn.execute(
+            # From the scratch table alone: a join would scan every obligation.
             select(
-                OBL.c.kind + literal(":") + MOVES.c.old + literal("→") + MOVES.c.new, func.count()
-            )
-            .join(OBL, OBL.c.id == MOVES.c.id)
-            .group_by(OBL.c.kind, MOVES.c.old, MOVES.c.new)
+                MOVES.c.kind + literal(":") + MOVES.c.old + literal("→") + MOVES.c.new,
+                func.count(),
+            ).group_by(MOVES.c.kind, MOVES.c.old, MOVES.c.new)
         ).all()
     }
     if not counts:
@@ -179,11 +201,18 @@ def move(
             ),
         )
     )
-    conn.execute(
-        OBL.update()
-        .where(OBL.c.id == MOVES.c.id)
-        .values(status=MOVES.c.new, level=MOVES.c.level, changed_at=step.now)
-    )
+    if conn.dialect.name == "postgresql":
+        applied = OBL.update().where(OBL.c.id == MOVES.c.id)
+        values: dict[str, Any] = {"status": MOVES.c.new, "level": MOVES.c.level}
+    else:
+        # SQLite plans UPDATE … FROM as a scan of every obligation probing the scratch table;
+        # driven by the scratch table's ids it touches only the rows that move.
+        def moved(column: Column[Any]) -> Any:
+            return select(column).where(MOVES.c.id == OBL.c.id).scalar_subquery()
+
+        applied = OBL.update().where(OBL.c.id.in_(select(MOVES.c.id)))
+        values = {"status": moved(MOVES.c.new), "level": moved(MOVES.c.level)}
+    conn.execute(applied.values(**values, changed_at=step.now))
     for label, n in counts.items():
         step.transitions[label] = step.transitions.get(label, 0) + n
     return counts

@@ -18,6 +18,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -87,19 +88,28 @@ def monthly_checkins(step: Step, rules: RulesSettings, window: CheckinWindow) ->
     )
     scope = and_(OBL.c.kind == CHECKIN, OBL.c.status.in_(LIVE), OBL.c.window_start <= step.as_of)
     if step.incremental:
-        scope = and_(
-            scope,
-            or_(
-                OBL.c.subject.in_(changed_checkin_subjects(step)),
-                and_(OBL.c.status == "open", OBL.c.due < step.as_of),
-            ),
-        )
+        scope = _touched(step, CHECKIN, scope)
     reason = case(
         (called, literal("a call of this month is recorded")),
         (OBL.c.due < step.as_of, literal("no call recorded by the due date")),
         else_=literal("no call recorded yet; the window is still open"),
     )
     move(step, scope, due_status(called, step.as_of), reason, actor)
+
+
+def _touched(step: Step, kind: str, scope: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Narrow `scope` to what an incremental run revisits: new calls, or calls falling due.
+
+    Two index lookups (kind and subject; status and due) united by id, where one OR over the
+    two read every obligation of the kind on PostgreSQL (county bench: 1.4 s against 0.09 s).
+    """
+    changed = select(OBL.c.id).where(
+        OBL.c.kind == kind, OBL.c.subject.in_(changed_checkin_subjects(step))
+    )
+    falling_due = select(OBL.c.id).where(
+        OBL.c.kind == kind, OBL.c.status == "open", OBL.c.due < step.as_of
+    )
+    return and_(OBL.c.id.in_(union(changed, falling_due)), scope)
 
 
 def _period_started(step: Step, period: str) -> bool:
@@ -210,6 +220,8 @@ def _advance_followup(
 ) -> None:
     scope = and_(OBL.c.kind == kind, OBL.c.status.in_(LIVE), OBL.c.window_start <= step.as_of)
     if step.incremental:
+        # The OR form here: the united form below made PostgreSQL much slower on this scope
+        # (county bench, 566 rows: 4.0 s against 0.09 s before), while it helps the monthly call.
         scope = and_(
             scope,
             or_(
