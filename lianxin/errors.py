@@ -18,7 +18,9 @@ LianxinError
 │   ├── AccountError     a dashboard account cannot be made or changed as asked
 │   ├── LinkRefused      a digest's phone-page link is altered, unknown, revoked, expired or
 │   │                    asked about a worker outside its digest (carries why, never the token)
-│   └── HandoverRefused  a caseload handover to or from an unknown cadre, or to the same one
+│   ├── HandoverRefused  a caseload handover to or from an unknown cadre, or to the same one
+│   └── CopyRefused      a store copy to a target that holds data, is not PostgreSQL, or from
+│                        a store behind its migrations (carries the masked target)
 ├── SandboxFailed        a child process (an upload's parse) gave no answer: timeout, memory, died
 └── ChannelError         a message could not be delivered (carries the channel)
     └── PermanentChannelError   retrying will not help (bad URL, rejected credentials)
@@ -166,6 +168,15 @@ class HandoverRefused(Refused):
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
+        self.reason = reason
+
+
+class CopyRefused(Refused):
+    """A store copy that cannot start; `target` is the target's URL, its password masked."""
+
+    def __init__(self, target: str, reason: str) -> None:
+        super().__init__(f"{target}: {reason}")
+        self.target = target
         self.reason = reason
 
 

@@ -23,7 +23,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterParentFlowRunId,
 )
 from prefect.deployments import run_deployment
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from config.settings import Settings, reset_settings
@@ -191,6 +191,11 @@ def _obligations(settings: Settings) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in conn.execute(select(*columns).order_by(*columns[:3]))]
 
 
+def _history(settings: Settings) -> int:
+    with make_engine(settings.database_url).connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.obligation_events)).scalar_one())
+
+
 def test_a_second_backfill_of_the_same_days_changes_nothing_and_sends_nothing(
     prefect_api: tuple[str, Path], settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -205,17 +210,21 @@ def test_a_second_backfill_of_the_same_days_changes_nothing_and_sends_nothing(
     assert first.exit_code == 0, first.output
     lines = [line for line in first.output.splitlines() if line.startswith("2026-11-")]
     assert [line[:10] for line in lines] == ["2026-11-01", "2026-11-02", "2026-11-03"]
-    assert "followups (full)" in lines[0] and "followups (incremental)" in lines[1]
+    assert all("followups (full)" in line for line in lines)
+    assert "replay wrote" in lines[-1] and "replay wrote" not in lines[0]
     ledger, obligations = _ledger(settings), _obligations(settings)
     outbox = sorted(p.name for p in settings.notify.outbox_dir.iterdir())
     assert ledger and outbox
+    history = _history(settings)
 
     again = runner.invoke(app, ["backfill", *days], env={"COLUMNS": "250"})
     assert again.exit_code == 0, again.output
+    assert "replay wrote no change" in again.output, again.output
     sent_again = re.findall(r"remind (\d+) sent", again.output)
     assert len(sent_again) == 3 and set(sent_again) == {"0"}, again.output
     assert _ledger(settings) == ledger
     assert _obligations(settings) == obligations
+    assert _history(settings) == history  # no done → open → done pair written by the replay
     assert sorted(p.name for p in settings.notify.outbox_dir.iterdir()) == outbox
 
 

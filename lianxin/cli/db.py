@@ -1,6 +1,6 @@
-"""`lianxin db current|upgrade|backup|repair-clock`: the database's migration and backups;
-repair-clock undoes what a day in the future left in the store (see
-`lianxin.services.clock_repair`), then evaluates as of today."""
+"""`lianxin db current|upgrade|backup|copy|repair-clock`: the database's migration, backups and
+a copy into PostgreSQL (`lianxin.services.store_copy`); repair-clock undoes what a day in the
+future left in the store (see `lianxin.services.clock_repair`), then evaluates as of today."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.exc import ArgumentError
 
 from config.settings import get_settings
 from lianxin.cli.errors import exit_with_error
-from lianxin.cli.shared import cli_actor
+from lianxin.cli.shared import cli_actor, console
 
 
 def repair_clock(
@@ -138,6 +139,79 @@ def db_backup(
     except FileNotFoundError as exc:
         exit_with_error(exc)
     typer.echo(f"backed up {source} to {target} ({pages} pages, {target.stat().st_size} bytes)")
+
+
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="The PostgreSQL database to fill, e.g. postgresql+psycopg://lianxin@db/lianxin "
+            "(an empty database; a password in it is never printed).",
+        ),
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Empty a target that holds data, then copy.")
+    ] = False,
+    batch: Annotated[int, typer.Option("--batch", min=100, help="Rows per batch.")] = 20_000,
+) -> None:
+    """Copy the configured store (SQLite by default) into PostgreSQL, then compare the counts.
+
+    The target's schema is made by the migrations; every table is copied with its ids, in
+    one transaction; the row counts of both sides are printed, and the command exits 1 when
+    any differs. Example: lianxin db copy --to postgresql+psycopg://lianxin@db.example.org/lianxin
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from lianxin.errors import CopyRefused
+    from lianxin.services.store_copy import copy_store, masked
+    from lianxin.store.db import make_engine
+
+    source = _database()
+    try:
+        target = make_engine(to)
+    except ArgumentError:
+        exit_with_error("--to is not a database URL (postgresql+psycopg://user@host/name)")
+    err = Console(stderr=True, soft_wrap=True)
+    err.print(f"copying into {masked(target)}", markup=False, highlight=False)
+    columns = (
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+    )
+    bars: dict[str, Any] = {}
+    with Progress(*columns, console=err, transient=True) as shown:
+
+        def progress(table: str, done: int, total: int) -> None:
+            if table not in bars:
+                bars[table] = shown.add_task(table, total=max(total, 1), rate="")
+            task = shown.tasks[bars[table]]
+            speed = f"{done / task.elapsed:,.0f} rows/s" if task.elapsed and done else ""
+            shown.update(bars[table], completed=done, rate=speed)
+
+        try:
+            result = copy_store(source, target, force=force, batch=batch, progress=progress)
+        except CopyRefused as exc:
+            exit_with_error(exc)
+    counts = Table("table", "source", "target", "", title="rows per table")
+    for row in result.counts:
+        counts.add_row(
+            row.table, f"{row.source:,}", f"{row.target:,}", "ok" if row.equal else "DIFFERS"
+        )
+    console.print(counts)
+    typer.echo(
+        f"copied {result.rows:,} rows in {result.seconds:.1f} s "
+        f"({result.rows_per_second:,.0f} rows/s) into {masked(target)}"
+    )
+    if not result.equal:
+        different = ", ".join(r.table for r in result.counts if not r.equal)
+        typer.echo(f"counts differ in {different}: the copy is not complete", err=True)
+        raise typer.Exit(code=1)
 
 
 db_app.command("repair-clock")(repair_clock)

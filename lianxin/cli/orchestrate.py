@@ -7,12 +7,13 @@ import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from config.settings import get_settings
 from lianxin.cli.prefect_server import local_prefect_server, shared_server
 from lianxin.errors import LianxinError
+from lianxin.rules.replay import days_between
 
 
 def run_flow(
@@ -74,6 +75,7 @@ class DayReplay:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     error: BaseException | None = None
     failed_step: str | None = None
+    written: dict[str, int] | None = None  # the replay's net history rows, on its last day
 
     def line(self) -> str:
         """Return what changed that day, in one line."""
@@ -92,6 +94,14 @@ class DayReplay:
             f"followups ({followups.get('mode', '?')}) {followups.get('created', 0)} new, "
             + (", ".join(f"{n} {step}" for step, n in sorted(moved.items())) or "no transitions")
         )
+        if self.written is not None:
+            parts.append(
+                "replay wrote "
+                + (
+                    ", ".join(f"{n} {step}" for step, n in sorted(self.written.items()))
+                    or "no change"
+                )
+            )
         if "remind" in self.results:
             sent = self.results["remind"]
             parts.append(
@@ -99,11 +109,6 @@ class DayReplay:
                 f"{sent.get('failed', 0)} failed"
             )
         return " · ".join(parts)
-
-
-def days_between(first: date, last: date) -> list[date]:
-    """Return every day from `first` to `last`, both included (none when `last` < `first`)."""
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def backfill(
@@ -114,41 +119,54 @@ def backfill(
     dry_run: bool = False,
     sources: list[str] | None = None,
 ) -> Iterator[DayReplay]:
-    """Replay the days from `first` to `last` in order; yield each day, stop after a failure.
+    """Replay the days from `first` to `last`; yield each day, stop after a failure.
 
-    Each day runs ingest (with `with_ingest`), followups (full on the first day, so the replay
-    starts from whole tables, then incremental) and remind (with `remind`). Replaying a range
-    twice changes nothing the second time: records are upserted, obligations move only when
-    the day says so, and the reminders ledger knows every message already sent.
+    With `with_ingest`, each day's ingest runs first, in order. Then the follow-up rules replay
+    every day in full in one transaction (flows/replay.py): a replay over an existing store
+    records only what really changed, once, dated with the day it took effect, never a pair
+    that cancels out (done → open → done). Then, with `remind`, each day's reminders, in order,
+    from where the obligations stand after the replay. Replaying a range twice changes nothing
+    the second time: records are upserted, the replay writes no history when nothing changed,
+    and the reminders ledger knows every message already sent.
     """
-    from flows.followups import followups
     from flows.ingest import ingest
     from flows.remind import remind as remind_flow
+    from flows.replay import followups_replay
 
+    days = [DayReplay(day) for day in days_between(first, last)]
     home = get_settings().data_dir / "prefect"
     with local_prefect_server(home):
-        for n, day in enumerate(days_between(first, last)):
-            replay = DayReplay(day)
-            steps: list[tuple[str, Any]] = []
-            if with_ingest:
-                steps.append(
-                    ("ingest", lambda d=day: ingest(as_of=d, sources=sources, dry_run=dry_run))
-                )
-            mode = "full" if n == 0 else "incremental"
-            steps.append(
-                ("followups", lambda d=day, m=mode: followups(as_of=d, dry_run=dry_run, mode=m))
-            )
-            if remind:
-                steps.append(("remind", lambda d=day: remind_flow(as_of=d, dry_run=dry_run)))
-            for step, run in steps:
-                try:
-                    replay.results[step] = run()
-                except Exception as exc:  # the flow's own error, already recorded by its hook
-                    replay.error, replay.failed_step = exc, step
-                    break
-            yield replay
-            if replay.error is not None:
+        for replay in days if with_ingest else []:
+            if not _run(
+                replay, "ingest", ingest, as_of=replay.day, sources=sources, dry_run=dry_run
+            ):
+                yield replay
                 return
+        whole = DayReplay(first)
+        if not _run(whole, "followups", followups_replay, first, last, dry_run=dry_run):
+            yield whole
+            return
+        result = whole.results["followups"]
+        for replay, stats in zip(days, result["days"], strict=False):
+            replay.results["followups"] = stats
+        days[-1].written = result["written"]
+        for replay in days:
+            if remind and not _run(
+                replay, "remind", remind_flow, as_of=replay.day, dry_run=dry_run
+            ):
+                yield replay
+                return
+            yield replay
+
+
+def _run(replay: DayReplay, step: str, flow: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+    """Run one flow for `replay` and keep its result, or its error; return whether it passed."""
+    try:
+        replay.results[step] = flow(*args, **kwargs)
+    except Exception as exc:  # the flow's own error, already recorded by its hook
+        replay.error, replay.failed_step = exc, step
+        return False
+    return True
 
 
 @contextmanager

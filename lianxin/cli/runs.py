@@ -86,10 +86,11 @@ def backfill(
         list[str] | None, typer.Option("--source", help="With --with-ingest: only this source.")
     ] = None,
 ) -> None:
-    """Replay the days from --from to --to in order: follow-ups each day (full on the first).
+    """Replay the days from --from to --to in order: follow-ups each day, in full.
 
-    One line per day with what changed; a second backfill of the same days changes nothing
-    and sends nothing. Stops at the first day that fails and exits 1.
+    The days are evaluated in one transaction and only the net change is recorded: an
+    obligation that ends where it started gets no history row. One line per day; a second
+    backfill of the same days changes nothing and sends nothing. Exits 1 on a failure.
     Example: lianxin backfill --from 2026-11-01 --to 2026-11-10
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn

@@ -10,11 +10,13 @@ escalated before it closed, which depends on the days that were run). Every chan
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, Table, func, select
 
 from config.settings import RulesSettings
 from lianxin.records import ObligationKind
@@ -76,10 +78,18 @@ def evaluate(
     or when `as_of` lies before the last run's day (a replay). With `dry_run`, everything is
     rolled back.
     """
+    with in_transaction(engine, dry_run) as conn:
+        return evaluate_in(conn, as_of, rules, now, mode)
+
+
+@contextmanager
+def in_transaction(engine: Engine, dry_run: bool) -> Iterator[Connection]:
+    """Yield a connection in one transaction: committed at the end, rolled back on an error
+    or when `dry_run`."""
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
-            stats = evaluate_in(conn, as_of, rules, now, mode)
+            yield conn
         except BaseException:
             transaction.rollback()
             raise
@@ -87,13 +97,20 @@ def evaluate(
             transaction.rollback()
         else:
             transaction.commit()
-    return stats
 
 
 def evaluate_in(
-    conn: Connection, as_of: date, rules: RulesSettings, now: datetime, mode: Mode = "full"
+    conn: Connection,
+    as_of: date,
+    rules: RulesSettings,
+    now: datetime,
+    mode: Mode = "full",
+    events: Table = t.obligation_events,
 ) -> EvaluationStats:
-    """Apply every rule on `conn` (the caller owns the transaction); see `evaluate`."""
+    """Apply every rule on `conn` (the caller owns the transaction); see `evaluate`.
+
+    History rows go to `events` (a replay passes its scratch table).
+    """
     if conn.dialect.name == "sqlite":
         # Planner statistics: without them SQLite may pick a quadratic plan at scale.
         conn.exec_driver_sql("PRAGMA analysis_limit=1000")
@@ -105,7 +122,7 @@ def evaluate_in(
         rules.checkin_last_day,
         rules.move_due_past_holidays,
     )
-    step = Step(conn=conn, as_of=as_of, now=now, changed_since=since)
+    step = Step(conn=conn, as_of=as_of, now=now, changed_since=since, events=events)
     # A roster that arrived after its check-in tables, or rows kept from before matching
     # existed, still need their check-ins matched before any rule reads them.
     match_checkins(conn)

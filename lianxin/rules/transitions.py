@@ -48,6 +48,9 @@ class Step:
     as_of: date
     now: datetime
     changed_since: datetime | None = None  # incremental: only subjects changed after this
+    # Where history rows go: obligation_events, or a replay's scratch table (rules/replay.py),
+    # which writes only the net change of the replayed days.
+    events: Table = t.obligation_events
     created: dict[str, int] = field(default_factory=dict)
     transitions: dict[str, int] = field(default_factory=dict)
 
@@ -98,7 +101,7 @@ def create(step: Step, kind: str, source: Select[Any], actor: str) -> int:
 
 def _births(step: Step, kind: str, actor: str, born: Any) -> Any:
     """Return the INSERT of one birth history row per row of `born` (id, detail)."""
-    return t.obligation_events.insert().from_select(
+    return step.events.insert().from_select(
         EVENT_COLUMNS,
         select(
             born.c.id,
@@ -188,7 +191,7 @@ def move(
     if not counts:
         return {}
     conn.execute(
-        t.obligation_events.insert().from_select(
+        step.events.insert().from_select(
             EVENT_COLUMNS,
             select(
                 MOVES.c.id,
