@@ -13,10 +13,10 @@ from tasks.aggregates import refresh_aggregates
 from tasks.artifacts import publish_followups_summary
 from tasks.rules import replay_rules
 from tasks.store import record_run
-from tasks.watchdog import notify_failure
+from tasks.watchdog import record_failure
 
 
-@flow(name="followups-replay", on_failure=[notify_failure], on_crashed=[notify_failure])
+@flow(name="followups-replay", on_failure=[record_failure], on_crashed=[record_failure])
 def followups_replay(first: date, last: date, dry_run: bool = False) -> dict[str, Any]:
     """Replay the follow-up rules from `first` to `last` (a day after today is today).
 
