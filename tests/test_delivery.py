@@ -73,9 +73,13 @@ def test_a_group_bot_route_is_held_to_its_pace(engine: Engine, tmp_path: Path) -
     )
     arrivals = [at - started for at, _ in recorder.arrivals]
     assert stats.sent == 12
-    # Five in the first second, the next five a second later, the last two a second after that.
-    assert max(arrivals[:5]) < 0.9  # all before the next second opens, even under load
-    assert min(arrivals[5:10]) >= 0.95 and min(arrivals[10:]) >= 1.95
+    # Never a sixth send within one second of the five before it: each message waits for the
+    # one five places earlier to leave the window. Admission is stamped by the database's
+    # clock and arrival here a moment later, so a little slack is allowed for the hand-over;
+    # how fast the first five go depends on the machine's load and is not asserted.
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[5:], strict=False)]
+    assert min(gaps) >= 0.85, gaps
+    assert arrivals[-1] >= 1.85  # twelve at five a second span at least two windows
     # One bot's lane sends in order, one message at a time.
     assert [key for _, key in recorder.arrivals] == sorted(key for _, key in recorder.arrivals)
     assert recorder.most_in_flight == 1 and stats.paced_wait_s > 1.5
@@ -108,8 +112,11 @@ def test_a_paced_bot_does_not_hold_up_other_routes(engine: Engine, tmp_path: Pat
         NOW,
         channel_factory=lambda route, o: paced if route.startswith("slow") else free,
     )
-    assert max(at for at, _ in free.arrivals) - started < 0.5
-    assert max(at for at, _ in paced.arrivals) - started >= 1.9
+    # The free route was done before the paced bot's third window opened: it did not queue
+    # behind the bot, however slow the machine is.
+    paced_at = sorted(at for at, _ in paced.arrivals)
+    assert max(at for at, _ in free.arrivals) < paced_at[4]
+    assert paced_at[-1] - started >= 1.9
 
 
 def test_a_sent_reminder_is_counted_on_its_obligations_with_the_ledger(
