@@ -344,7 +344,23 @@ OBLIGATIONS = _phrases(
     ("moved_waived", "waived by {by} ({category}): {reason}", "{by}已豁免（{category}）：{reason}"),
 )
 
-PHRASES = (*QUARANTINE, *FINDINGS, *OBLIGATIONS)
+# An obligation born already done or late (rules/transitions.py `Born`): the rule's detail,
+# then why it starts in that status. Read before every other phrase: the detail's own phrase,
+# or any phrase ending in a value, would otherwise take the whole sentence.
+_BORN_AS = (
+    "moved_called",
+    "moved_no_call",
+    "moved_not_done",
+    "moved_answered_later",
+    "moved_reassessed",
+)
+BORN = tuple(
+    Phrase(f"born_{p.code.removeprefix('moved_')}", f"{{inner}} — {p.en}", f"{{inner}}；{p.zh}")
+    for p in OBLIGATIONS
+    if p.code in _BORN_AS
+)
+
+PHRASES = (*BORN, *QUARANTINE, *FINDINGS, *OBLIGATIONS)
 
 
 class ReasonWord(StrEnum):

@@ -80,7 +80,8 @@ def test_explain_tells_why_a_worker_owes_a_call_and_what_happened(settings: Sett
     result = runner.invoke(app, ["explain", "张伟"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "monthly_checkin 2026-11" in result.output
-    assert "∅ → open" in result.output and "open → overdue" in result.output
+    # Evaluated first after the due date: born overdue, saying why in the reader's language.
+    assert "∅ → overdue" in result.output
     assert "到期仍无回访记录" in result.output  # "no call recorded by the due date", in zh
 
 

@@ -50,13 +50,43 @@ def test_it_closes_an_overdue_call_when_a_late_call_is_published(engine: Engine)
     assert _statuses(engine)["刘洋"] == "done"
     with engine.connect() as conn:
         history = conn.execute(
-            select(t.obligation_events.c.old_status, t.obligation_events.c.new_status)
+            select(
+                t.obligation_events.c.old_status,
+                t.obligation_events.c.new_status,
+                t.obligation_events.c.reason,
+            )
             .join(t.obligations, t.obligations.c.id == t.obligation_events.c.obligation_id)
             .join(t.workers, t.workers.c.key == t.obligations.c.subject)
             .where(t.workers.c.name == "刘洋")
             .order_by(t.obligation_events.c.id)
         ).all()
-    assert history == [(None, "open"), ("open", "overdue"), ("overdue", "done")]
+    # The first run came after the due date: the obligation was born overdue, saying so, and a
+    # history row closes it when the late call is published.
+    assert [(old, new) for old, new, _ in history] == [(None, "overdue"), ("overdue", "done")]
+    assert history[0].reason.endswith(" — no call recorded by the due date")
+    assert history[1].reason == "a call of this month is recorded"
+
+
+def test_a_full_run_over_published_calls_creates_them_done_with_one_history_row(
+    engine: Engine,
+) -> None:
+    save_results(engine, [roster(), checkins("2026-11", {"张伟": date(2026, 11, 3)})], NOW)
+    stats = evaluate(engine, date(2026, 11, 8), RULES, NOW)
+    assert _statuses(engine) == {"张伟": "done", "刘洋": "open", "王磊": "open"}
+    # Born done, not born open and moved a moment later: no transition, one row each.
+    assert stats.created == 3 and stats.transitions == {}
+    with engine.connect() as conn:
+        events = conn.execute(
+            select(t.workers.c.name, t.obligation_events.c.old_status,
+                   t.obligation_events.c.new_status, t.obligation_events.c.reason)
+            .join(t.obligations, t.obligations.c.id == t.obligation_events.c.obligation_id)
+            .join(t.workers, t.workers.c.key == t.obligations.c.subject)
+        ).all()  # fmt: skip
+    assert sorted((name, old, new) for name, old, new, _ in events) == [
+        ("刘洋", None, "open"), ("张伟", None, "done"), ("王磊", None, "open"),
+    ]  # fmt: skip
+    reason = next(reason for name, _, _, reason in events if name == "张伟")
+    assert "monthly check-in" in reason and reason.endswith(" — a call of this month is recorded")
 
 
 def test_it_replays_an_earlier_day_deterministically(engine: Engine) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import Engine, case, select
 
 from config.settings import RulesSettings
@@ -151,6 +152,32 @@ def test_an_income_far_below_the_workers_own_median_raises_a_county_flag(engine:
         ).all()
     assert stats.risk_flags == 1
     assert [tuple(f) for f in flags] == [(ZHANG, "2026-10", 2000, 5000)]  # median of 3
+
+
+@pytest.mark.parametrize(
+    ("incomes", "latest", "reference"),
+    [
+        ({"2026-07": 3000, "2026-08": 6000, "2026-09": 4000}, 2300, 4000),  # the middle one
+        ({"2026-07": 6000, "2026-08": 4000, "2026-09": 3000}, 2300, 4000),
+        ({"2026-08": 3000, "2026-09": 5000}, 2300, 4000),  # two months: their mean
+        ({"2026-09": 4000}, 2300, 4000),  # one month: that income
+        ({"2026-06": 9000, "2026-07": 3000, "2026-08": 6000, "2026-09": 4000}, 2300, 4000),
+        ({"2026-07": 3000, "2026-08": 6000, "2026-09": 4000}, 2500, None),  # 62.5 %: no flag
+    ],
+)
+def test_the_median_is_of_the_three_reported_months_before_the_latest(
+    engine: Engine, incomes: dict[str, int], latest: int, reference: int | None
+) -> None:
+    calls = {**incomes, "2026-10": latest}
+    pages = [roster()] + [
+        _page(p, [_call("张伟", "138****1111", p, date(int(p[:4]), int(p[5:]), 3), income_yuan=v)])
+        for p, v in calls.items()
+    ]
+    save_results(engine, pages, NOW)
+    evaluate(engine, date(2026, 11, 2), RULES, NOW)
+    with engine.connect() as conn:
+        flags = conn.execute(select(t.risk_flags.c.subject, t.risk_flags.c.reference_yuan)).all()
+    assert [tuple(f) for f in flags] == ([] if reference is None else [(ZHANG, reference)])
 
 
 def test_an_income_below_the_monitoring_line_is_flagged_without_history(engine: Engine) -> None:

@@ -53,10 +53,18 @@ class Step:
     events: Table = t.obligation_events
     created: dict[str, int] = field(default_factory=dict)
     transitions: dict[str, int] = field(default_factory=dict)
+    # Per kind, the highest obligation id before this step's create(): the rows above it were
+    # born this step with the status of this day, so its moves need not look at them again.
+    born_above: dict[str, int] = field(default_factory=dict)
 
     @property
     def incremental(self) -> bool:
         return self.changed_since is not None
+
+    def not_newborn(self, kind: str) -> ColumnElement[bool]:
+        """Return the condition that an obligation of `kind` existed before this step created."""
+        above = self.born_above.get(kind)
+        return true() if above is None else OBL.c.id <= above
 
 
 # New rows are inserted with this level, given their birth history row, then set to level 0:
@@ -64,13 +72,49 @@ class Step:
 NEWBORN = -1
 
 
-def create(step: Step, kind: str, source: Select[Any], actor: str) -> int:
-    """Insert an open obligation of `kind` per row of `source` unless one exists; return how many.
+@dataclass(frozen=True)
+class Born:
+    """How a rule's new obligations start: the status they already have on the day they are
+    created, and the words that say why, when it is not `open`.
 
-    The birth of each new obligation is its first history row, with the rule's detail as reason.
+    `done` is the rule's own condition, spelled over the source query's columns. A full run on a
+    store where the calls are already published creates most obligations done: born so, each is
+    written once, with one history row, instead of being born open and moved a moment later.
+    """
+
+    done: ColumnElement[bool]
+    due: ColumnElement[Any]
+    done_reason: str
+    late_reason: str
+
+    def status(self, as_of: date) -> ColumnElement[str]:
+        return case(
+            (self.done, literal(ObligationStatus.done.value)),
+            (self.due < as_of, literal(ObligationStatus.overdue.value)),
+            else_=literal(ObligationStatus.open.value),
+        )
+
+    def reasons(self) -> dict[str, str]:
+        return {
+            ObligationStatus.done.value: self.done_reason,
+            ObligationStatus.overdue.value: self.late_reason,
+        }
+
+
+def create(step: Step, kind: str, source: Select[Any], actor: str, born: Born | None = None) -> int:
+    """Insert an obligation of `kind` per row of `source` unless one exists; return how many.
+
+    New obligations are open, or with `born` already in the status the rule gives them today.
+    The birth of each is its first history row, with the rule's detail as reason (and why it
+    starts done or overdue). The rows born here are left out of this step's later moves of
+    `kind` (`Step.not_newborn`): they were decided from the same rows on the same day.
     """
     columns = ["kind", *SOURCE_COLUMNS, "status", "level", "created_at", "changed_at"]
     conflict = ["kind", "subject", "period"]
+    status = born.status(step.as_of) if born is not None else None
+    source = source.add_columns((status if status is not None else literal("open")).label("born"))
+    reasons = born.reasons() if born is not None else {}
+    before = step.conn.execute(select(func.coalesce(func.max(OBL.c.id), 0))).scalar_one()
     if step.conn.dialect.name == "postgresql":
         # The insert hands its new rows straight to the history insert: one statement, and
         # no second version of every new row (an UPDATE rewrites each one in PostgreSQL).
@@ -78,29 +122,41 @@ def create(step: Step, kind: str, source: Select[Any], actor: str) -> int:
             postgresql.insert(OBL)
             .from_select(columns, _with_defaults(kind, source, step, level=0))
             .on_conflict_do_nothing(index_elements=conflict)
-            .returning(OBL.c.id, OBL.c.detail)
+            .returning(OBL.c.id, OBL.c.detail, OBL.c.status)
             .cte("born")
         )
-        born = execute_counting(step.conn, _births(step, kind, actor, inserted))
+        count = execute_counting(step.conn, _births(step, kind, actor, inserted, reasons))
     else:
         # The new rows lie above the highest id before the insert: a primary-key range finds
         # them where `kind` would walk every obligation of the kind (millions at province
         # scale). SQLite has one writer, and the NEWBORN level makes the range exact anyway.
-        before = step.conn.execute(select(func.coalesce(func.max(OBL.c.id), 0))).scalar_one()
-        newborn = select(OBL.c.id, OBL.c.detail).where(OBL.c.id > before, OBL.c.level == NEWBORN)
+        newborn = select(OBL.c.id, OBL.c.detail, OBL.c.status).where(
+            OBL.c.id > before, OBL.c.level == NEWBORN
+        )
         insert = sqlite.insert(OBL).from_select(columns, _with_defaults(kind, source, step))
         step.conn.execute(insert.on_conflict_do_nothing(index_elements=conflict))
-        born = execute_counting(step.conn, _births(step, kind, actor, newborn.subquery()))
+        count = execute_counting(step.conn, _births(step, kind, actor, newborn.subquery(), reasons))
         step.conn.execute(
             OBL.update().where(OBL.c.id > before, OBL.c.level == NEWBORN).values(level=0)
         )
-    if born:
-        step.created[kind] = step.created.get(kind, 0) + born
-    return born
+    step.born_above.setdefault(kind, before)
+    if count:
+        step.created[kind] = step.created.get(kind, 0) + count
+    return count
 
 
-def _births(step: Step, kind: str, actor: str, born: Any) -> Any:
-    """Return the INSERT of one birth history row per row of `born` (id, detail)."""
+def _births(step: Step, kind: str, actor: str, born: Any, reasons: dict[str, str]) -> Any:
+    """Return the INSERT of one birth history row per row of `born` (id, detail, status)."""
+    detail = func.coalesce(born.c.detail, literal(kind))
+    reason: ColumnElement[str] = detail
+    if reasons:
+        reason = case(
+            *(
+                (born.c.status == status, detail + literal(f" — {why}"))
+                for status, why in reasons.items()
+            ),
+            else_=detail,
+        )
     return step.events.insert().from_select(
         EVENT_COLUMNS,
         select(
@@ -108,9 +164,9 @@ def _births(step: Step, kind: str, actor: str, born: Any) -> Any:
             literal(step.now),
             literal(step.as_of),
             literal(None),
-            literal(ObligationStatus.open.value),
+            born.c.status,
             literal(actor),
-            func.coalesce(born.c.detail, literal(kind)),
+            reason,
         ),
     )
 
@@ -120,7 +176,7 @@ def _with_defaults(kind: str, source: Select[Any], step: Step, level: int = NEWB
     return select(
         literal(kind),
         *(sub.c[name] for name in SOURCE_COLUMNS),
-        literal(ObligationStatus.open.value),
+        sub.c.born,
         literal(level),
         literal(step.now),
         literal(step.now),
