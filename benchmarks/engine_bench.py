@@ -60,6 +60,18 @@ WHERE w.status IN ('employed', 'looking')
 """
 
 
+# The server's memory and checkpoints as docs/operations.md recommends for a province store
+# (PostgreSQL's defaults are sized for a small machine: 128 MB of shared buffers, 4 MB per sort).
+PG_SETTINGS = {
+    "shared_buffers": "2GB",
+    "work_mem": "64MB",
+    "maintenance_work_mem": "512MB",
+    "effective_cache_size": "12GB",
+    "max_wal_size": "8GB",
+    "random_page_cost": "1.1",
+}
+
+
 def emit(name: str, value: float | int | None, unit: str, **extra: Any) -> None:
     """Print one figure as a JSON line on stdout."""
     if isinstance(value, float):
@@ -122,11 +134,15 @@ def step_floor(url: str, args: argparse.Namespace) -> dict[str, Any]:
     return {"wall": wall, "rows": len(rows), "as_of": as_of.isoformat()}
 
 
+COMMITTING: list[float] = []  # when evaluate() began its commit (profile only)
+
+
 def _profile(engine: Any, label: str) -> None:
     """Time every SQL statement `engine` runs; one JSON line per statement on stderr.
 
     Each line names the rule function that issued it (the nearest frame in lianxin.rules other
-    than transitions.py), the statement's first 120 characters, its row count and seconds.
+    than transitions.py), the statement's first 120 characters, its row count and seconds; a
+    last line, rule "commit", times the commit.
     """
     from sqlalchemy import event
 
@@ -146,6 +162,11 @@ def _profile(engine: Any, label: str) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def before(*_: Any) -> None:
         started.append(time.perf_counter())
+
+    @event.listens_for(engine, "commit")
+    def committing(*_: Any) -> None:
+        # The commit is no statement: its time is what evaluate() spends after this line.
+        COMMITTING.append(time.perf_counter())
 
     @event.listens_for(engine, "after_cursor_execute")
     def after(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
@@ -173,7 +194,12 @@ def _evaluate(
         return {"skipped": "lianxin.rules.evaluate.evaluate() has no mode= parameter yet"}
     started = time.perf_counter()
     stats = evaluate(engine, as_of, RulesSettings(), now, **kwargs)
-    wall = time.perf_counter() - started
+    finished = time.perf_counter()
+    wall = finished - started
+    if profile and COMMITTING:
+        seconds = round(finished - COMMITTING[-1], 4)
+        print(json.dumps({"profile": mode, "rule": "commit", "s": seconds, "rows": -1,
+                          "sql": "COMMIT"}), file=sys.stderr, flush=True)  # fmt: skip
     engine.dispose()
     return {"wall": wall, "stats": stats.as_dict()}
 
@@ -462,7 +488,14 @@ def emit_summary(scale: str, backends: dict[str, dict[str, float | None]]) -> No
 def _cached_store(backend: str, args: argparse.Namespace) -> Path | None:
     if args.reuse is None or backend != "sqlite":
         return None
-    return Path(args.reuse) / f"{args.scale}-m{args.months}-s{args.seed}.db"
+    # Keyed by the schema's migration head too: a store made before a migration (an index
+    # added, say) would time the old schema.
+    from alembic.script import ScriptDirectory
+
+    from lianxin.store.db import alembic_config
+
+    head = "-".join(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return Path(args.reuse) / f"{args.scale}-m{args.months}-s{args.seed}-r{head}.db"
 
 
 def _sqlite_path(url: str) -> Path:
@@ -489,7 +522,7 @@ def postgres_url(scale: str) -> Iterator[str | None]:
         note("PostgreSQL skipped: no initdb/pg_ctl on PATH or under /usr/lib/postgresql/*/bin")
         yield None
         return
-    with pg.throwaway_postgres() as server:
+    with pg.throwaway_postgres(PG_SETTINGS) as server:
         server.admin(f"CREATE DATABASE bench_{scale}")
         yield server.url(f"bench_{scale}")
 

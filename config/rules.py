@@ -94,6 +94,14 @@ class RulesSettings(Section):
         ge=0,
         description="Days past due before the county bureau (乡村振兴局) hears of it.",
     )
+    sqlite_cache_mb: int = Field(
+        default=1024,
+        ge=2,
+        description="SQLite only: the page cache of the evaluation's connection, in MB, while "
+        "it runs (other connections keep 256). A full evaluation of a province writes millions "
+        "of obligations into eight indexes; with the cache below their size it reads the same "
+        "pages again and again. Memory is taken as pages are read, and given back after.",
+    )
 
     @field_validator("timezone")
     @classmethod

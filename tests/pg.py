@@ -13,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +61,11 @@ def _as_server_user() -> dict[str, Any]:
 
 
 @contextmanager
-def throwaway_postgres() -> Iterator[PgServer]:
-    """Start a PostgreSQL server in a temporary folder; stop it and delete the folder after."""
+def throwaway_postgres(settings: Mapping[str, str] | None = None) -> Iterator[PgServer]:
+    """Start a PostgreSQL server in a temporary folder; stop it and delete the folder after.
+
+    `settings` are further server settings (`-c name=value`), e.g. a benchmark's memory.
+    """
     bindir = pg_bin_dir()
     if bindir is None:
         raise FileNotFoundError("no initdb/pg_ctl on PATH or under /usr/lib/postgresql/*/bin")
@@ -92,7 +95,7 @@ def throwaway_postgres() -> Iterator[PgServer]:
         options = (
             f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
-        )
+        ) + "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
         subprocess.run(
             [
                 str(bindir / "pg_ctl"),

@@ -8,6 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from alembic.script import ScriptDirectory
+
+from lianxin.store.db import alembic_config
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -20,12 +24,17 @@ def _bench(*args: str) -> tuple[list[dict[str, Any]], str]:
     return [json.loads(line) for line in done.stdout.splitlines()], done.stderr
 
 
+HEAD = "-".join(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
 def test_a_reused_store_gives_the_same_evaluation_and_the_profile_names_each_rule(
     tmp_path: Path,
 ) -> None:
     first, first_log = _bench("--profile", "--reuse", str(tmp_path))
-    cached = tmp_path / "village-m6-s7.db"
-    assert cached.exists() and cached.with_suffix(".json").exists()
+    # Named by the scale, months, seed and the schema's migration head.
+    [cached] = tmp_path.glob("village-m6-s7-r*.db")
+    assert cached.name.removeprefix("village-m6-s7-r").removesuffix(".db") == HEAD
+    assert cached.with_suffix(".json").exists()
     assert "reused" not in first_log
     second, second_log = _bench("--reuse", str(tmp_path))
     assert f"generate: reused {cached}" in second_log

@@ -78,25 +78,43 @@ def evaluate(
     or when `as_of` lies before the last run's day (a replay). With `dry_run`, everything is
     rolled back.
     """
-    with in_transaction(engine, dry_run) as conn:
+    with in_transaction(engine, dry_run, rules.sqlite_cache_mb) as conn:
         return evaluate_in(conn, as_of, rules, now, mode)
 
 
 @contextmanager
-def in_transaction(engine: Engine, dry_run: bool) -> Iterator[Connection]:
+def in_transaction(
+    engine: Engine, dry_run: bool, sqlite_cache_mb: int | None = None
+) -> Iterator[Connection]:
     """Yield a connection in one transaction: committed at the end, rolled back on an error
-    or when `dry_run`."""
+    or when `dry_run`. On SQLite, `sqlite_cache_mb` sizes its page cache until after the end.
+    """
     with engine.connect() as conn:
-        transaction = conn.begin()
+        restore = _sqlite_cache(conn, sqlite_cache_mb)
         try:
-            yield conn
-        except BaseException:
-            transaction.rollback()
-            raise
-        if dry_run:
-            transaction.rollback()
-        else:
-            transaction.commit()
+            transaction = conn.begin()
+            try:
+                yield conn
+            except BaseException:
+                transaction.rollback()
+                raise
+            if dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+        finally:
+            if restore is not None:
+                conn.exec_driver_sql(f"PRAGMA cache_size={restore}")
+
+
+def _sqlite_cache(conn: Connection, megabytes: int | None) -> int | None:
+    """Set the page cache of an SQLite `conn`; return the setting to restore, or None."""
+    if megabytes is None or conn.dialect.name != "sqlite":
+        return None
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(megabytes) * 1024}")
+    conn.commit()  # ends the PRAGMA's own transaction: the rules' one begins after it
+    return before
 
 
 def evaluate_in(
@@ -125,7 +143,7 @@ def evaluate_in(
     step = Step(conn=conn, as_of=as_of, now=now, changed_since=since, events=events)
     # A roster that arrived after its check-in tables, or rows kept from before matching
     # existed, still need their check-ins matched before any rule reads them.
-    match_checkins(conn)
+    match_checkins(conn, since)
     monthly_checkins(step, rules, window)
     if conn.dialect.name == "postgresql" and step.created.get(CHECKIN_KIND, 0) > 10_000:
         # A month's obligations were just created (millions at province scale): statistics

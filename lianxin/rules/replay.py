@@ -98,7 +98,7 @@ def replay(
     `dry_run`, everything is rolled back. A failure rolls the whole replay back.
     """
     result = ReplayResult()
-    with in_transaction(engine, dry_run) as conn:
+    with in_transaction(engine, dry_run, rules.sqlite_cache_mb) as conn:
         _start(conn)
         for day in days_between(first, last):
             stats = evaluate_in(conn, day, rules, clock(), mode="full", events=STEPS)

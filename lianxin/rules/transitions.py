@@ -67,11 +67,6 @@ class Step:
         return true() if above is None else OBL.c.id <= above
 
 
-# New rows are inserted with this level, given their birth history row, then set to level 0:
-# that finds exactly the rows this statement created without an anti-join on the history.
-NEWBORN = -1
-
-
 @dataclass(frozen=True)
 class Born:
     """How a rule's new obligations start: the status they already have on the day they are
@@ -120,25 +115,20 @@ def create(step: Step, kind: str, source: Select[Any], actor: str, born: Born | 
         # no second version of every new row (an UPDATE rewrites each one in PostgreSQL).
         inserted = (
             postgresql.insert(OBL)
-            .from_select(columns, _with_defaults(kind, source, step, level=0))
+            .from_select(columns, _with_defaults(kind, source, step))
             .on_conflict_do_nothing(index_elements=conflict)
             .returning(OBL.c.id, OBL.c.detail, OBL.c.status)
             .cte("born")
         )
         count = execute_counting(step.conn, _births(step, kind, actor, inserted, reasons))
     else:
-        # The new rows lie above the highest id before the insert: a primary-key range finds
-        # them where `kind` would walk every obligation of the kind (millions at province
-        # scale). SQLite has one writer, and the NEWBORN level makes the range exact anyway.
-        newborn = select(OBL.c.id, OBL.c.detail, OBL.c.status).where(
-            OBL.c.id > before, OBL.c.level == NEWBORN
-        )
+        # The new rows are exactly those above the highest id before the insert: SQLite has
+        # one writer, and this transaction holds its lock. A primary-key range finds them
+        # where `kind` would walk every obligation of the kind (millions at province scale).
+        newborn = select(OBL.c.id, OBL.c.detail, OBL.c.status).where(OBL.c.id > before)
         insert = sqlite.insert(OBL).from_select(columns, _with_defaults(kind, source, step))
         step.conn.execute(insert.on_conflict_do_nothing(index_elements=conflict))
         count = execute_counting(step.conn, _births(step, kind, actor, newborn.subquery(), reasons))
-        step.conn.execute(
-            OBL.update().where(OBL.c.id > before, OBL.c.level == NEWBORN).values(level=0)
-        )
     step.born_above.setdefault(kind, before)
     if count:
         step.created[kind] = step.created.get(kind, 0) + count
@@ -171,13 +161,13 @@ def _births(step: Step, kind: str, actor: str, born: Any, reasons: dict[str, str
     )
 
 
-def _with_defaults(kind: str, source: Select[Any], step: Step, level: int = NEWBORN) -> Select[Any]:
+def _with_defaults(kind: str, source: Select[Any], step: Step) -> Select[Any]:
     sub = source.subquery()
     return select(
         literal(kind),
         *(sub.c[name] for name in SOURCE_COLUMNS),
         sub.c.born,
-        literal(level),
+        literal(0),
         literal(step.now),
         literal(step.now),
     ).where(true())  # SQLite needs a WHERE before ON CONFLICT to parse INSERT … SELECT

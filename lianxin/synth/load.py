@@ -73,12 +73,18 @@ class Loader:
             self._pooled.close()
 
     def _analyze(self) -> None:
-        # Planner statistics, as autovacuum would soon gather on PostgreSQL. SQLite never
-        # gathers them by itself; without them it may probe checkins by the low-selectivity
-        # ix_checkins_period instead of by worker (see benchmarks/README.md).
+        # Planner statistics (and the visibility map), as autovacuum would soon gather on
+        # PostgreSQL. SQLite never gathers them by itself; without them it may probe checkins
+        # by the low-selectivity ix_checkins_period instead of by worker (benchmarks/README.md).
         if self.dialect == "postgresql":
-            self.conn.execute("ANALYZE")
+            # VACUUM as well: PostgreSQL 13+ vacuums a table after many inserts by itself, and
+            # only a vacuumed table's index-only scans skip visiting the rows.
             self.conn.commit()
+            self.conn.autocommit = True
+            try:
+                self.conn.execute("VACUUM (ANALYZE)")
+            finally:
+                self.conn.autocommit = False
         else:
             self.conn.execute("PRAGMA analysis_limit=1000")
             self.conn.execute("ANALYZE")
