@@ -13,6 +13,7 @@ from sqlalchemy import Engine, case, select
 
 from config.settings import RulesSettings
 from lianxin.records import CheckIn, ParseResult, Problem, WorkStatus
+from lianxin.rules import escalation
 from lianxin.rules.evaluate import evaluate
 from lianxin.rules.waivers import add_waiver
 from lianxin.store import schema as t
@@ -273,7 +274,12 @@ def test_escalation_climbs_the_ladder_and_stops_when_the_call_is_made(engine: En
     assert _obligations(engine, "monthly_checkin", "2026-11")[ZHANG][::2] == ("done", 3)
 
 
-def test_a_waiver_closes_open_obligations_and_stops_new_ones(engine: Engine) -> None:
+@pytest.mark.parametrize("named", [True, False], ids=["subjects_named", "subquery"])
+def test_a_waiver_closes_open_obligations_and_stops_new_ones(
+    engine: Engine, named: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not named:  # past MAX_NAMED_SUBJECTS waived subjects, the scope is a subquery
+        monkeypatch.setattr(escalation, "MAX_NAMED_SUBJECTS", 0)
     save_results(engine, [roster()], NOW)
     evaluate(engine, date(2026, 11, 12), RULES, NOW)
     with engine.begin() as conn:

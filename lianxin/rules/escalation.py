@@ -13,6 +13,7 @@ from lianxin.store import schema as t
 
 LEVELS = {0: "the cadre", 1: "the village lead", 2: "the town", 3: "the county bureau"}
 _LATE = (ObligationStatus.overdue.value, ObligationStatus.escalated.value)
+MAX_NAMED_SUBJECTS = 5000  # beyond, a subquery: SQLite allows 32,766 parameters a statement
 
 
 def escalate(step: Step, rules: RulesSettings) -> None:
@@ -59,13 +60,23 @@ def apply_waivers(step: Step) -> None:
     live = (ObligationStatus.open.value, *_LATE)
     # Driven by the waivers (a few hundred): each subject's obligations are found through the
     # (kind, subject, period) key, where testing every live obligation for a waiver read
-    # millions of rows at province scale (2 s a run, every run).
-    waived = select(v.c.subject).where(v.c.given_on <= step.as_of)
+    # millions of rows at province scale (2 s a run, every run). The subjects are named in the
+    # statement, so that SQLite, whose statistics may predate the first waiver, sees how few.
+    subjects = (
+        step.conn.execute(select(v.c.subject).where(v.c.given_on <= step.as_of).distinct())
+        .scalars()
+        .all()
+    )
+    if not subjects:
+        return
+    named = len(subjects) <= MAX_NAMED_SUBJECTS
     move(
         step,
         and_(
             OBL.c.kind.in_([kind.value for kind in ObligationKind]),
-            OBL.c.subject.in_(waived),
+            OBL.c.subject.in_(
+                subjects if named else select(v.c.subject).where(v.c.given_on <= step.as_of)
+            ),
             OBL.c.status.in_(live),
             exists().where(covering),
         ),

@@ -29,7 +29,7 @@ from lianxin.rules.checkin import CheckinWindow
 from lianxin.rules.transitions import LIVE, OBL, Born, Step, create, due_status, move
 from lianxin.store import schema as t
 from lianxin.store.moves import not_moved_away
-from lianxin.store.sqlfuncs import add_days, month_count
+from lianxin.store.sqlfuncs import add_days, month_count, no_index
 from lianxin.store.upsert import execute_counting
 
 C, W = t.checkins, t.workers
@@ -84,7 +84,9 @@ def monthly_checkins(step: Step, rules: RulesSettings, window: CheckinWindow) ->
                 f"or looking for work; call due by {window.due.isoformat()}"
             ).label("detail"),
         ).where(
-            W.c.status.in_(rules.checkin_statuses),
+            # Never through ix_workers_status: it names nine workers in ten (a full run reads
+            # them all anyway), and an incremental run finds its few by changed_at.
+            no_index(step.conn, W.c.status).in_(rules.checkin_statuses),
             not_waived(W.c.key, CHECKIN, step.as_of),
             not_moved_away(W.c.key),
         )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, Date, Integer, cast, func, literal
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.expression import ColumnElement, UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 
 def add_days(conn: Connection, day: ColumnElement[Any], days: int) -> ColumnElement[Any]:
@@ -20,3 +21,16 @@ def month_count(period: ColumnElement[Any]) -> ColumnElement[int]:
     year = cast(func.substr(period, 1, 4), Integer)
     month = cast(func.substr(period, 6, 2), Integer)
     return year * 12 + month - 1
+
+
+def no_index(conn: Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Return `column` so that SQLite's planner will not read it through an index.
+
+    SQLite's own idiom, the unary `+`: without statistics (a table analyzed while still empty)
+    it may walk millions of rows through a barely selective index, e.g. every employed worker
+    by `status`, when a condition beside it names a handful. PostgreSQL plans from statistics
+    and gets the column as it is.
+    """
+    if conn.dialect.name != "sqlite":
+        return column
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
