@@ -490,11 +490,9 @@ def _cached_store(backend: str, args: argparse.Namespace) -> Path | None:
         return None
     # Keyed by the schema's migration head too: a store made before a migration (an index
     # added, say) would time the old schema.
-    from alembic.script import ScriptDirectory
+    from lianxin.store.maintenance import shipped_heads
 
-    from lianxin.store.db import alembic_config
-
-    head = "-".join(ScriptDirectory.from_config(alembic_config()).get_heads())
+    head = "-".join(shipped_heads())
     return Path(args.reuse) / f"{args.scale}-m{args.months}-s{args.seed}-r{head}.db"
 
 

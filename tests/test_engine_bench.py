@@ -8,9 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
-
-from lianxin.store.db import alembic_config
+from lianxin.store.maintenance import shipped_heads
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +22,7 @@ def _bench(*args: str) -> tuple[list[dict[str, Any]], str]:
     return [json.loads(line) for line in done.stdout.splitlines()], done.stderr
 
 
-HEAD = "-".join(ScriptDirectory.from_config(alembic_config()).get_heads())
+HEAD = "-".join(shipped_heads())
 
 
 def test_a_reused_store_gives_the_same_evaluation_and_the_profile_names_each_rule(

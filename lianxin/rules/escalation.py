@@ -62,21 +62,15 @@ def apply_waivers(step: Step) -> None:
     # (kind, subject, period) key, where testing every live obligation for a waiver read
     # millions of rows at province scale (2 s a run, every run). The subjects are named in the
     # statement, so that SQLite, whose statistics may predate the first waiver, sees how few.
-    subjects = (
-        step.conn.execute(select(v.c.subject).where(v.c.given_on <= step.as_of).distinct())
-        .scalars()
-        .all()
-    )
+    waived = select(v.c.subject).where(v.c.given_on <= step.as_of)
+    subjects = step.conn.execute(waived.distinct()).scalars().all()
     if not subjects:
         return
-    named = len(subjects) <= MAX_NAMED_SUBJECTS
     move(
         step,
         and_(
             OBL.c.kind.in_([kind.value for kind in ObligationKind]),
-            OBL.c.subject.in_(
-                subjects if named else select(v.c.subject).where(v.c.given_on <= step.as_of)
-            ),
+            OBL.c.subject.in_(subjects if len(subjects) <= MAX_NAMED_SUBJECTS else waived),
             OBL.c.status.in_(live),
             exists().where(covering),
         ),

@@ -106,9 +106,9 @@ def create(step: Step, kind: str, source: Select[Any], actor: str, born: Born | 
     """
     columns = ["kind", *SOURCE_COLUMNS, "status", "level", "created_at", "changed_at"]
     conflict = ["kind", "subject", "period"]
-    status = born.status(step.as_of) if born is not None else None
-    source = source.add_columns((status if status is not None else literal("open")).label("born"))
-    reasons = born.reasons() if born is not None else {}
+    status = born.status(step.as_of) if born else literal(ObligationStatus.open.value)
+    source = source.add_columns(status.label("born"))
+    reasons = born.reasons() if born else {}
     before = step.conn.execute(select(func.coalesce(func.max(OBL.c.id), 0))).scalar_one()
     if step.conn.dialect.name == "postgresql":
         # The insert hands its new rows straight to the history insert: one statement, and

@@ -57,6 +57,14 @@ def _calls_of(calls: Any, *conditions: Any) -> ColumnElement[bool]:
     return select(calls.c.matched_key).where(*conditions).exists()
 
 
+def _called_in(
+    subject: ColumnElement[Any], month: ColumnElement[Any], as_of: date
+) -> ColumnElement[bool]:
+    """Return the condition that `subject` has a call of `month` (a month count, as
+    `period_index`) made by `as_of`: what a monthly check-in owes."""
+    return _calls_of(C, C.c.matched_key == subject, C.c.period_index == month, called_by(as_of))
+
+
 def called_by(as_of: date) -> ColumnElement[bool]:
     """Return the condition that a check-in row was made on or before `as_of`."""
     return or_(C.c.call_date.is_(None), C.c.call_date <= as_of)
@@ -92,14 +100,8 @@ def monthly_checkins(step: Step, rules: RulesSettings, window: CheckinWindow) ->
         )
         if step.incremental and _period_started(step, window.period):
             source = source.where(W.c.changed_at > step.changed_since)
-        called_already = _calls_of(
-            C,
-            C.c.matched_key == W.c.key,
-            C.c.period_index == period_index(window.period),
-            called_by(step.as_of),
-        )
         born = Born(
-            done=called_already,
+            done=_called_in(W.c.key, literal(period_index(window.period)), step.as_of),
             due=literal(window.due, Date),
             done_reason=CALLED,
             late_reason=NOT_CALLED,
@@ -107,12 +109,7 @@ def monthly_checkins(step: Step, rules: RulesSettings, window: CheckinWindow) ->
         create(step, CHECKIN, source, actor, born)
     # Compare month counts, not period strings: (matched_key, period_index) is the index a
     # planner without statistics must still find.
-    called = _calls_of(
-        C,
-        C.c.matched_key == OBL.c.subject,
-        C.c.period_index == month_count(OBL.c.period),
-        called_by(step.as_of),
-    )
+    called = _called_in(OBL.c.subject, month_count(OBL.c.period), step.as_of)
     scope = and_(
         OBL.c.kind == CHECKIN,
         OBL.c.status.in_(LIVE),
@@ -297,11 +294,12 @@ def _advance_followup(
 def income_risk(step: Step, rules: RulesSettings) -> int:
     """Flag workers whose latest income fell below their recent median or the monitoring line.
 
-    One window pass over the calls: for each worker's latest reported month, `lead` brings the
-    three reported months before it onto the same row, so nothing is grouped or joined back
-    (the grouped form materialized every call twice: 98 s of a province run). Their median is
-    spelled in SQL both databases speak: the one of three values lying between the other two,
-    for two their mean, for one the value.
+    A grouped pass picks the workers who could be flagged at all; one window over their calls
+    then brings, with `lead`, the three reported months before the latest onto its row, so
+    nothing is joined back (the form that grouped the ranked calls and joined them back
+    materialized every call twice: 98 s of a province run). Their median is spelled in SQL
+    both databases speak: the one of three values lying between the other two, for two their
+    mean, for one the value.
     """
     current = period_index(f"{step.as_of:%Y-%m}")
 

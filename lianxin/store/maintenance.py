@@ -33,13 +33,18 @@ class Revisions:
         return tuple(rev for rev in self.current if rev not in self.known)
 
 
+def shipped_heads() -> tuple[str, ...]:
+    """Return the migration head(s) this version of Lianxin ships."""
+    return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
 def revisions(engine: Engine) -> Revisions:
     """Return the database's current Alembic revision(s) next to the heads Lianxin ships."""
     script = ScriptDirectory.from_config(alembic_config())
     known = frozenset(rev.revision for rev in script.walk_revisions())
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_heads()
-    return Revisions(tuple(current), tuple(script.get_heads()), known)
+    return Revisions(tuple(current), shipped_heads(), known)
 
 
 def sqlite_path(database_url: str) -> Path | None:

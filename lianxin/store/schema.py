@@ -182,7 +182,12 @@ checkins = Table(
     # Covering what the rules read of a worker's calls, so their probes never visit the rows.
     Index(
         "ix_checkins_matched_period",
-        *("matched_key", "period_index", "call_date", "reached", "income_yuan", "status"),
+        "matched_key",
+        "period_index",
+        "call_date",
+        "reached",
+        "income_yuan",
+        "status",
         "period",
     ),
     Index("ix_checkins_changed_at", "changed_at"),

@@ -21,9 +21,7 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
-COVERED = [
-    *("matched_key", "period_index", "call_date", "reached", "income_yuan", "status", "period"),
-]
+COVERED = ["matched_key", "period_index", "call_date", "reached", "income_yuan", "status", "period"]
 
 
 def upgrade() -> None:
