@@ -34,7 +34,9 @@ def escalate(step: Step, rules: RulesSettings) -> None:
         ),
         else_=literal("late, within the cadre's grace period"),
     )
-    move(step, OBL.c.status.in_(_LATE), status, reason, "rule:escalation", new_level=level)
+    # Every kind named, so that the late ones are found through (kind, status, due).
+    late = and_(OBL.c.kind.in_([kind.value for kind in ObligationKind]), OBL.c.status.in_(_LATE))
+    move(step, late, status, reason, "rule:escalation", new_level=level)
 
 
 def apply_waivers(step: Step) -> None:

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -22,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     literal_column,
+    text,
     true,
 )
 
@@ -148,6 +148,10 @@ workers = Table(
 WORKER_KEY_TAIL = func.substr(workers.c.key, func.length(workers.c.key) - literal_column("3"))
 Index("ix_workers_key_tail", WORKER_KEY_TAIL)
 
+# Partial indexes of the follow-up rules (rules/worker_rules.py): what each reads of a call.
+FOLLOWUP_COLUMNS = ("matched_key", "period_index", "call_date", "period")
+NEEDS_HELP = text("income_yuan = 0 OR status = 'looking'")  # out of work: employment assistance
+
 checkins = Table(
     "checkins",
     metadata,
@@ -189,6 +193,25 @@ checkins = Table(
         "income_yuan",
         "status",
         "period",
+    ),
+    # The calls that owe a follow-up, each rule's own few in a partial index: a full evaluation
+    # reads 1.2 M and 0.8 M entries at province scale instead of every call. The rules' WHERE
+    # repeats these conditions as they are written here, which is how both databases know the
+    # index holds every row they ask for.
+    Index(
+        "ix_checkins_needs_help",
+        *FOLLOWUP_COLUMNS,
+        "income_yuan",
+        "status",
+        sqlite_where=NEEDS_HELP,
+        postgresql_where=NEEDS_HELP,
+    ),
+    Index(
+        "ix_checkins_unreached",
+        *FOLLOWUP_COLUMNS,
+        "reached",
+        sqlite_where=text("reached = 0"),
+        postgresql_where=text("reached = false"),
     ),
     Index("ix_checkins_changed_at", "changed_at"),
     Index("ix_checkins_period", "period"),
@@ -239,21 +262,25 @@ obligations = Table(
     Column("last_reminder", String(32)),  # the stage of the last reminder delivered
     UniqueConstraint("kind", "subject", "period"),
     Index("ix_obligations_owner_status", "owner", "status"),
-    Index("ix_obligations_status_due", "status", "due"),
     # A month's calls by status and due day (the dashboard's lists), by village and by town
-    # (its scopes), and the open ones by window (the reminder digests).
+    # (its scopes), and each kind by status and due day: the late ones (escalation), those
+    # falling due (incremental runs), the live ones (the reminder digests).
     Index("ix_obligations_kind_period_status_due", "kind", "period", "status", "due"),
     Index("ix_obligations_kind_period_village", "kind", "period", "village"),
     Index("ix_obligations_kind_period_town", "kind", "period", "town"),
-    Index("ix_obligations_kind_status_window", "kind", "status", "window_start"),
+    Index("ix_obligations_kind_status_due", "kind", "status", "due"),
 )
 
 # Each state change of an obligation is a row: what changed, when, by which rule or person, why.
+# Its obligation_id has no foreign-key constraint: the rules write history rows only from the
+# obligations they create or move (in the same statement), and nothing deletes an obligation
+# without its history (services/clock_repair.py). The constraint's check locked every obligation
+# a history row names: 13 % of a full evaluation on PostgreSQL, for rows that cannot miss.
 obligation_events = Table(
     "obligation_events",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("obligation_id", Integer, ForeignKey("obligations.id"), nullable=False, index=True),
+    Column("obligation_id", Integer, nullable=False, index=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("as_of", Date, nullable=False),
     Column("old_status", String(16)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Date, Integer, cast, func, literal
+from sqlalchemy import Connection, Date, Integer, String, case, cast, func, literal
 from sqlalchemy.sql.expression import ColumnElement, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
@@ -21,6 +21,18 @@ def month_count(period: ColumnElement[Any]) -> ColumnElement[int]:
     year = cast(func.substr(period, 1, 4), Integer)
     month = cast(func.substr(period, 6, 2), Integer)
     return year * 12 + month - 1
+
+
+def period_of(count: ColumnElement[Any]) -> ColumnElement[str]:
+    """Return the SQL for the YYYY-MM period of a month count, the inverse of `month_count`."""
+    year, month = count // 12, count % 12 + 1
+    text = String()
+    return (
+        cast(year, text)
+        + literal("-")
+        + case((month < 10, literal("0")), else_=literal(""))
+        + cast(month, text)
+    )
 
 
 def no_index(conn: Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
