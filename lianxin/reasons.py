@@ -326,6 +326,7 @@ OBLIGATIONS = _phrases(
     ),
     ("moved_not_done", "not done by the due date", "到期未完成"),
     ("moved_open", "open", "待办"),
+    ("born_open", "created", "新建"),  # an obligation's first history row, when it starts open
     ("moved_rectified", "the problem is marked rectified (已整改)", "问题已标记为已整改"),
     ("moved_not_rectified", "not rectified by the deadline", "到期未整改"),
     ("moved_rectifying", "rectification under way", "正在整改"),
@@ -344,23 +345,7 @@ OBLIGATIONS = _phrases(
     ("moved_waived", "waived by {by} ({category}): {reason}", "{by}已豁免（{category}）：{reason}"),
 )
 
-# An obligation born already done or late (rules/transitions.py `Born`): the rule's detail,
-# then why it starts in that status. Read before every other phrase: the detail's own phrase,
-# or any phrase ending in a value, would otherwise take the whole sentence.
-_BORN_AS = (
-    "moved_called",
-    "moved_no_call",
-    "moved_not_done",
-    "moved_answered_later",
-    "moved_reassessed",
-)
-BORN = tuple(
-    Phrase(f"born_{p.code.removeprefix('moved_')}", f"{{inner}} — {p.en}", f"{{inner}}；{p.zh}")
-    for p in OBLIGATIONS
-    if p.code in _BORN_AS
-)
-
-PHRASES = (*BORN, *QUARANTINE, *FINDINGS, *OBLIGATIONS)
+PHRASES = (*QUARANTINE, *FINDINGS, *OBLIGATIONS)
 
 
 class ReasonWord(StrEnum):

@@ -23,7 +23,7 @@ from lianxin.records import ObligationKind
 from lianxin.rules.checkin import checkin_window, period_of
 from lianxin.rules.escalation import apply_waivers, escalate
 from lianxin.rules.problem_rules import problem_deadlines, return_visits
-from lianxin.rules.transitions import Step
+from lianxin.rules.transitions import Step, hold_evaluation_lock
 from lianxin.rules.worker_rules import assistance, home_visits, income_risk, monthly_checkins
 from lianxin.store import schema as t
 from lianxin.store.matching import match_checkins
@@ -105,14 +105,20 @@ def in_transaction(
         finally:
             if restore is not None:
                 conn.exec_driver_sql(f"PRAGMA cache_size={restore}")
+                conn.exec_driver_sql("PRAGMA temp_store=DEFAULT")
 
 
 def _sqlite_cache(conn: Connection, megabytes: int | None) -> int | None:
-    """Set the page cache of an SQLite `conn`; return the setting to restore, or None."""
+    """Set the page cache of an SQLite `conn`; return the setting to restore, or None.
+
+    Its temporary tables and sorts (the moves' scratch table, a materialized step) are kept in
+    memory meanwhile, not in temporary files: tens of megabytes at province scale.
+    """
     if megabytes is None or conn.dialect.name != "sqlite":
         return None
     before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
     conn.exec_driver_sql(f"PRAGMA cache_size=-{int(megabytes) * 1024}")
+    conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
     conn.commit()  # ends the PRAGMA's own transaction: the rules' one begins after it
     return before
 
@@ -129,6 +135,7 @@ def evaluate_in(
 
     History rows go to `events` (a replay passes its scratch table).
     """
+    hold_evaluation_lock(conn)
     if conn.dialect.name == "sqlite":
         # Planner statistics: without them SQLite may pick a quadratic plan at scale.
         conn.exec_driver_sql("PRAGMA analysis_limit=1000")
