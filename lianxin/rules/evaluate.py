@@ -105,20 +105,14 @@ def in_transaction(
         finally:
             if restore is not None:
                 conn.exec_driver_sql(f"PRAGMA cache_size={restore}")
-                conn.exec_driver_sql("PRAGMA temp_store=DEFAULT")
 
 
 def _sqlite_cache(conn: Connection, megabytes: int | None) -> int | None:
-    """Set the page cache of an SQLite `conn`; return the setting to restore, or None.
-
-    Its temporary tables and sorts (the moves' scratch table, a materialized step) are kept in
-    memory meanwhile, not in temporary files: tens of megabytes at province scale.
-    """
+    """Set the page cache of an SQLite `conn`; return the setting to restore, or None."""
     if megabytes is None or conn.dialect.name != "sqlite":
         return None
     before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
     conn.exec_driver_sql(f"PRAGMA cache_size=-{int(megabytes) * 1024}")
-    conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
     conn.commit()  # ends the PRAGMA's own transaction: the rules' one begins after it
     return before
 
