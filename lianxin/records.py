@@ -57,6 +57,11 @@ class ObligationKind(StrEnum):
     home_visit = "home_visit"
 
 
+# Every kind, for a query across kinds that should still read (kind, status, due): a condition
+# on the status alone would walk every obligation.
+OBLIGATION_KINDS = tuple(kind.value for kind in ObligationKind)
+
+
 class ObligationStatus(StrEnum):
     open = "open"
     done = "done"

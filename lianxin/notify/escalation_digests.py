@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, select
 
 from config.settings import NotifySettings
 from lianxin.clock import local_clock_text
-from lianxin.records import ObligationStatus
+from lianxin.records import OBLIGATION_KINDS, ObligationStatus
 from lianxin.store import schema as t
 
 ROLE_OF_LEVEL = {1: "village", 2: "town", 3: "county"}
@@ -75,7 +75,11 @@ def build_escalation_digests(
             func.min(o.c.due).label("worst_due"),
         )
         .join(c, c.c.key == o.c.owner, isouter=True)
-        .where(o.c.status == ObligationStatus.escalated.value, o.c.level >= 1)
+        .where(
+            o.c.kind.in_(OBLIGATION_KINDS),
+            o.c.status == ObligationStatus.escalated.value,
+            o.c.level >= 1,
+        )
         .group_by(o.c.level, o.c.village, o.c.town, "cadre", o.c.owner, o.c.kind)
         .order_by(o.c.level, o.c.village, o.c.town, "cadre", o.c.kind)
     ).all()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import and_, case, exists, literal, select
 
 from config.settings import RulesSettings
-from lianxin.records import ObligationKind, ObligationStatus
+from lianxin.records import OBLIGATION_KINDS, ObligationStatus
 from lianxin.rules.transitions import OBL, Step, move
 from lianxin.store import schema as t
 
@@ -34,8 +34,7 @@ def escalate(step: Step, rules: RulesSettings) -> None:
         ),
         else_=literal("late, within the cadre's grace period"),
     )
-    # Every kind named, so that the late ones are found through (kind, status, due).
-    late = and_(OBL.c.kind.in_([kind.value for kind in ObligationKind]), OBL.c.status.in_(_LATE))
+    late = and_(OBL.c.kind.in_(OBLIGATION_KINDS), OBL.c.status.in_(_LATE))
     move(step, late, status, reason, "rule:escalation", new_level=level)
 
 
@@ -71,7 +70,7 @@ def apply_waivers(step: Step) -> None:
     move(
         step,
         and_(
-            OBL.c.kind.in_([kind.value for kind in ObligationKind]),
+            OBL.c.kind.in_(OBLIGATION_KINDS),
             OBL.c.subject.in_(subjects if len(subjects) <= MAX_NAMED_SUBJECTS else waived),
             OBL.c.status.in_(live),
             exists().where(covering),

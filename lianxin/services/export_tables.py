@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Select, Table, select
 
 from lianxin.errors import ExportRefused
+from lianxin.records import OBLIGATION_KINDS
 from lianxin.services.export import Columns, ExportFormat, export_table
 from lianxin.store import schema as t
 
@@ -101,7 +102,11 @@ def _checkins(filters: Mapping[str, str]) -> Select[Any]:
 def _obligations(filters: Mapping[str, str]) -> Select[Any]:
     o = t.obligations
     statuses = [filters["status"]] if filters.get("status") else ["open", "overdue", "escalated"]
-    query = select(o).where(o.c.status.in_(statuses)).order_by(o.c.due, o.c.village, o.c.subject)
+    query = (
+        select(o)
+        .where(o.c.kind.in_(OBLIGATION_KINDS), o.c.status.in_(statuses))
+        .order_by(o.c.due, o.c.village, o.c.subject)
+    )
     return _equal(query, o, filters, ("period", "town", "village", "kind"))
 
 
