@@ -99,7 +99,7 @@ class RulesSettings(Section):
         ge=2,
         description="SQLite only: the page cache of the evaluation's connection, in MB, while "
         "it runs (other connections keep 256). A full evaluation of a province writes millions "
-        "of obligations into eight indexes; with the cache below their size it reads the same "
+        "of obligations into seven indexes; with the cache below their size it reads the same "
         "pages again and again. Memory is taken as pages are read, and given back after.",
     )
 

@@ -1,9 +1,11 @@
+import threading
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, func, select
 
 from config.settings import RulesSettings
 from lianxin.rules.evaluate import evaluate
+from lianxin.rules.transitions import hold_evaluation_lock
 from lianxin.store import schema as t
 from lianxin.store.writes import save_results
 from personas import checkins, roster
@@ -123,4 +125,27 @@ def test_it_follows_a_configured_window_of_the_first_fifteen_days(engine: Engine
     save_results(engine, [roster()], NOW)
     stats = evaluate(engine, date(2026, 11, 12), RulesSettings(checkin_last_day=15), NOW)
     assert stats.due == date(2026, 11, 15)  # a Sunday, but no official holiday: not moved
+    assert set(_statuses(engine).values()) == {"open"}
+
+
+def test_a_second_evaluation_waits_until_the_first_has_ended(engine: Engine) -> None:
+    # Two at once would each write the same moves into the history; PostgreSQL's full runs
+    # also rely on it to insert without ON CONFLICT.
+    save_results(engine, [roster()], NOW)
+    ended = threading.Event()
+
+    def second() -> None:
+        evaluate(engine, date(2026, 11, 8), RULES, NOW)
+        ended.set()
+
+    with engine.connect() as first:
+        first.begin()
+        hold_evaluation_lock(first)  # PostgreSQL: the advisory lock
+        first.execute(t.rule_runs.delete())  # SQLite: its one writer's lock (deletes nothing)
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        assert not ended.wait(1.0)
+        first.commit()
+    waiting.join(30)
+    assert ended.is_set()
     assert set(_statuses(engine).values()) == {"open"}
