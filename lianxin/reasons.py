@@ -345,7 +345,24 @@ OBLIGATIONS = _phrases(
     ("moved_waived", "waived by {by} ({category}): {reason}", "{by}已豁免（{category}）：{reason}"),
 )
 
-PHRASES = (*QUARANTINE, *FINDINGS, *OBLIGATIONS)
+# History written before migration 0017: a birth row of an obligation born done or late gave
+# the rule's detail, then why it started in that status. Still translated where it is read.
+# Read before every other phrase: the detail's own phrase, or any phrase ending in a value,
+# would otherwise take the whole sentence.
+_BORN_AS = (
+    "moved_called",
+    "moved_no_call",
+    "moved_not_done",
+    "moved_answered_later",
+    "moved_reassessed",
+)
+BORN_BEFORE_0017 = tuple(
+    Phrase(f"born_{p.code.removeprefix('moved_')}", f"{{inner}} — {p.en}", f"{{inner}}；{p.zh}")
+    for p in OBLIGATIONS
+    if p.code in _BORN_AS
+)
+
+PHRASES = (*BORN_BEFORE_0017, *QUARANTINE, *FINDINGS, *OBLIGATIONS)
 
 
 class ReasonWord(StrEnum):

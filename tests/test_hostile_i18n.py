@@ -114,6 +114,20 @@ def test_text_written_by_no_phrase_is_shown_as_stored() -> None:
     assert localize("", "zh") == "" and localize(None, "zh") == ""
 
 
+def test_birth_rows_of_either_form_are_translated() -> None:
+    # Since migration 0017 a birth row says only how the obligation started; history written
+    # before it also repeated the rule's detail, and is still read.
+    before = (
+        "2026-11 monthly check-in (每月上旬电话回访): the worker is employed or looking for "
+        "work; call due by 2026-11-10 — a call of this month is recorded"
+    )
+    assert localize(before, "zh") == (
+        "2026-11每月上旬电话回访：该人员在岗或正在找工作，须在2026-11-10前回访；本月已有回访记录"
+    )
+    assert localize("a call of this month is recorded", "zh") == "本月已有回访记录"
+    assert localize("created", "zh") == "新建"
+
+
 def test_nested_reasons_and_field_errors_are_translated_all_the_way_down() -> None:
     text = "row 4: cadre: invalid value: name: String should have at most 40 characters"
     assert localize(text, "zh") == "第4行：包户干部：数值无效：姓名：最多40个字"
